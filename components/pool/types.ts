@@ -1,0 +1,75 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { BootFile } from "../../infra/bootstrap";
+import type { NodeSlot } from "../../infra/layout";
+import type { PoolSpec } from "../../infra/spec";
+
+/** Extra bootstrap content the program adds per role (validation unit, agents). */
+export interface BootstrapExtras {
+  readonly files?: readonly BootFile[];
+  readonly packages?: readonly string[];
+  readonly commands?: readonly (readonly string[])[];
+}
+
+/** What every adapter receives. */
+export interface AdapterContext {
+  /** The VmPool: parent of every child. */
+  readonly parent: pulumi.ComponentResource;
+  /** The pool's resource name; children are `${name}-<role>`. */
+  readonly name: string;
+  readonly spec: PoolSpec;
+  /** Public half of the deploy key the validation logs in with (OpenSSH line). */
+  readonly deployPublicKey: pulumi.Output<string>;
+  /** Extra bootstrap for fixed nodes and for burst (and standby) nodes. */
+  readonly coreBootstrap: BootstrapExtras;
+  readonly burstBootstrap: BootstrapExtras;
+}
+
+export interface PoolNode {
+  readonly slot: NodeSlot;
+  readonly machineType: string;
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+  /** Cloud id of the VM. */
+  readonly instanceId: pulumi.Output<string>;
+  /** Cloud id of the persistent state disk. */
+  readonly stateDiskId: pulumi.Output<string>;
+  /** The VM resource, for dependsOn. */
+  readonly instance: pulumi.Resource;
+}
+
+export interface PoolBurst {
+  /** Cloud id of the autoscaling group (ASG name / MIG self link / scale set id). */
+  readonly groupId: pulumi.Output<string>;
+  readonly groupName: pulumi.Output<string>;
+  readonly min: number;
+  readonly max: number;
+  /** Members carry this tag (GCP: label); the scheduler discovers them by it. */
+  readonly discoveryTag: { readonly key: string; readonly value: string };
+  /** The native warm / standby pool holding `spec.nodes.standby` pre-initialised nodes, when asked for. */
+  readonly standby?: { readonly kind: string; readonly id: pulumi.Output<string>; readonly size: number };
+}
+
+/** What every adapter returns: the same observable pool on every cloud. */
+export interface PoolParts {
+  readonly networkId: pulumi.Output<string>;
+  readonly bastion: {
+    readonly publicIp: pulumi.Output<string>;
+    readonly privateIp: string;
+    readonly instanceId: pulumi.Output<string>;
+  };
+  readonly nodes: readonly PoolNode[];
+  readonly burst?: PoolBurst;
+  /** The customer-managed key (ARN / Cloud KMS key id / Key Vault key id). */
+  readonly encryptionKeyId: pulumi.Output<string>;
+  /**
+   * The identity nodes run as, for grants (write-only archive access, metrics):
+   * AWS IAM role name, GCP service account email, Azure user-assigned identity principal id.
+   */
+  readonly nodeIdentity: {
+    readonly kind: "aws-iam-role" | "gcp-service-account" | "azure-user-assigned-identity";
+    readonly id: pulumi.Output<string>;
+    readonly principal: pulumi.Output<string>;
+  };
+}
+
+export type PoolAdapter = (ctx: AdapterContext) => PoolParts;

@@ -1,0 +1,165 @@
+/**
+ * Node bootstrap: the cloud-init user-data every node boots with. Pure (no
+ * Pulumi imports) and deterministic, so it is snapshot-tested and identical
+ * on all three clouds except for the state disk's device path.
+ */
+import { stringify } from "yaml";
+
+export type BootRole = "core" | "standby" | "burst";
+
+export interface BootFile {
+  readonly path: string;
+  readonly content: string;
+  /** Octal mode, e.g. "0644". */
+  readonly permissions: string;
+  /** Owner; @default "root:root" */
+  readonly owner?: string;
+}
+
+export interface BootstrapOptions {
+  readonly role: BootRole;
+  /** Host name for fixed nodes; burst nodes keep the cloud's. */
+  readonly hostname?: string;
+  readonly sshUser: string;
+  /** Public keys authorized for `sshUser` (operator + deploy key). */
+  readonly sshAuthorizedKeys: readonly string[];
+  readonly repo: { readonly url: string; readonly ref: string; readonly dir: string };
+  /** `LOGOS_STATE_DIR`: where the persistent state disk is mounted. */
+  readonly stateDir: string;
+  /**
+   * Stable device path of the persistent state disk (`/dev/disk/by-id/...`).
+   * @default none: the state directory lives on the (encrypted) boot disk, as on burst nodes.
+   */
+  readonly stateDevice?: string;
+  /** Extra files (validation script, units, agent configs). @default none */
+  readonly files?: readonly BootFile[];
+  /** Extra packages from the Ubuntu archive. @default none */
+  readonly packages?: readonly string[];
+  /** Commands run after the state disk and checkout are ready, in order. @default none */
+  readonly commands?: readonly (readonly string[])[];
+}
+
+/** Packages the workload needs on Ubuntu 24.04 (Coq 8.18, Python 3.12). */
+export const TOOLCHAIN_PACKAGES = ["coq", "python3.12", "make", "git"] as const;
+
+export const STATE_DISK_SCRIPT = "/opt/logos/bin/logos-state-disk";
+export const CHECKOUT_SCRIPT = "/opt/logos/bin/logos-checkout";
+
+/**
+ * Mounts the state disk. Formats only when blkid finds no signature at all
+ * (exit 2); any other answer leaves the disk alone, so a replaced node keeps
+ * the audit history it re-attaches.
+ */
+const stateDiskScript = `#!/bin/sh
+# usage: logos-state-disk <device> <mountpoint> <owner>
+set -eu
+dev="$1"; mnt="$2"; owner="$3"
+waited=0
+while [ ! -b "$dev" ]; do
+  if [ "$waited" -ge 600 ]; then echo "logos-state-disk: $dev did not appear within 600 s" >&2; exit 1; fi
+  sleep 2; waited=$((waited + 2))
+done
+real=$(readlink -f "$dev")
+set +e
+blkid -p "$real" >/dev/null 2>&1
+probe=$?
+set -e
+if [ "$probe" -eq 2 ]; then
+  echo "logos-state-disk: $real has no filesystem; creating ext4"
+  mkfs.ext4 -q -L logos-state "$real"
+elif [ "$probe" -ne 0 ]; then
+  echo "logos-state-disk: blkid could not probe $real (exit $probe); refusing to format" >&2; exit 1
+fi
+uuid=$(blkid -s UUID -o value "$real")
+mkdir -p "$mnt"
+if ! grep -q "UUID=$uuid " /etc/fstab; then
+  echo "UUID=$uuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=60 0 2" >> /etc/fstab
+fi
+mountpoint -q "$mnt" || mount "$mnt"
+chown "$owner:$owner" "$mnt"
+chmod 0750 "$mnt"
+`;
+
+/** Clones the workload, checks out the pinned commit and proves HEAD is it. */
+const checkoutScript = `#!/bin/sh
+# usage: logos-checkout <url> <ref> <dir> <owner>
+set -eu
+url="$1"; ref="$2"; dir="$3"; owner="$4"
+if [ ! -d "$dir/.git" ]; then
+  mkdir -p "$(dirname "$dir")"
+  git clone --quiet --no-checkout "$url" "$dir"
+fi
+git -C "$dir" fetch --quiet origin "$ref" 2>/dev/null || git -C "$dir" fetch --quiet origin
+git -C "$dir" -c advice.detachedHead=false checkout --quiet --detach "$ref"
+head=$(git -C "$dir" rev-parse HEAD)
+if [ "$head" != "$ref" ]; then
+  echo "logos-checkout: HEAD is $head, expected pinned ref $ref" >&2; exit 1
+fi
+chown -R "$owner:$owner" "$dir"
+echo "logos-checkout: $dir at $ref"
+`;
+
+/** Renders `#cloud-config` user-data for one node role. */
+export function renderUserData(o: BootstrapOptions): string {
+  const envLine = `LOGOS_STATE_DIR=${o.stateDir}`;
+  const files: BootFile[] = [
+    { path: STATE_DISK_SCRIPT, content: stateDiskScript, permissions: "0755" },
+    { path: CHECKOUT_SCRIPT, content: checkoutScript, permissions: "0755" },
+    {
+      path: "/etc/ssh/sshd_config.d/60-logos.conf",
+      content: [
+        "# Key-only SSH; no root, no passwords.",
+        "PasswordAuthentication no",
+        "KbdInteractiveAuthentication no",
+        "PermitRootLogin no",
+        `AllowUsers ${o.sshUser}`,
+        "",
+      ].join("\n"),
+      permissions: "0644",
+    },
+    { path: "/etc/profile.d/logos.sh", content: `export ${envLine}\n`, permissions: "0644" },
+    ...(o.files ?? []),
+  ];
+
+  const commands: string[][] = [
+    ["sh", "-c", `grep -q '^LOGOS_STATE_DIR=' /etc/environment || echo '${envLine}' >> /etc/environment`],
+    ["mkdir", "-p", parentOf(o.stateDir)],
+    o.stateDevice
+      ? [STATE_DISK_SCRIPT, o.stateDevice, o.stateDir, o.sshUser]
+      : ["install", "-d", "-m", "0750", "-o", o.sshUser, "-g", o.sshUser, o.stateDir],
+    [CHECKOUT_SCRIPT, o.repo.url, o.repo.ref, o.repo.dir, o.sshUser],
+    ["systemctl", "reload", "ssh"],
+    ...(o.commands ?? []).map((c) => [...c]),
+  ];
+
+  const doc = {
+    ...(o.hostname ? { hostname: o.hostname, fqdn: o.hostname, prefer_fqdn_over_hostname: false } : {}),
+    disable_root: true,
+    ssh_pwauth: false,
+    users: [
+      {
+        name: o.sshUser,
+        shell: "/bin/bash",
+        groups: ["sudo"],
+        sudo: "ALL=(ALL) NOPASSWD:ALL",
+        lock_passwd: true,
+        ssh_authorized_keys: [...o.sshAuthorizedKeys],
+      },
+    ],
+    package_update: true,
+    packages: [...TOOLCHAIN_PACKAGES, ...(o.packages ?? [])],
+    write_files: files.map((f) => ({
+      path: f.path,
+      content: f.content,
+      permissions: f.permissions,
+      owner: f.owner ?? "root:root",
+    })),
+    runcmd: commands,
+  };
+  return `#cloud-config\n# logos-compute ${o.role} node\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+function parentOf(path: string): string {
+  const i = path.replace(/\/+$/, "").lastIndexOf("/");
+  return i <= 0 ? "/" : path.slice(0, i);
+}

@@ -1,0 +1,186 @@
+/**
+ * Machine classes: which instance type gives a node its vCPUs and memory on
+ * each cloud. Pure: no Pulumi imports.
+ *
+ * The chosen type's vCPU count is what the scheduler is told as CPU slots, so
+ * these figures are the providers' published sizes (AWS "Instance types",
+ * Google Cloud "Machine families resource guide", Azure "Sizes for virtual
+ * machines"). Prices are on-demand Linux list prices per hour in us-east-1 /
+ * us-central1 / eastus and only order the candidates; they never reach the
+ * cloud.
+ */
+import type { Cloud } from "./clouds";
+
+export interface MachineType {
+  readonly cloud: Cloud;
+  readonly name: string;
+  readonly family: string;
+  readonly vcpus: number;
+  readonly memoryGiB: number;
+  /** Approximate on-demand USD per hour; used only to rank candidates. */
+  readonly hourlyUsd: number;
+}
+
+type Row = readonly [name: string, vcpus: number, memoryGiB: number, hourlyUsd: number];
+
+function table(cloud: Cloud, family: string, rows: readonly Row[]): MachineType[] {
+  return rows.map(([name, vcpus, memoryGiB, hourlyUsd]) => ({ cloud, name, family, vcpus, memoryGiB, hourlyUsd }));
+}
+
+export const AWS_TYPES: readonly MachineType[] = [
+  ...table("aws", "c7i", [
+    ["c7i.large", 2, 4, 0.0893],
+    ["c7i.xlarge", 4, 8, 0.1785],
+    ["c7i.2xlarge", 8, 16, 0.357],
+    ["c7i.4xlarge", 16, 32, 0.714],
+    ["c7i.8xlarge", 32, 64, 1.428],
+    ["c7i.12xlarge", 48, 96, 2.142],
+    ["c7i.16xlarge", 64, 128, 2.856],
+  ]),
+  ...table("aws", "m7i", [
+    ["m7i.large", 2, 8, 0.1008],
+    ["m7i.xlarge", 4, 16, 0.2016],
+    ["m7i.2xlarge", 8, 32, 0.4032],
+    ["m7i.4xlarge", 16, 64, 0.8064],
+    ["m7i.8xlarge", 32, 128, 1.6128],
+    ["m7i.12xlarge", 48, 192, 2.4192],
+    ["m7i.16xlarge", 64, 256, 3.2256],
+  ]),
+  ...table("aws", "r7i", [
+    ["r7i.large", 2, 16, 0.1323],
+    ["r7i.xlarge", 4, 32, 0.2646],
+    ["r7i.2xlarge", 8, 64, 0.5292],
+    ["r7i.4xlarge", 16, 128, 1.0584],
+    ["r7i.8xlarge", 32, 256, 2.1168],
+  ]),
+];
+
+export const GCP_TYPES: readonly MachineType[] = [
+  ...table("gcp", "n2-highcpu", [
+    ["n2-highcpu-2", 2, 2, 0.0717],
+    ["n2-highcpu-4", 4, 4, 0.1434],
+    ["n2-highcpu-8", 8, 8, 0.2868],
+    ["n2-highcpu-16", 16, 16, 0.5736],
+    ["n2-highcpu-32", 32, 32, 1.1471],
+    ["n2-highcpu-48", 48, 48, 1.7207],
+    ["n2-highcpu-64", 64, 64, 2.2942],
+  ]),
+  ...table("gcp", "c3-highcpu", [
+    ["c3-highcpu-4", 4, 8, 0.1709],
+    ["c3-highcpu-8", 8, 16, 0.3419],
+    ["c3-highcpu-22", 22, 44, 0.9402],
+    ["c3-highcpu-44", 44, 88, 1.8804],
+  ]),
+  ...table("gcp", "n2-standard", [
+    ["n2-standard-2", 2, 8, 0.0971],
+    ["n2-standard-4", 4, 16, 0.1942],
+    ["n2-standard-8", 8, 32, 0.3885],
+    ["n2-standard-16", 16, 64, 0.7769],
+    ["n2-standard-32", 32, 128, 1.5539],
+    ["n2-standard-48", 48, 192, 2.3308],
+    ["n2-standard-64", 64, 256, 3.1078],
+  ]),
+  ...table("gcp", "n2-highmem", [
+    ["n2-highmem-2", 2, 16, 0.131],
+    ["n2-highmem-4", 4, 32, 0.262],
+    ["n2-highmem-8", 8, 64, 0.5241],
+    ["n2-highmem-16", 16, 128, 1.0481],
+  ]),
+];
+
+export const AZURE_TYPES: readonly MachineType[] = [
+  ...table("azure", "Fsv2", [
+    ["Standard_F2s_v2", 2, 4, 0.0846],
+    ["Standard_F4s_v2", 4, 8, 0.169],
+    ["Standard_F8s_v2", 8, 16, 0.338],
+    ["Standard_F16s_v2", 16, 32, 0.677],
+    ["Standard_F32s_v2", 32, 64, 1.353],
+    ["Standard_F48s_v2", 48, 96, 2.03],
+    ["Standard_F64s_v2", 64, 128, 2.706],
+    ["Standard_F72s_v2", 72, 144, 3.045],
+  ]),
+  ...table("azure", "Dsv5", [
+    ["Standard_D2s_v5", 2, 8, 0.096],
+    ["Standard_D4s_v5", 4, 16, 0.192],
+    ["Standard_D8s_v5", 8, 32, 0.384],
+    ["Standard_D16s_v5", 16, 64, 0.768],
+    ["Standard_D32s_v5", 32, 128, 1.536],
+    ["Standard_D48s_v5", 48, 192, 2.304],
+    ["Standard_D64s_v5", 64, 256, 3.072],
+  ]),
+  ...table("azure", "Esv5", [
+    ["Standard_E2s_v5", 2, 16, 0.126],
+    ["Standard_E4s_v5", 4, 32, 0.252],
+    ["Standard_E8s_v5", 8, 64, 0.504],
+    ["Standard_E16s_v5", 16, 128, 1.008],
+  ]),
+];
+
+/**
+ * GCP custom machine types (N2): vCPU 2..80 in steps of 2 (or 1), memory
+ * 0.5..8 GiB per vCPU in multiples of 256 MiB. Priced per vCPU and per GiB.
+ */
+const GCP_CUSTOM = { family: "n2-custom", perVcpu: 0.031611, perGiB: 0.004237, minPerVcpu: 0.5, maxPerVcpu: 8 };
+
+function gcpCustom(vcpus: number, memoryGiB: number): MachineType | undefined {
+  if (vcpus !== 1 && (vcpus < 2 || vcpus > 80 || vcpus % 2 !== 0)) return undefined;
+  const memory = Math.ceil(memoryGiB * 4) / 4; // 256 MiB steps
+  if (memory < vcpus * GCP_CUSTOM.minPerVcpu || memory > vcpus * GCP_CUSTOM.maxPerVcpu) return undefined;
+  return {
+    cloud: "gcp",
+    name: `n2-custom-${vcpus}-${Math.round(memory * 1024)}`,
+    family: GCP_CUSTOM.family,
+    vcpus,
+    memoryGiB: memory,
+    hourlyUsd: Number((vcpus * GCP_CUSTOM.perVcpu + memory * GCP_CUSTOM.perGiB).toFixed(4)),
+  };
+}
+
+/** Small, fixed types for the bastion: it only forwards SSH. */
+export const BASTION_TYPES: Readonly<Record<Cloud, string>> = {
+  aws: "t3.micro",
+  gcp: "e2-micro",
+  azure: "Standard_B1s",
+};
+
+export function catalog(cloud: Cloud): readonly MachineType[] {
+  switch (cloud) {
+    case "aws":
+      return AWS_TYPES;
+    case "gcp":
+      return GCP_TYPES;
+    case "azure":
+      return AZURE_TYPES;
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Every candidate with exactly `vcpus` vCPUs and at least `memoryGiB`, cheapest first. */
+export function candidates(cloud: Cloud, vcpus: number, memoryGiB: number): MachineType[] {
+  const fixed = catalog(cloud).filter((t) => t.vcpus === vcpus && t.memoryGiB >= memoryGiB);
+  const custom = cloud === "gcp" ? gcpCustom(vcpus, memoryGiB) : undefined;
+  const all = custom ? [...fixed, custom] : fixed;
+  return all.sort((a, b) => a.hourlyUsd - b.hourlyUsd || a.memoryGiB - b.memoryGiB || a.name.localeCompare(b.name));
+}
+
+/** The cheapest type with exactly `vcpus` vCPUs and at least `memoryGiB`; undefined when none fits. */
+export function chooseMachineType(cloud: Cloud, vcpus: number, memoryGiB: number): MachineType | undefined {
+  return candidates(cloud, vcpus, memoryGiB)[0];
+}
+
+/** Looks up a type by name, including GCP `n2-custom-<vcpus>-<MiB>` names. */
+export function lookupMachineType(cloud: Cloud, name: string): MachineType | undefined {
+  const known = catalog(cloud).find((t) => t.name === name);
+  if (known) return known;
+  if (cloud === "gcp") {
+    const m = /^n2-custom-(\d+)-(\d+)$/.exec(name);
+    if (m) {
+      const t = gcpCustom(Number(m[1]), Number(m[2]) / 1024);
+      return t && t.name === name ? t : undefined;
+    }
+  }
+  return undefined;
+}

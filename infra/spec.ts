@@ -1,0 +1,512 @@
+/**
+ * The cloud-neutral pool spec and `parseSpec`, the one place config becomes a
+ * validated `PoolSpec` and the one place defaults are applied. Pure: no Pulumi
+ * runtime imports, so it runs the same under `pulumi up`, the offline plan and
+ * unit tests.
+ */
+import { isNetworkAligned, parseCidr, planNetwork, type NetworkPlan } from "./cidr";
+import { subnetCapacity } from "./layout";
+import { CLOUDS, isCloud, REGION_KEYS, UBUNTU_2404, type Cloud } from "./clouds";
+import { chooseMachineType, lookupMachineType, type MachineType } from "./machines";
+
+/** The project's config namespace (`Pulumi.yaml` `name`). */
+export const NAMESPACE = "logos-compute";
+/** The tag / label every taggable resource carries; the policy pack requires it. */
+export const PROOF_GATED_TAG = "logos-proof-gated";
+/** Where the persistent state disk is mounted; the workload sees it as `LOGOS_STATE_DIR`. */
+export const STATE_DIR = "/var/lib/logos/state";
+/** Where the workload repository is checked out on every node. */
+export const REPO_DIR = "/opt/logos/repo";
+/** `EXPECTED_AGENT_HASH` in the workload: SHA-256 of `ProjectLOGOS:LOGOS-AGENT-OMEGA`. */
+export const DEFAULT_AGENT_HASH = "a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda";
+
+export interface PoolSpec {
+  /** Pool name: prefix of every resource name and the scheduler's pool identity. */
+  readonly name: string;
+  readonly cloud: Cloud;
+  readonly region: string;
+  /** Zones the nodes are spread over, round-robin. GCP also needs a project. */
+  readonly zones: readonly string[];
+  /** GCP project id (from `gcp:project`); undefined on other clouds. */
+  readonly gcpProject?: string;
+  readonly nodes: {
+    readonly core: number;
+    readonly burstMax: number;
+    readonly standby: 0 | 1;
+  };
+  /** The machine class asked for and the type chosen for it. */
+  readonly machine: {
+    readonly vcpus: number;
+    readonly memoryGiB: number;
+    readonly type: MachineType;
+    /** True when the type came from `machineType` rather than the chooser. */
+    readonly explicit: boolean;
+  };
+  readonly disks: { readonly bootGiB: number; readonly stateGiB: number };
+  /** Cloud image reference (Ubuntu 24.04 LTS unless overridden). */
+  readonly image: string;
+  readonly repo: {
+    readonly url: string;
+    /** Full 40-hex commit SHA the nodes check out and verify. */
+    readonly ref: string;
+    /** 64-hex pinned `EXPECTED_AGENT_HASH`. */
+    readonly agentHash: string;
+    /** 64-hex SHA-256 of `scripts/boot_aligned_agent.py`, when pinned. */
+    readonly agentScriptDigest?: string;
+    readonly dir: string;
+  };
+  /** Tags / labels for every taggable resource; always includes `logos-proof-gated`. */
+  readonly tags: Readonly<Record<string, string>>;
+  readonly network: NetworkPlan;
+  readonly access: {
+    readonly operatorCidrs: readonly string[];
+    readonly sshUser: string;
+    readonly sshPublicKey: string;
+  };
+  readonly stateDir: string;
+  readonly validation: {
+    /** Run the proof validation on every core node after `pulumi up`. */
+    readonly enabled: boolean;
+    /** Per-step timeout on the node, seconds. */
+    readonly stepTimeoutSeconds: number;
+    /** Make the independent axiom footprint gate the validation. */
+    readonly strictFootprint: boolean;
+  };
+  readonly archive: {
+    /** Object Lock / retention mode: `governance` can be lifted by privileged users, `compliance` cannot. */
+    readonly lockMode: "governance" | "compliance";
+    readonly retentionDays: number;
+    /** GCP: lock the bucket retention policy (irreversible). Azure: lock the immutability policy. */
+    readonly lockRetention: boolean;
+  };
+  readonly monitoring: {
+    readonly cpuPercent: number;
+    readonly memoryPercent: number;
+    readonly diskPercent: number;
+    /** Email for alarms; none means alarms exist without a subscriber. */
+    readonly alertEmail?: string;
+  };
+}
+
+/**
+ * One project config key: its type, default and meaning. `Pulumi.yaml`'s
+ * `config:` block mirrors this table (a unit test keeps the two equal).
+ */
+export interface ConfigKey {
+  readonly type: "string" | "integer" | "boolean" | "array";
+  /** `undefined` means required (or, for optional keys, absent). */
+  readonly default?: string | number | boolean | readonly string[];
+  readonly required?: boolean;
+  readonly secret?: boolean;
+  readonly description: string;
+}
+
+export const CONFIG_KEYS = {
+  cloud: { type: "string", required: true, description: "Cloud of this stack: aws, gcp or azure." },
+  poolName: { type: "string", default: "logos", description: "Pool name: prefix of resource names, scheduler pool id. Lowercase letters, digits, '-', 3-20 chars." },
+  region: { type: "string", default: "", description: "Region; empty means the provider's own key (aws:region, gcp:region, azure-native:location)." },
+  zones: { type: "array", default: [], description: "Zones to spread nodes over; empty means three zones derived from the region." },
+  coreNodes: { type: "integer", default: 1, description: "Always-on nodes that run jobs and keep a persistent state disk (>= 1)." },
+  burstMax: { type: "integer", default: 0, description: "Most nodes in total including burst capacity; 0 means equal to coreNodes (no burst)." },
+  standbyNodes: { type: "integer", default: 0, description: "Pre-initialised standby in the burst group's native warm/standby pool: 0 or 1 (needs burstMax > coreNodes)." },
+  vcpus: { type: "integer", default: 8, description: "vCPUs per node; the scheduler's CPU slots. The plan's pilot size is 8." },
+  memoryGiB: { type: "integer", default: 16, description: "Minimum memory per node in GiB." },
+  machineType: { type: "string", default: "", description: "Explicit instance type; must meet vcpus exactly and memoryGiB at least. Empty: cheapest type that fits." },
+  bootDiskGiB: { type: "integer", default: 30, description: "Boot disk size, GiB (>= 20)." },
+  stateDiskGiB: { type: "integer", default: 50, description: "Persistent state disk size, GiB (>= 10); mounted at /var/lib/logos/state." },
+  image: { type: "string", default: "", description: "Image override; empty means Ubuntu 24.04 LTS on the stack's cloud." },
+  repoUrl: { type: "string", required: true, description: "Git URL of the workload repository (https:// or git@)." },
+  repoRef: { type: "string", required: true, description: "Full 40-hex commit SHA every node checks out and verifies." },
+  agentHash: { type: "string", default: DEFAULT_AGENT_HASH, description: "Pinned EXPECTED_AGENT_HASH (64 hex) the validation checks before anything runs." },
+  agentScriptDigest: { type: "string", default: "", description: "Pinned SHA-256 (64 hex) of scripts/boot_aligned_agent.py; empty: not checked." },
+  tags: { type: "array", default: [], description: "Extra tags as key=value strings; GCP label rules apply to all clouds so one spec fits three." },
+  networkCidr: { type: "string", default: "10.40.0.0/16", description: "Pool network, /16 to /24; subnets are derived from it." },
+  operatorCidrs: { type: "array", required: true, description: "IPv4 CIDRs allowed to reach the bastion by SSH; never 0.0.0.0/0." },
+  sshUser: { type: "string", default: "logos", description: "Login user on the bastion and the nodes." },
+  sshPublicKey: { type: "string", required: true, description: "Operator's SSH public key (ssh-ed25519 or ssh-rsa), authorized on bastion and nodes." },
+  validate: { type: "boolean", default: true, description: "Run the proof validation on every core node after pulumi up." },
+  validationStepTimeoutSeconds: { type: "integer", default: 1800, description: "Timeout of each validation step on a node, seconds." },
+  strictFootprint: { type: "boolean", default: false, description: "Fail validation when the independent Coq axiom footprint is not empty." },
+  archiveLockMode: { type: "string", default: "governance", description: "Audit archive lock mode: governance or compliance." },
+  archiveRetentionDays: { type: "integer", default: 365, description: "Days each archived audit log is kept immutable (1-36500)." },
+  archiveLockRetention: { type: "boolean", default: false, description: "Lock the archive retention policy (GCP bucket lock, Azure locked immutability); irreversible." },
+  alertCpuPercent: { type: "integer", default: 90, description: "CPU alarm threshold, percent." },
+  alertMemoryPercent: { type: "integer", default: 90, description: "Memory alarm threshold, percent." },
+  alertDiskPercent: { type: "integer", default: 85, description: "State disk usage alarm threshold, percent." },
+  alertEmail: { type: "string", default: "", description: "Email subscribed to alarms; empty: none." },
+} as const satisfies Record<string, ConfigKey>;
+
+export type ConfigKeyName = keyof typeof CONFIG_KEYS;
+
+/** Raw config: `namespace:key` → value, either typed (YAML) or a string (Pulumi's runtime config). */
+export type RawConfig = Readonly<Record<string, unknown>>;
+
+export class SpecError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`invalid pool config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "SpecError";
+  }
+}
+
+const HEX40 = /^[0-9a-f]{40}$/;
+const HEX64 = /^[0-9a-f]{64}$/;
+const LABEL = /^[a-z0-9_-]{1,63}$/;
+const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
+const POOL_NAME = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
+const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( .*)?$/;
+const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
+const RESERVED_USERS = new Set(["root", "admin", "administrator", "ubuntu"]);
+
+function key(name: ConfigKeyName): string {
+  return `${NAMESPACE}:${name}`;
+}
+
+/** Reads and coerces every key; collects type problems instead of throwing. */
+class Reader {
+  readonly problems: string[] = [];
+  constructor(private readonly raw: RawConfig) {}
+
+  private value(name: ConfigKeyName): unknown {
+    const v = this.raw[key(name)];
+    const def: ConfigKey = CONFIG_KEYS[name];
+    if (v === undefined || v === null) return def.default;
+    return v;
+  }
+
+  private missing(name: ConfigKeyName, hint: string): void {
+    this.problems.push(`${key(name)} is required: ${hint} (set it with \`pulumi config set ${key(name)} ...\` or in the stack file)`);
+  }
+
+  string(name: ConfigKeyName, hint = "a string"): string {
+    const v = this.value(name);
+    if (v === undefined || v === "") {
+      const def: ConfigKey = CONFIG_KEYS[name];
+      if (def.required) this.missing(name, hint);
+      return "";
+    }
+    if (typeof v !== "string") {
+      this.problems.push(`${key(name)} must be a string, got ${JSON.stringify(v)}`);
+      return "";
+    }
+    return v.trim();
+  }
+
+  integer(name: ConfigKeyName): number {
+    let v = this.value(name);
+    if (typeof v === "string" && /^-?\d+$/.test(v.trim())) v = Number(v.trim());
+    if (typeof v !== "number" || !Number.isInteger(v)) {
+      this.problems.push(`${key(name)} must be a whole number, got ${JSON.stringify(v)}`);
+      return Number.NaN;
+    }
+    return v;
+  }
+
+  boolean(name: ConfigKeyName): boolean {
+    let v = this.value(name);
+    if (v === "true") v = true;
+    if (v === "false") v = false;
+    if (typeof v !== "boolean") {
+      this.problems.push(`${key(name)} must be true or false, got ${JSON.stringify(v)}`);
+      return false;
+    }
+    return v;
+  }
+
+  array(name: ConfigKeyName, hint: string): string[] {
+    let v = this.value(name);
+    if (typeof v === "string") {
+      try {
+        v = JSON.parse(v);
+      } catch {
+        this.problems.push(`${key(name)} must be a list of strings (JSON array when set with pulumi config set --path or as a string), got ${JSON.stringify(v)}`);
+        return [];
+      }
+    }
+    if (!Array.isArray(v) || v.some((x) => typeof x !== "string")) {
+      this.problems.push(`${key(name)} must be a list of strings, got ${JSON.stringify(v)}`);
+      return [];
+    }
+    const def: ConfigKey = CONFIG_KEYS[name];
+    if (def.required && v.length === 0) this.missing(name, hint);
+    return (v as string[]).map((s) => s.trim());
+  }
+
+  raw_(k: string): unknown {
+    return this.raw[k];
+  }
+}
+
+function defaultZones(cloud: Cloud, region: string): string[] {
+  switch (cloud) {
+    case "aws":
+      return ["a", "b", "c"].map((s) => `${region}${s}`);
+    case "gcp":
+      return ["a", "b", "c"].map((s) => `${region}-${s}`);
+    case "azure":
+      return ["1", "2", "3"];
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+function zoneProblem(cloud: Cloud, region: string, zone: string): string | undefined {
+  switch (cloud) {
+    case "aws":
+      return new RegExp(`^${escape(region)}[a-z]$`).test(zone) ? undefined : `must be a zone of ${region} such as ${region}a`;
+    case "gcp":
+      return new RegExp(`^${escape(region)}-[a-z]$`).test(zone) ? undefined : `must be a zone of ${region} such as ${region}-a`;
+    case "azure":
+      return /^[1-3]$/.test(zone) ? undefined : "must be an Azure availability zone: 1, 2 or 3";
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+function escape(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function describeType(t: MachineType): string {
+  return `${t.name} (${t.vcpus} vCPU / ${t.memoryGiB} GiB)`;
+}
+
+/**
+ * Validates raw config and returns the spec, or throws one {@link SpecError}
+ * listing every problem, each naming its config key and what is allowed.
+ */
+export function parseSpec(raw: RawConfig): PoolSpec {
+  const r = new Reader(raw);
+  const p = r.problems;
+
+  const cloudText = r.string("cloud", `one of ${CLOUDS.join(", ")}`);
+  let cloud: Cloud | undefined;
+  if (cloudText !== "") {
+    if (isCloud(cloudText)) cloud = cloudText;
+    else p.push(`${key("cloud")} (${JSON.stringify(cloudText)}) must be one of ${CLOUDS.join(", ")}`);
+  }
+
+  const name = r.string("poolName");
+  if (!POOL_NAME.test(name)) {
+    p.push(`${key("poolName")} (${JSON.stringify(name)}) must be 3-20 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-'`);
+  }
+
+  let region = r.string("region");
+  if (region === "" && cloud) {
+    const providerRegion = r.raw_(REGION_KEYS[cloud]);
+    if (typeof providerRegion === "string" && providerRegion.trim() !== "") region = providerRegion.trim();
+    else p.push(`${key("region")} is required: set ${REGION_KEYS[cloud]} (or ${key("region")}) to the ${cloud} region`);
+  }
+  if (region !== "" && !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(region)) {
+    p.push(`${key("region")} (${JSON.stringify(region)}) must be a region name such as us-east-1, us-central1 or eastus`);
+  }
+
+  let gcpProject: string | undefined;
+  if (cloud === "gcp") {
+    const project = r.raw_("gcp:project");
+    if (typeof project === "string" && project.trim() !== "") gcpProject = project.trim();
+    else p.push("gcp:project is required on gcp: set it to the Google Cloud project id (pulumi config set gcp:project <id>)");
+  }
+
+  let zones = r.array("zones", "zone names");
+  if (cloud && region !== "") {
+    if (zones.length === 0) zones = defaultZones(cloud, region);
+    zones.forEach((z, i) => {
+      const problem = zoneProblem(cloud, region, z);
+      if (problem) p.push(`${key("zones")}[${i}] (${JSON.stringify(z)}) ${problem}`);
+    });
+    if (new Set(zones).size !== zones.length) p.push(`${key("zones")} must not repeat a zone, got ${JSON.stringify(zones)}`);
+    if (zones.length > 6) p.push(`${key("zones")} may list at most 6 zones, got ${zones.length}`);
+  }
+
+  const core = r.integer("coreNodes");
+  if (Number.isInteger(core) && core < 1) p.push(`${key("coreNodes")} (${core}) must be >= 1`);
+  if (Number.isInteger(core) && core > 1000) p.push(`${key("coreNodes")} (${core}) must be <= 1000`);
+  let burstMax = r.integer("burstMax");
+  if (burstMax === 0 && Number.isInteger(core)) burstMax = core;
+  if (Number.isInteger(burstMax) && Number.isInteger(core) && burstMax < core) {
+    p.push(`${key("burstMax")} (${burstMax}) must be >= ${key("coreNodes")} (${core}), or 0 for no burst capacity`);
+  }
+  const standby = r.integer("standbyNodes");
+  if (Number.isInteger(standby) && standby !== 0 && standby !== 1) p.push(`${key("standbyNodes")} (${standby}) must be 0 or 1`);
+  // The standby is a pre-initialised member of the burst group's warm pool
+  // (ASG warm pool, MIG standby policy, Azure standby pool), so it needs one.
+  if (standby === 1 && Number.isInteger(core) && Number.isInteger(burstMax) && burstMax <= core) {
+    p.push(`${key("standbyNodes")} (1) needs burst capacity to sit in: set ${key("burstMax")} (${burstMax}) above ${key("coreNodes")} (${core})`);
+  }
+
+  const vcpus = r.integer("vcpus");
+  if (Number.isInteger(vcpus) && (vcpus < 2 || vcpus > 96)) p.push(`${key("vcpus")} (${vcpus}) must be between 2 and 96`);
+  const memoryGiB = r.integer("memoryGiB");
+  if (Number.isInteger(memoryGiB) && (memoryGiB < 2 || memoryGiB > 768)) p.push(`${key("memoryGiB")} (${memoryGiB}) must be between 2 and 768`);
+
+  let machine: PoolSpec["machine"] | undefined;
+  const explicitType = r.string("machineType");
+  if (cloud && Number.isInteger(vcpus) && Number.isInteger(memoryGiB)) {
+    if (explicitType !== "") {
+      const t = lookupMachineType(cloud, explicitType);
+      if (!t) {
+        const fit = chooseMachineType(cloud, vcpus, memoryGiB);
+        p.push(`${key("machineType")} (${JSON.stringify(explicitType)}) is not a known ${cloud} type${fit ? `; ${describeType(fit)} fits ${vcpus} vCPU / ${memoryGiB} GiB` : ""}, or leave it empty to choose automatically`);
+      } else if (t.vcpus !== vcpus || t.memoryGiB < memoryGiB) {
+        const fit = chooseMachineType(cloud, vcpus, memoryGiB);
+        p.push(`${key("machineType")} ${describeType(t)} does not meet ${key("vcpus")} ${vcpus} exactly and ${key("memoryGiB")} >= ${memoryGiB}${fit ? `; use ${fit.name} or leave it empty` : ""}`);
+      } else {
+        machine = { vcpus, memoryGiB, type: t, explicit: true };
+      }
+    } else {
+      const t = chooseMachineType(cloud, vcpus, memoryGiB);
+      if (!t) p.push(`no ${cloud} machine type has exactly ${vcpus} vCPUs and >= ${memoryGiB} GiB: change ${key("vcpus")} or ${key("memoryGiB")}`);
+      else machine = { vcpus, memoryGiB, type: t, explicit: false };
+    }
+  }
+
+  const bootGiB = r.integer("bootDiskGiB");
+  if (Number.isInteger(bootGiB) && (bootGiB < 20 || bootGiB > 2048)) p.push(`${key("bootDiskGiB")} (${bootGiB}) must be between 20 and 2048`);
+  const stateGiB = r.integer("stateDiskGiB");
+  if (Number.isInteger(stateGiB) && (stateGiB < 10 || stateGiB > 16384)) p.push(`${key("stateDiskGiB")} (${stateGiB}) must be between 10 and 16384`);
+
+  const imageOverride = r.string("image");
+
+  const url = r.string("repoUrl", "the git URL of the workload repository");
+  if (url !== "" && !/^(https:\/\/[^\s]+|git@[^\s:]+:[^\s]+|ssh:\/\/[^\s]+)$/.test(url)) {
+    p.push(`${key("repoUrl")} (${JSON.stringify(url)}) must be an https://, ssh:// or git@host:path URL`);
+  }
+  const ref = r.string("repoRef", "a full 40-hex commit SHA");
+  if (ref !== "" && !HEX40.test(ref)) {
+    p.push(`${key("repoRef")} (${JSON.stringify(ref)}) must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move`);
+  }
+  const agentHash = r.string("agentHash");
+  if (!HEX64.test(agentHash)) p.push(`${key("agentHash")} (${JSON.stringify(agentHash)}) must be 64 lowercase hex characters (a SHA-256)`);
+  const agentScriptDigest = r.string("agentScriptDigest");
+  if (agentScriptDigest !== "" && !HEX64.test(agentScriptDigest)) {
+    p.push(`${key("agentScriptDigest")} (${JSON.stringify(agentScriptDigest)}) must be 64 lowercase hex characters (sha256sum scripts/boot_aligned_agent.py), or empty`);
+  }
+
+  const tags: Record<string, string> = {};
+  r.array("tags", "key=value strings").forEach((entry, i) => {
+    const eq = entry.indexOf("=");
+    const k = eq < 0 ? entry : entry.slice(0, eq);
+    const v = eq < 0 ? "" : entry.slice(eq + 1);
+    const where = `${key("tags")}[${i}] (${JSON.stringify(entry)})`;
+    if (eq < 0) p.push(`${where} must be key=value`);
+    else if (!LABEL_KEY.test(k)) p.push(`${where}: key must start with a lowercase letter and use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
+    else if (!LABEL.test(v) && v !== "") p.push(`${where}: value must use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
+    else if (k === PROOF_GATED_TAG && v !== "true") p.push(`${where}: ${PROOF_GATED_TAG} is set by the pool to "true" and cannot be changed`);
+    else if (k in tags) p.push(`${where}: key ${k} is given twice`);
+    else tags[k] = v;
+  });
+  if (Object.keys(tags).length > 60) p.push(`${key("tags")} may hold at most 60 entries (GCP allows 64 labels; the pool adds its own)`);
+
+  const cidr = r.string("networkCidr");
+  let network: NetworkPlan | undefined;
+  const parsed = parseCidr(cidr);
+  if (!parsed) p.push(`${key("networkCidr")} (${JSON.stringify(cidr)}) must be an IPv4 CIDR such as 10.40.0.0/16`);
+  else if (parsed.prefix < 16 || parsed.prefix > 24) p.push(`${key("networkCidr")} (${cidr}) must be between /16 and /24`);
+  else if (!isNetworkAligned(cidr)) p.push(`${key("networkCidr")} (${cidr}) has host bits set; use ${parsed && cidr.replace(/^[^/]+/, formatBase(parsed.base))}`);
+  else if (zones.length >= 1 && zones.length <= 6) {
+    network = planNetwork(cidr, zones.length);
+    const capacity = subnetCapacity(parsed.prefix + 4);
+    const perZone = (n: number): number => Math.ceil(n / zones.length);
+    if (Number.isInteger(core) && perZone(core) > capacity) {
+      p.push(`${key("networkCidr")} (${cidr}) holds ${capacity} core nodes per zone but ${key("coreNodes")} (${core}) needs ${perZone(core)} in each of ${zones.length} zones; use a wider network (smaller prefix) or more zones`);
+    }
+    if (Number.isInteger(burstMax) && Number.isInteger(core) && perZone(burstMax - core) > capacity) {
+      p.push(`${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per zone but ${key("burstMax")} - ${key("coreNodes")} needs ${perZone(burstMax - core)}; use a wider network or more zones`);
+    }
+  }
+
+  const operatorCidrs = r.array("operatorCidrs", "the IPv4 CIDRs of your VPN or office, e.g. [\"203.0.113.0/24\"]");
+  operatorCidrs.forEach((c, i) => {
+    const where = `${key("operatorCidrs")}[${i}] (${JSON.stringify(c)})`;
+    if (c.includes(":")) {
+      if (/^::\/0$/.test(c.replace(/\s/g, ""))) p.push(`${where} opens the bastion to the whole internet; list your VPN or office ranges instead`);
+      else p.push(`${where} is IPv6; only IPv4 operator ranges are supported`);
+      return;
+    }
+    const pc = parseCidr(c);
+    if (!pc) p.push(`${where} must be an IPv4 CIDR such as 203.0.113.0/24`);
+    else if (pc.prefix === 0) p.push(`${where} opens the bastion to the whole internet; list your VPN or office ranges instead`);
+    else if (pc.prefix < 8) p.push(`${where} is wider than /8; list narrower operator ranges`);
+    else if (!isNetworkAligned(c)) p.push(`${where} has host bits set; use ${formatBase(pc.base)}/${pc.prefix}`);
+  });
+
+  const sshUser = r.string("sshUser");
+  if (!SSH_USER.test(sshUser) || RESERVED_USERS.has(sshUser)) {
+    p.push(`${key("sshUser")} (${JSON.stringify(sshUser)}) must be a lowercase Linux user name (not root, admin, administrator or ubuntu)`);
+  }
+  const sshPublicKey = r.string("sshPublicKey", "an OpenSSH public key line such as `ssh-ed25519 AAAA... you@host`");
+  if (sshPublicKey !== "" && !SSH_KEY.test(sshPublicKey)) {
+    p.push(`${key("sshPublicKey")} must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), not a private key or a file path`);
+  }
+
+  const validationEnabled = r.boolean("validate");
+  const stepTimeoutSeconds = r.integer("validationStepTimeoutSeconds");
+  if (Number.isInteger(stepTimeoutSeconds) && (stepTimeoutSeconds < 30 || stepTimeoutSeconds > 86400)) {
+    p.push(`${key("validationStepTimeoutSeconds")} (${stepTimeoutSeconds}) must be between 30 and 86400`);
+  }
+  const strictFootprint = r.boolean("strictFootprint");
+
+  const lockMode = r.string("archiveLockMode");
+  if (lockMode !== "governance" && lockMode !== "compliance") {
+    p.push(`${key("archiveLockMode")} (${JSON.stringify(lockMode)}) must be governance or compliance`);
+  }
+  const retentionDays = r.integer("archiveRetentionDays");
+  if (Number.isInteger(retentionDays) && (retentionDays < 1 || retentionDays > 36500)) {
+    p.push(`${key("archiveRetentionDays")} (${retentionDays}) must be between 1 and 36500`);
+  }
+  const lockRetention = r.boolean("archiveLockRetention");
+
+  const percent = (n: ConfigKeyName): number => {
+    const v = r.integer(n);
+    if (Number.isInteger(v) && (v < 1 || v > 100)) p.push(`${key(n)} (${v}) must be between 1 and 100`);
+    return v;
+  };
+  const cpuPercent = percent("alertCpuPercent");
+  const memoryPercent = percent("alertMemoryPercent");
+  const diskPercent = percent("alertDiskPercent");
+  const alertEmail = r.string("alertEmail");
+  if (alertEmail !== "" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alertEmail)) {
+    p.push(`${key("alertEmail")} (${JSON.stringify(alertEmail)}) must be an email address, or empty`);
+  }
+
+  if (p.length > 0 || !cloud || !machine || !network) throw new SpecError(p.length > 0 ? p : ["incomplete config"]);
+
+  return {
+    name,
+    cloud,
+    region,
+    zones,
+    ...(gcpProject !== undefined ? { gcpProject } : {}),
+    nodes: { core, burstMax, standby: standby as 0 | 1 },
+    machine,
+    disks: { bootGiB, stateGiB },
+    image: imageOverride !== "" ? imageOverride : UBUNTU_2404[cloud],
+    repo: {
+      url,
+      ref,
+      agentHash,
+      ...(agentScriptDigest !== "" ? { agentScriptDigest } : {}),
+      dir: REPO_DIR,
+    },
+    tags: { ...tags, [PROOF_GATED_TAG]: "true" },
+    network,
+    access: { operatorCidrs, sshUser, sshPublicKey },
+    stateDir: STATE_DIR,
+    validation: { enabled: validationEnabled, stepTimeoutSeconds, strictFootprint },
+    archive: { lockMode: lockMode as "governance" | "compliance", retentionDays, lockRetention },
+    monitoring: { cpuPercent, memoryPercent, diskPercent, ...(alertEmail !== "" ? { alertEmail } : {}) },
+  };
+}
+
+function formatBase(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+/** Tags for one resource: the pool's tags plus the resource's role and pool name. */
+export function tagsFor(spec: PoolSpec, role: string): Record<string, string> {
+  return { ...spec.tags, "logos-pool": spec.name, "logos-role": role };
+}
