@@ -1,0 +1,47 @@
+import * as pulumi from "@pulumi/pulumi";
+
+export interface Registered {
+  readonly type: string;
+  readonly name: string;
+  readonly inputs: Record<string, any>;
+  readonly parent?: string;
+}
+
+/**
+ * Installs the Pulumi mock monitor and records every registration. Call before
+ * importing any module that creates resources. `dryRun` true gives preview
+ * semantics: outputs the mock does not return stay unknown.
+ */
+export function installMocks(dryRun = false): { resources: Registered[]; ofType: (t: string) => Registered[] } {
+  const resources: Registered[] = [];
+  pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const state: Record<string, unknown> = { ...args.inputs };
+        if (args.type === "tls:index/privateKey:PrivateKey") {
+          state.publicKeyOpenssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyForTestsOnly0000000000000000000 deploy";
+          state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n";
+        }
+        return { id: `${args.name}-id`, state };
+      },
+      call(args) {
+        if (args.token === "aws:ssm/getParameter:getParameter") return { ...args.inputs, value: "ami-0123456789abcdef0", type: "String" };
+        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDTEST" };
+        if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com" };
+        if (args.token === "azure-native:authorization:getClientConfig") return { clientId: "00000000-0000-0000-0000-000000000001", objectId: "00000000-0000-0000-0000-000000000002", subscriptionId: "00000000-0000-0000-0000-000000000003", tenantId: "00000000-0000-0000-0000-000000000004" };
+        if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012", projectId: "logos-test-project" };
+        return args.inputs;
+      },
+    },
+    "logos-compute",
+    "test",
+    dryRun,
+  );
+  return { resources, ofType: (t) => resources.filter((r) => r.type === t) };
+}
+
+/** Resolves an Output in tests (dryRun false). */
+export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
+  return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+}
