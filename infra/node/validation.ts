@@ -1,0 +1,391 @@
+/**
+ * Proof validation on a node: the shell command the `ProofValidation`
+ * component runs over SSH, the boot-time systemd unit for burst nodes, and the
+ * parser of the script's JSON result. Pure (no Pulumi imports): the e2e tests
+ * run exactly these strings against real sshd + Coq.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+
+/** The script in this repository; the single source shipped to nodes. */
+export const VALIDATION_SCRIPT_SOURCE = path.join(__dirname, "validate_proof.py");
+/** Where the boot-time copy of the script lives on burst nodes (root-owned, from cloud-init). */
+export const VALIDATION_SCRIPT_PATH = "/opt/logos/bin/validate_proof.py";
+/**
+ * Where `ProofValidation` copies the script on core nodes. Relative paths are
+ * resolved from the SSH user's home by both SFTP and the remote shell, so the
+ * copy needs no root-owned directory and no change to the VM's user-data.
+ */
+export const VALIDATION_SCRIPT_REMOTE_COPY = "logos-validate_proof.py";
+/** Where the boot unit writes the JSON result for monitoring. */
+export const VALIDATION_RESULT_PATH = "/var/lib/logos/validation/last.json";
+export const VALIDATION_UNIT_NAME = "logos-validate-proof.service";
+
+/** Stage names, in the order the script runs them; `complete` means pass. */
+export const VALIDATION_STAGES = [
+  "usage",
+  "guard-agent-hash",
+  "guard-file-digest",
+  "guard-ref",
+  "lock",
+  "snapshot",
+  "lem",
+  "boot",
+  "audit",
+  "footprint",
+  "archive",
+  "internal",
+] as const;
+export type ValidationFailureStage = (typeof VALIDATION_STAGES)[number];
+export type ValidationStage = ValidationFailureStage | "complete";
+
+/** Exit code of `validate_proof.py` per stage (must match EXIT_CODES in the script). */
+export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = {
+  complete: 0,
+  usage: 2,
+  "guard-agent-hash": 11,
+  "guard-file-digest": 12,
+  "guard-ref": 13,
+  lock: 20,
+  snapshot: 30,
+  lem: 40,
+  boot: 50,
+  audit: 60,
+  footprint: 70,
+  archive: 80,
+  internal: 99,
+};
+
+/** Per-step limits on the node, seconds. */
+export interface ValidationTimeouts {
+  /** Waiting for another validation on the same node. @default 1800 */
+  readonly lock: number;
+  /** `python3 test_lem_discharge.py`. @default 900 */
+  readonly lem: number;
+  /** `python3 scripts/boot_aligned_agent.py`. @default 900 */
+  readonly boot: number;
+  /** The independent `coqc` footprint check. @default 300 */
+  readonly footprint: number;
+  /** The archive upload command. @default 300 */
+  readonly archive: number;
+}
+
+export const DEFAULT_VALIDATION_TIMEOUTS: ValidationTimeouts = {
+  lock: 1800,
+  lem: 900,
+  boot: 900,
+  footprint: 300,
+  archive: 300,
+};
+
+export interface ValidationOptions {
+  /** Checkout of the workload repository on the node. */
+  readonly repoDir: string;
+  /** Pinned `EXPECTED_AGENT_HASH` (64 hex digits). */
+  readonly agentHash: string;
+  /** Pinned SHA-256 of `scripts/boot_aligned_agent.py`. @default not checked */
+  readonly agentScriptDigest?: string;
+  /** Pinned commit that HEAD must equal. @default not checked */
+  readonly ref?: string;
+  /** `LOGOS_STATE_DIR`: where the audit log lives. */
+  readonly stateDir: string;
+  /**
+   * Shell command that uploads `$LOGOS_AUDIT_LOG` to the cloud's archive. It
+   * appears in deployment logs and error messages: it must carry no secret
+   * (use the node's instance identity for credentials).
+   * @default no upload
+   */
+  readonly archiveCommand?: string;
+  /** @default DEFAULT_VALIDATION_TIMEOUTS per step */
+  readonly timeouts?: Partial<ValidationTimeouts>;
+  /** Make the independent axiom footprint gate (axioms must be within `allowedAxioms`). @default false */
+  readonly strictFootprint?: boolean;
+  /** Axioms allowed under `strictFootprint`. @default none */
+  readonly allowedAxioms?: readonly string[];
+  /** Make a failed archive upload gate. @default false (reported as a warning) */
+  readonly strictArchive?: boolean;
+  /** Node name used in the script's messages. @default the node's hostname */
+  readonly nodeName?: string;
+  /** Path of the script on the node. @default VALIDATION_SCRIPT_PATH */
+  readonly scriptPath?: string;
+  /** Interpreter on the node. @default "python3" */
+  readonly python?: string;
+  /** Also write the JSON result to this file. @default not written */
+  readonly resultFile?: string;
+}
+
+export interface ValidationFootprint {
+  readonly status: "ok" | "failed" | "skipped";
+  readonly theorem?: string;
+  readonly axioms?: readonly string[];
+  readonly closed?: boolean;
+  readonly error?: string;
+}
+
+export interface ValidationArchive {
+  readonly status: "uploaded" | "failed" | "skipped";
+  readonly error?: string;
+}
+
+/** The JSON line `validate_proof.py` prints last on stdout. */
+export interface ValidationResult {
+  readonly version: number;
+  readonly status: "pass" | "fail";
+  readonly stage: ValidationStage;
+  readonly exitCode: number;
+  readonly node: string;
+  readonly agentHash: string;
+  readonly fileDigest: string | null;
+  readonly ref: string | null;
+  readonly auditEntriesBefore: number | null;
+  readonly auditEntriesAfter: number | null;
+  readonly auditLog: string | null;
+  readonly historyFile: string | null;
+  readonly footprint: ValidationFootprint;
+  readonly archive: ValidationArchive;
+  readonly seconds: Readonly<Record<string, number>>;
+  readonly errors: readonly string[];
+  readonly warnings: readonly string[];
+}
+
+const HEX64 = /^[0-9a-f]{64}$/;
+const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** Quotes one word for a POSIX shell (`sh`, `bash`, `dash`): the shell reads back exactly `value`. */
+export function shellQuote(value: string): string {
+  if (value.includes("\0")) {
+    throw new Error("shellQuote: a shell word cannot contain a NUL byte");
+  }
+  if (SAFE_WORD.test(value)) {
+    return value;
+  }
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** Joins argv into one shell command line, each word quoted. */
+export function shellJoin(argv: readonly string[]): string {
+  return argv.map(shellQuote).join(" ");
+}
+
+/** Every problem with the options at once, each naming its property. */
+export function validationOptionProblems(o: ValidationOptions): string[] {
+  const problems: string[] = [];
+  if (!HEX64.test(o.agentHash)) {
+    problems.push(`validation.agentHash (${JSON.stringify(o.agentHash)}) must be 64 lowercase hex digits`);
+  }
+  if (o.agentScriptDigest !== undefined && !HEX64.test(o.agentScriptDigest)) {
+    problems.push(
+      `validation.agentScriptDigest (${JSON.stringify(o.agentScriptDigest)}) must be 64 lowercase hex digits`,
+    );
+  }
+  if (o.ref !== undefined && o.ref.trim() === "") {
+    problems.push("validation.ref must not be empty when given");
+  }
+  for (const key of ["repoDir", "stateDir"] as const) {
+    if (!o[key].startsWith("/")) {
+      problems.push(`validation.${key} (${JSON.stringify(o[key])}) must be an absolute path`);
+    }
+  }
+  for (const [step, seconds] of Object.entries(o.timeouts ?? {})) {
+    if (!(typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0)) {
+      problems.push(`validation.timeouts.${step} (${String(seconds)}) must be a positive number of seconds`);
+    }
+  }
+  return problems;
+}
+
+function timeoutsOf(o: ValidationOptions): ValidationTimeouts {
+  return { ...DEFAULT_VALIDATION_TIMEOUTS, ...o.timeouts };
+}
+
+/** The script's argv (without interpreter and environment). */
+export function validationArgv(o: ValidationOptions): string[] {
+  const problems = validationOptionProblems(o);
+  if (problems.length > 0) {
+    throw new Error(`invalid proof validation options:\n  ${problems.join("\n  ")}`);
+  }
+  const t = timeoutsOf(o);
+  const argv = [o.python ?? "python3", o.scriptPath ?? VALIDATION_SCRIPT_PATH, "--repo-dir", o.repoDir];
+  argv.push("--agent-hash", o.agentHash);
+  if (o.agentScriptDigest !== undefined) argv.push("--agent-script-digest", o.agentScriptDigest);
+  if (o.ref !== undefined) argv.push("--ref", o.ref);
+  if (o.nodeName !== undefined) argv.push("--node-name", o.nodeName);
+  if (o.archiveCommand !== undefined) argv.push("--archive-command", o.archiveCommand);
+  if (o.strictFootprint) argv.push("--strict-footprint");
+  for (const axiom of o.allowedAxioms ?? []) argv.push("--allowed-axiom", axiom);
+  if (o.strictArchive) argv.push("--strict-archive");
+  if (o.resultFile !== undefined) argv.push("--result-file", o.resultFile);
+  argv.push(
+    "--lock-timeout", String(t.lock),
+    "--lem-timeout", String(t.lem),
+    "--boot-timeout", String(t.boot),
+    "--footprint-timeout", String(t.footprint),
+    "--archive-timeout", String(t.archive),
+  );
+  return argv;
+}
+
+/**
+ * The exact command line `ProofValidation` runs on a core node (and the e2e
+ * tests run through `ssh -J`). `env` sets `LOGOS_STATE_DIR` whatever the
+ * login shell is; every value is quoted.
+ */
+export function buildValidationCommand(o: ValidationOptions): string {
+  return shellJoin(["env", `LOGOS_STATE_DIR=${o.stateDir}`, ...validationArgv(o)]);
+}
+
+/** Sum of the step limits plus slack: the longest a validation can legitimately take. */
+export function validationBudgetSeconds(o: ValidationOptions): number {
+  const t = timeoutsOf(o);
+  return t.lock + t.lem + t.boot + t.footprint + t.archive + 120;
+}
+
+/** A file for the node's cloud-init `write_files` (structurally the bootstrap's file entry). */
+export interface NodeFile {
+  readonly path: string;
+  readonly content: string;
+  readonly permissions: string;
+  readonly owner?: string;
+}
+
+export interface ValidationUnitOptions extends ValidationOptions {
+  /** User the unit runs as: owner of the checkout and the state directory. */
+  readonly user: string;
+}
+
+export interface ValidationUnit {
+  readonly name: string;
+  readonly path: string;
+  readonly content: string;
+  /** Files to add to the burst bootstrap: the script and the unit. */
+  readonly files: readonly NodeFile[];
+  /**
+   * Commands for the bootstrap's run list, after the checkout. `--no-block`
+   * matters: the unit is ordered after cloud-final, which is still running
+   * these commands.
+   */
+  readonly commands: readonly (readonly string[])[];
+}
+
+/** Quotes one word for a unit file; ExecStart also expands `$`, so it doubles it there. */
+function systemdQuote(word: string, exec = false): string {
+  let escaped = word.replaceAll("%", "%%");
+  if (exec) escaped = escaped.replaceAll("$", () => "$$");
+  if (/^[A-Za-z0-9_@+=:,./-]+$/.test(escaped)) {
+    return escaped;
+  }
+  return `"${escaped.replaceAll("\\", "\\\\").replaceAll('"', '\\"')}"`;
+}
+
+/** Paths in space-separated unit settings (RequiresMountsFor=) cannot be quoted. */
+function unitPath(setting: string, value: string): string {
+  if (/\s/.test(value)) {
+    throw new Error(`${setting} (${JSON.stringify(value)}) must not contain whitespace in a systemd unit`);
+  }
+  return value.replaceAll("%", "%%");
+}
+
+/**
+ * The boot-time validation for burst nodes: a oneshot unit that runs the same
+ * script after cloud-init has finished (checkout present, state disk mounted)
+ * and writes the JSON result to VALIDATION_RESULT_PATH for monitoring.
+ */
+export function renderValidationUnit(o: ValidationUnitOptions): ValidationUnit {
+  const scriptPath = o.scriptPath ?? VALIDATION_SCRIPT_PATH;
+  const resultFile = o.resultFile ?? VALIDATION_RESULT_PATH;
+  const python = o.python ?? "/usr/bin/python3";
+  const argv = validationArgv({ ...o, scriptPath, resultFile, python });
+  const resultDir = path.posix.dirname(resultFile);
+  const content = [
+    "# Rendered by logos-compute: proof-gated workflow validation at boot.",
+    "[Unit]",
+    "Description=LOGOS proof-gated workflow validation",
+    "Wants=network-online.target",
+    "After=network-online.target cloud-final.service",
+    `RequiresMountsFor=${unitPath("validation.stateDir", o.stateDir)} ${unitPath("validation.repoDir", o.repoDir)}`,
+    `ConditionPathExists=${unitPath("validation.scriptPath", scriptPath)}`,
+    "",
+    "[Service]",
+    "Type=oneshot",
+    "RemainAfterExit=yes",
+    `User=${systemdQuote(o.user)}`,
+    `Environment=${systemdQuote(`LOGOS_STATE_DIR=${o.stateDir}`)}`,
+    // systemd creates it owned by `user`, so the script can write its result.
+    ...(resultDir.startsWith("/var/lib/") ? [`StateDirectory=${systemdQuote(resultDir.slice("/var/lib/".length))}`] : []),
+    `ExecStart=${argv.map((word) => systemdQuote(word, true)).join(" ")}`,
+    `TimeoutStartSec=${validationBudgetSeconds(o)}`,
+    "StandardOutput=journal",
+    "StandardError=journal",
+    "",
+    "[Install]",
+    "WantedBy=cloud-init.target",
+    "",
+  ].join("\n");
+  const unitFile = `/etc/systemd/system/${VALIDATION_UNIT_NAME}`;
+  return {
+    name: VALIDATION_UNIT_NAME,
+    path: unitFile,
+    content,
+    files: [
+      { path: scriptPath, content: readFileSync(VALIDATION_SCRIPT_SOURCE, "utf8"), permissions: "0755" },
+      { path: unitFile, content, permissions: "0644" },
+    ],
+    commands: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", VALIDATION_UNIT_NAME],
+      ["systemctl", "start", "--no-block", VALIDATION_UNIT_NAME],
+    ],
+  };
+}
+
+/** SHA-256 (hex) of the validation script as it will be shipped. */
+export function scriptDigest(): string {
+  return createHash("sha256").update(readFileSync(VALIDATION_SCRIPT_SOURCE)).digest("hex");
+}
+
+const STAGE_SET: ReadonlySet<string> = new Set<string>(["complete", ...VALIDATION_STAGES]);
+
+/**
+ * The typed result from the script's stdout: the last non-empty line must be
+ * the JSON object. Throws with the reason and the end of the output otherwise.
+ */
+export function parseValidationResult(stdout: string): ValidationResult {
+  const lines = stdout.split(/\r?\n/).filter((line) => line.trim() !== "");
+  const last = lines.at(-1);
+  const shown = (s: string) => (s.length > 200 ? `${s.slice(0, 200)}…` : s);
+  if (last === undefined) {
+    throw new Error("proof validation printed no result: expected a JSON line last on stdout, found empty output");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(last);
+  } catch {
+    throw new Error(`proof validation result: expected a JSON line last on stdout, found ${JSON.stringify(shown(last))}`);
+  }
+  if (typeof value !== "object" || value === null || Array.isArray(value)) {
+    throw new Error(`proof validation result: expected a JSON object, found ${JSON.stringify(shown(last))}`);
+  }
+  const r = value as Record<string, unknown>;
+  const problems: string[] = [];
+  if (r["status"] !== "pass" && r["status"] !== "fail") problems.push(`status (${JSON.stringify(r["status"])}) must be "pass" or "fail"`);
+  if (typeof r["stage"] !== "string" || !STAGE_SET.has(r["stage"])) problems.push(`stage (${JSON.stringify(r["stage"])}) must be a known stage`);
+  if (typeof r["exitCode"] !== "number") problems.push("exitCode must be a number");
+  if (typeof r["node"] !== "string") problems.push("node must be a string");
+  if (typeof r["agentHash"] !== "string") problems.push("agentHash must be a string");
+  if (!Array.isArray(r["errors"])) problems.push("errors must be an array");
+  if (typeof r["seconds"] !== "object" || r["seconds"] === null) problems.push("seconds must be an object");
+  if ((r["status"] === "pass") !== (r["stage"] === "complete")) problems.push("status pass must go with stage complete");
+  if (problems.length > 0) {
+    throw new Error(`proof validation result is malformed: ${problems.join("; ")}`);
+  }
+  return value as ValidationResult;
+}
+
+/** One line naming node and stage, for deployment errors and summaries. */
+export function describeValidation(r: ValidationResult): string {
+  if (r.status === "pass") {
+    return `node ${r.node}: proof validation passed (audit ${r.auditEntriesBefore} -> ${r.auditEntriesAfter} entries)`;
+  }
+  return `node ${r.node}: proof validation failed at stage ${r.stage} (exit ${r.exitCode}): ${r.errors[0] ?? "no message"}`;
+}

@@ -1,0 +1,151 @@
+import { spawnSync } from "node:child_process";
+
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+
+import {
+  VALIDATION_EXIT_CODES,
+  VALIDATION_SCRIPT_PATH,
+  VALIDATION_STAGES,
+  buildValidationCommand,
+  shellJoin,
+  shellQuote,
+  validationArgv,
+  validationBudgetSeconds,
+  type ValidationOptions,
+} from "../../infra/node/validation";
+
+const AGENT_HASH = "a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda";
+const base: ValidationOptions = { repoDir: "/opt/logos/repo", agentHash: AGENT_HASH, stateDir: "/var/lib/logos/state" };
+
+/** What /bin/sh passes to a program for `line`, one argument per array element. */
+function shellWords(line: string): string[] {
+  const done = spawnSync("/bin/sh", ["-c", `printf '%s\\0' ${line}`], {
+    encoding: "utf8",
+    timeout: 10_000,
+  });
+  expect(done.status, done.stderr).toBe(0);
+  return done.stdout.split("\0").slice(0, -1);
+}
+
+describe("shellQuote", () => {
+  it.each([
+    ["plain", "/opt/logos/repo", "/opt/logos/repo"],
+    ["empty", "", "''"],
+    ["space", "a b", "'a b'"],
+    ["single quote", "it's", "'it'\\''s'"],
+    ["dollar", "$HOME", "'$HOME'"],
+    ["glob", "*.v", "'*.v'"],
+    ["newline", "a\nb", "'a\nb'"],
+    ["leading dash stays a word", "--x", "--x"],
+  ])("%s", (_label, input, expected) => {
+    expect(shellQuote(input)).toBe(expected);
+  });
+
+  it("rejects NUL, which no shell word can carry", () => {
+    expect(() => shellQuote("a\0b")).toThrow("shellQuote: a shell word cannot contain a NUL byte");
+  });
+
+  it("round-trips any string through a real POSIX shell", () => {
+    const word = fc.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"));
+    fc.assert(
+      fc.property(fc.array(word, { minLength: 1, maxLength: 4 }), (words) => {
+        expect(shellWords(shellJoin(words))).toEqual(words);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("quotes shell metacharacters so nothing is executed", () => {
+    const hostile = "x; touch /tmp/logos-pwned-$$ `id` $(id) && |";
+    expect(shellWords(shellQuote(hostile))).toEqual([hostile]);
+  });
+});
+
+describe("buildValidationCommand", () => {
+  it("runs the script with LOGOS_STATE_DIR set through env and default timeouts", () => {
+    expect(buildValidationCommand(base)).toBe(
+      `env LOGOS_STATE_DIR=/var/lib/logos/state python3 ${VALIDATION_SCRIPT_PATH} --repo-dir /opt/logos/repo ` +
+        `--agent-hash ${AGENT_HASH} --lock-timeout 1800 --lem-timeout 900 --boot-timeout 900 ` +
+        "--footprint-timeout 300 --archive-timeout 300",
+    );
+  });
+
+  it("passes every option, quoted", () => {
+    const argv = validationArgv({
+      ...base,
+      agentScriptDigest: "0".repeat(64),
+      ref: "0123456789abcdef0123456789abcdef01234567",
+      nodeName: "logos-core-0",
+      archiveCommand: `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
+      strictFootprint: true,
+      allowedAxioms: ["PXL_Axioms.box_k"],
+      strictArchive: true,
+      resultFile: "/var/lib/logos/validation/last.json",
+      scriptPath: "logos-validate_proof.py",
+      python: "/usr/bin/python3.12",
+      timeouts: { lem: 60, boot: 61 },
+    });
+    expect(argv).toEqual([
+      "/usr/bin/python3.12", "logos-validate_proof.py", "--repo-dir", "/opt/logos/repo", "--agent-hash", AGENT_HASH,
+      "--agent-script-digest", "0".repeat(64), "--ref", "0123456789abcdef0123456789abcdef01234567",
+      "--node-name", "logos-core-0", "--archive-command", `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
+      "--strict-footprint", "--allowed-axiom", "PXL_Axioms.box_k", "--strict-archive",
+      "--result-file", "/var/lib/logos/validation/last.json",
+      "--lock-timeout", "1800", "--lem-timeout", "60", "--boot-timeout", "61", "--footprint-timeout", "300",
+      "--archive-timeout", "300",
+    ]);
+  });
+
+  it("yields the same argv after shell parsing, for arbitrary paths and node names", () => {
+    const pathLike = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !s.includes("\0")).map((s) => `/${s}`);
+    fc.assert(
+      fc.property(pathLike, pathLike, fc.string({ maxLength: 20 }).filter((s) => !s.includes("\0")), (repo, state, node) => {
+        const o = { ...base, repoDir: repo, stateDir: state, nodeName: node };
+        expect(shellWords(buildValidationCommand(o))).toEqual(["env", `LOGOS_STATE_DIR=${state}`, ...validationArgv(o)]);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("reports every invalid option at once", () => {
+    expect(() =>
+      buildValidationCommand({
+        ...base,
+        agentHash: "A09D",
+        agentScriptDigest: "xyz",
+        ref: " ",
+        repoDir: "repo",
+        stateDir: "state",
+        timeouts: { lem: 0, boot: Number.NaN },
+      }),
+    ).toThrow(
+      [
+        "invalid proof validation options:",
+        '  validation.agentHash ("A09D") must be 64 lowercase hex digits',
+        '  validation.agentScriptDigest ("xyz") must be 64 lowercase hex digits',
+        "  validation.ref must not be empty when given",
+        '  validation.repoDir ("repo") must be an absolute path',
+        '  validation.stateDir ("state") must be an absolute path',
+        "  validation.timeouts.lem (0) must be a positive number of seconds",
+        "  validation.timeouts.boot (NaN) must be a positive number of seconds",
+      ].join("\n"),
+    );
+  });
+
+  it("budgets the sum of the step limits plus slack", () => {
+    expect(validationBudgetSeconds({ ...base, timeouts: { lock: 1, lem: 2, boot: 3, footprint: 4, archive: 5 } })).toBe(135);
+  });
+});
+
+describe("exit codes", () => {
+  it("match the script's table, one distinct code per stage", async () => {
+    const { readFileSync } = await import("node:fs");
+    const { VALIDATION_SCRIPT_SOURCE } = await import("../../infra/node/validation");
+    const source = readFileSync(VALIDATION_SCRIPT_SOURCE, "utf8");
+    const table = source.slice(source.indexOf("EXIT_CODES: dict[str, int] = {"), source.indexOf("}\n", source.indexOf("EXIT_CODES")));
+    const fromScript = Object.fromEntries([...table.matchAll(/"([a-z-]+)": (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+    expect(fromScript).toEqual(VALIDATION_EXIT_CODES);
+    expect(new Set(Object.values(VALIDATION_EXIT_CODES)).size).toBe(VALIDATION_STAGES.length + 1);
+  });
+});
