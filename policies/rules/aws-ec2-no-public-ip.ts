@@ -1,0 +1,51 @@
+import * as ec2 from "@pulumi/aws/ec2";
+import { check, defineRule } from "../lib/rule";
+import { bastionMarker, isBastion } from "../lib/tags";
+
+const isTrue = (value: unknown): boolean => value === true || value === "true";
+
+export const awsEc2NoPublicIp = defineRule({
+  name: "aws-ec2-no-public-ip",
+  cloud: "aws",
+  severity: "critical",
+  enforcementLevel: "mandatory",
+  description:
+    "No instance, launch template, subnet or Elastic IP gives a node a public address; only the resource tagged as " +
+    "the bastion is exempt.",
+  remediation:
+    "Set associatePublicIpAddress / mapPublicIpOnLaunch to false and reach nodes through the bastion; only the " +
+    "bastion (tagged with the bastion tag) may have a public address.",
+  configKeys: ["bastionTag"],
+  validateResource: [
+    check(ec2.Instance, (instance, ctx) => {
+      if (isTrue(instance.associatePublicIpAddress) && !isBastion(instance.tags, ctx.settings)) {
+        ctx.report(
+          `${ctx.label}: associatePublicIpAddress is true; set it to false (only ${bastionMarker(ctx.settings)} may be public).`,
+        );
+      }
+    }),
+    check(ec2.LaunchTemplate, (template, ctx) => {
+      if (isBastion(template.tags, ctx.settings)) return;
+      for (const [i, nic] of (template.networkInterfaces ?? []).entries()) {
+        if (isTrue(nic.associatePublicIpAddress)) {
+          ctx.report(`${ctx.label}: networkInterfaces[${i}].associatePublicIpAddress is "true"; set it to "false".`);
+        }
+      }
+    }),
+    check(ec2.Subnet, (subnet, ctx) => {
+      if (subnet.mapPublicIpOnLaunch === true && !isBastion(subnet.tags, ctx.settings)) {
+        ctx.report(
+          `${ctx.label}: mapPublicIpOnLaunch is true, so every instance launched here gets a public IP; set it to false.`,
+        );
+      }
+    }),
+    check(ec2.Eip, (eip, ctx) => {
+      const attached = eip.instance ?? eip.networkInterface;
+      if (attached !== undefined && attached !== null && !isBastion(eip.tags, ctx.settings)) {
+        ctx.report(
+          `${ctx.label}: attaches a public address to ${attached}; remove it (only ${bastionMarker(ctx.settings)} may be public).`,
+        );
+      }
+    }),
+  ],
+});
