@@ -1,0 +1,245 @@
+/**
+ * The offline plan: runs the real program against the Pulumi SDK's mock
+ * monitor with preview semantics and records every resource with its inputs.
+ * No CLI, plugin or credential is involved. It is a plan from the program, not
+ * a cloud preview: the cloud never sees it, so nothing here proves a quota, an
+ * image or a permission exists.
+ */
+import { spawn } from "node:child_process";
+import { join } from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import { REGION_KEYS, isCloud } from "../clouds";
+import { parseSpec, SpecError, NAMESPACE } from "../spec";
+import { fakeCall, fakeState } from "./mocks";
+import { loadStackConfig, REPO_ROOT, StackConfigError, toRuntimeConfig } from "./stack-config";
+import { UNKNOWN, type Plan, type PlannedResource } from "./types";
+
+export { listStacks } from "./stack-config";
+export { StackConfigError } from "./stack-config";
+
+/** A plan that could not be made; the message names the stack file and the property. */
+export class PlanError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "PlanError";
+  }
+}
+
+export interface PlanOptions {
+  /** Config overrides (`coreNodes` or `namespace:key`), applied over the stack file. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+}
+
+export interface PlanRun {
+  readonly plan: Plan;
+  /** Wall time of the program run, ms. */
+  readonly ms: number;
+  /** Peak resident memory of the planning process, bytes. */
+  readonly maxRssBytes: number;
+}
+
+// Wire-format signatures of the Pulumi RPC (runtime/rpc.js).
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SIG_SECRET = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_RESOURCE = "5cf8f73096256a8f31e491e813e4eb8e";
+const SIG_ASSET = "c44067f5952c0a294b673a41bacd8c17";
+const SIG_ARCHIVE = "0def7320c3a5731c473e5ecbe6d01bc7";
+const SIG_OUTPUT = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+
+/** Turns a serialized property value into plan JSON: secrets hidden, unknowns kept as the engine's sentinel. */
+export function planValue(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(planValue);
+  if (v !== null && typeof v === "object") {
+    const o = v as Record<string, unknown>;
+    switch (o[SIG_KEY]) {
+      case SIG_SECRET:
+        return "[secret]";
+      case SIG_RESOURCE:
+        return typeof o.id === "string" && o.id !== "" ? o.id : o.urn;
+      case SIG_ASSET:
+        return { asset: o.path ?? o.uri ?? (typeof o.text === "string" ? `text(${o.text.length} chars)` : "asset") };
+      case SIG_ARCHIVE:
+        return { archive: o.path ?? o.uri ?? "archive" };
+      case SIG_OUTPUT:
+        if (o.secret) return "[secret]";
+        return "value" in o ? planValue(o.value) : UNKNOWN;
+      default:
+        return Object.fromEntries(Object.entries(o).map(([k, x]) => [k, planValue(x)]));
+    }
+  }
+  return v;
+}
+
+interface MonitorRequest {
+  getType(): string;
+  getName(): string;
+  getParent(): string;
+  getCustom(): boolean;
+  getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+}
+
+/**
+ * Records every registration as it reaches the mock monitor. The mock's own
+ * callback does not see the parent URN or the raw (secret-marked) inputs, so
+ * the monitor's method is wrapped once per process.
+ */
+function recordRegistrations(into: PlannedResource[]): void {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
+  const original = MockMonitor.prototype.registerResource as (this: unknown, req: MonitorRequest, cb: unknown) => unknown;
+  MockMonitor.prototype.registerResource = function (this: { newUrn(p: string, t: string, n: string): string }, req: MonitorRequest, cb: unknown) {
+    const parent = req.getParent();
+    into.push({
+      urn: this.newUrn(parent, req.getType(), req.getName()),
+      type: req.getType(),
+      name: req.getName(),
+      ...(parent ? { parent } : {}),
+      custom: req.getCustom(),
+      inputs: planValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+    });
+    return original.call(this, req, cb);
+  };
+}
+
+/** Resolves a stack output for the plan: unknown parts become {@link UNKNOWN}, secrets `[secret]`. */
+async function resolveOutput(v: unknown): Promise<unknown> {
+  if (pulumi.Output.isInstance(v)) {
+    const o = v as pulumi.Output<unknown> & { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+    if (await o.isSecret) return "[secret]";
+    const inner = await o.promise(true);
+    return resolveOutput(inner);
+  }
+  if (v instanceof Promise) return resolveOutput(await v);
+  if (pulumi.Resource.isInstance(v)) return "[resource]";
+  if (Array.isArray(v)) return Promise.all(v.map(resolveOutput));
+  if (v !== null && typeof v === "object") {
+    if (v.constructor?.name === "Unknown") return UNKNOWN;
+    const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveOutput(x)] as const));
+    return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
+  }
+  return v;
+}
+
+function withOverrides(values: Record<string, unknown>, overrides: Readonly<Record<string, unknown>> = {}): Record<string, unknown> {
+  const out = { ...values };
+  for (const [k, v] of Object.entries(overrides)) out[k.includes(":") ? k : `${NAMESPACE}:${k}`] = v;
+  return out;
+}
+
+/**
+ * Plans one stack in this process. The Pulumi runtime keeps process-wide
+ * state, so a process plans one stack only; use {@link planStack} to plan
+ * several.
+ */
+export async function planInProcess(stack: string, options: PlanOptions = {}): Promise<PlanRun> {
+  let config;
+  try {
+    config = loadStackConfig(stack);
+  } catch (e) {
+    if (e instanceof StackConfigError) throw new PlanError(e.message);
+    throw e;
+  }
+  const values = withOverrides(config.values, options.overrides);
+  let spec;
+  try {
+    spec = parseSpec(values);
+  } catch (e) {
+    if (e instanceof SpecError) throw new PlanError(`${config.file}: ${e.message}`);
+    throw e;
+  }
+
+  const cloud = String(values[`${NAMESPACE}:cloud`]);
+  const defaults = {
+    region: isCloud(cloud) ? String(values[REGION_KEYS[cloud]] ?? spec.region) : spec.region,
+    project: spec.gcpProject ?? "offline-plan",
+  };
+  const resources: PlannedResource[] = [];
+  recordRegistrations(resources);
+  await pulumi.runtime.setMocks(
+    {
+      newResource: (args) => fakeState(args.type, args.name, args.inputs as Record<string, unknown>, defaults),
+      call: (args) => fakeCall(args, defaults),
+    },
+    config.project,
+    stack,
+    true,
+  );
+  pulumi.runtime.setAllConfig(toRuntimeConfig(values), [...config.secretKeys]);
+
+  // Pulumi captures a stack trace per resource for source positions; with
+  // source maps on that dominates the plan's time, and the plan has no use
+  // for them.
+  const stackTraceLimit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  const started = performance.now();
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only after the mocks are installed
+    const { main } = require("../program") as typeof import("../program.js");
+    const outputs = main(spec);
+    const resolved = (await resolveOutput(outputs)) as Record<string, unknown>;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const settings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+    await settings.waitForRPCs();
+    const ms = performance.now() - started;
+    return {
+      plan: { stack, cloud, resources: [...resources], outputs: resolved },
+      ms,
+      maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    };
+  } finally {
+    Error.stackTraceLimit = stackTraceLimit;
+  }
+}
+
+const WORKER = join(REPO_ROOT, "infra", "plan", "worker.ts");
+
+/**
+ * Plans one stack in a fresh process (the runtime's state is per process) and
+ * returns its plan, time and peak memory. Rejects with the worker's message on
+ * a bad stack or config.
+ */
+export function planStack(stack: string, options: PlanOptions = {}): Promise<PlanRun> {
+  return new Promise((resolvePlan, reject) => {
+    const child = spawn(process.execPath, ["--import", "tsx", WORKER, stack], {
+      cwd: REPO_ROOT,
+      env: { ...process.env, LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}) },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.on("close", (code) => {
+      const stderr = Buffer.concat(err).toString("utf8").trim();
+      if (code !== 0) {
+        reject(new PlanError(stderr || `planning ${stack} failed with exit code ${code}`));
+        return;
+      }
+      try {
+        resolvePlan(JSON.parse(Buffer.concat(out).toString("utf8")) as PlanRun);
+      } catch (e) {
+        reject(new PlanError(`planning ${stack}: unreadable worker output: ${(e as Error).message}`));
+      }
+    });
+  });
+}
+
+/** Plans several stacks, `concurrency` processes at a time, in input order. */
+export async function planStacks(stacks: readonly string[], options: PlanOptions & { concurrency?: number; onDone?: (stack: string, run: PlanRun | Error) => void } = {}): Promise<Array<PlanRun | PlanError>> {
+  const results: Array<PlanRun | PlanError> = new Array(stacks.length);
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < stacks.length) {
+      const i = next++;
+      try {
+        results[i] = await planStack(stacks[i], options);
+      } catch (e) {
+        results[i] = e instanceof PlanError ? e : new PlanError(String(e));
+      }
+      options.onDone?.(stacks[i], results[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, stacks.length)) }, worker));
+  return results;
+}
