@@ -1,0 +1,38 @@
+import { UNKNOWN } from "../../infra/plan/types";
+import { evaluateResource, packConfig, type Violation } from "../../policies/evaluate";
+import type { LogosRule } from "../../policies/registry";
+import type { Settings } from "../../policies/lib/settings";
+
+export { UNKNOWN };
+
+export type Inputs = Record<string, any>;
+
+/** One resource through one rule, exactly as the offline check runs it (unknown-checking proxy included). */
+export function violations(rule: LogosRule, type: string, inputs: Inputs, settings: Partial<Settings> = {}): Violation[] {
+  return evaluateResource(
+    { urn: `urn:pulumi:test::logos-compute::${type}::subject`, type, name: "subject", inputs },
+    { rules: [rule], config: packConfig(settings, [rule]) },
+  );
+}
+
+export function messages(rule: LogosRule, type: string, inputs: Inputs, settings: Partial<Settings> = {}): string[] {
+  return violations(rule, type, inputs, settings).map((v) => v.message);
+}
+
+/** A deep copy of `base` with `change` applied: each failing case starts from the passing resource. */
+export function variant(base: Inputs, change: (inputs: Inputs) => void): Inputs {
+  const copy = structuredClone(base);
+  change(copy);
+  return copy;
+}
+
+export interface FailingCase {
+  readonly name: string;
+  readonly type: string;
+  readonly change: (inputs: Inputs) => void;
+  /** A fragment the violation message must contain. */
+  readonly expect: string;
+  readonly settings?: Partial<Settings>;
+}
+
+export const OPERATOR_CIDRS = ["203.0.113.0/24"];
