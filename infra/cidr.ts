@@ -54,7 +54,7 @@ export function subnetOf(parent: Ipv4Cidr, newPrefix: number, index: number): Ip
 }
 
 export function contains(outer: Ipv4Cidr, inner: Ipv4Cidr): boolean {
-  return inner.prefix >= outer.prefix && ((inner.base & maskOf(outer.prefix)) >>> 0) === outer.base;
+  return inner.prefix >= outer.prefix && (inner.base & maskOf(outer.prefix)) >>> 0 === outer.base;
 }
 
 export function overlaps(a: Ipv4Cidr, b: Ipv4Cidr): boolean {

@@ -7,7 +7,6 @@
 import { hostAt, parseCidr } from "./cidr";
 import type { PoolSpec } from "./spec";
 
-
 export interface NodeSlot {
   /** Logical name, `<pool>-core-<i>`; also the host name. */
   readonly name: string;

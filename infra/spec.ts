@@ -103,33 +103,77 @@ export interface ConfigKey {
 
 export const CONFIG_KEYS = {
   cloud: { type: "string", required: true, description: "Cloud of this stack: aws, gcp or azure." },
-  poolName: { type: "string", default: "logos", description: "Pool name: prefix of resource names, scheduler pool id. Lowercase letters, digits, '-', 3-20 chars." },
-  region: { type: "string", default: "", description: "Region; empty means the provider's own key (aws:region, gcp:region, azure-native:location)." },
+  poolName: {
+    type: "string",
+    default: "logos",
+    description: "Pool name: prefix of resource names, scheduler pool id. Lowercase letters, digits, '-', 3-20 chars.",
+  },
+  region: {
+    type: "string",
+    default: "",
+    description: "Region; empty means the provider's own key (aws:region, gcp:region, azure-native:location).",
+  },
   zones: { type: "array", default: [], description: "Zones to spread nodes over; empty means three zones derived from the region." },
   coreNodes: { type: "integer", default: 1, description: "Always-on nodes that run jobs and keep a persistent state disk (>= 1)." },
-  burstMax: { type: "integer", default: 0, description: "Most nodes in total including burst capacity; 0 means equal to coreNodes (no burst)." },
-  standbyNodes: { type: "integer", default: 0, description: "Pre-initialised standby in the burst group's native warm/standby pool: 0 or 1 (needs burstMax > coreNodes)." },
+  burstMax: {
+    type: "integer",
+    default: 0,
+    description: "Most nodes in total including burst capacity; 0 means equal to coreNodes (no burst).",
+  },
+  standbyNodes: {
+    type: "integer",
+    default: 0,
+    description: "Pre-initialised standby in the burst group's native warm/standby pool: 0 or 1 (needs burstMax > coreNodes).",
+  },
   vcpus: { type: "integer", default: 8, description: "vCPUs per node; the scheduler's CPU slots. The plan's pilot size is 8." },
   memoryGiB: { type: "integer", default: 16, description: "Minimum memory per node in GiB." },
-  machineType: { type: "string", default: "", description: "Explicit instance type; must meet vcpus exactly and memoryGiB at least. Empty: cheapest type that fits." },
+  machineType: {
+    type: "string",
+    default: "",
+    description: "Explicit instance type; must meet vcpus exactly and memoryGiB at least. Empty: cheapest type that fits.",
+  },
   bootDiskGiB: { type: "integer", default: 30, description: "Boot disk size, GiB (>= 20)." },
   stateDiskGiB: { type: "integer", default: 50, description: "Persistent state disk size, GiB (>= 10); mounted at /var/lib/logos/state." },
   image: { type: "string", default: "", description: "Image override; empty means Ubuntu 24.04 LTS on the stack's cloud." },
   repoUrl: { type: "string", required: true, description: "Git URL of the workload repository (https:// or git@)." },
   repoRef: { type: "string", required: true, description: "Full 40-hex commit SHA every node checks out and verifies." },
-  agentHash: { type: "string", default: DEFAULT_AGENT_HASH, description: "Pinned EXPECTED_AGENT_HASH (64 hex) the validation checks before anything runs." },
-  agentScriptDigest: { type: "string", default: "", description: "Pinned SHA-256 (64 hex) of scripts/boot_aligned_agent.py; empty: not checked." },
-  tags: { type: "array", default: [], description: "Extra tags as key=value strings; GCP label rules apply to all clouds so one spec fits three." },
+  agentHash: {
+    type: "string",
+    default: DEFAULT_AGENT_HASH,
+    description: "Pinned EXPECTED_AGENT_HASH (64 hex) the validation checks before anything runs.",
+  },
+  agentScriptDigest: {
+    type: "string",
+    default: "",
+    description: "Pinned SHA-256 (64 hex) of scripts/boot_aligned_agent.py; empty: not checked.",
+  },
+  tags: {
+    type: "array",
+    default: [],
+    description: "Extra tags as key=value strings; GCP label rules apply to all clouds so one spec fits three.",
+  },
   networkCidr: { type: "string", default: "10.40.0.0/16", description: "Pool network, /16 to /24; subnets are derived from it." },
   operatorCidrs: { type: "array", required: true, description: "IPv4 CIDRs allowed to reach the bastion by SSH; never 0.0.0.0/0." },
   sshUser: { type: "string", default: "logos", description: "Login user on the bastion and the nodes." },
-  sshPublicKey: { type: "string", required: true, description: "Operator's SSH public key (ssh-ed25519 or ssh-rsa), authorized on bastion and nodes." },
+  sshPublicKey: {
+    type: "string",
+    required: true,
+    description: "Operator's SSH public key (ssh-ed25519 or ssh-rsa), authorized on bastion and nodes.",
+  },
   validate: { type: "boolean", default: true, description: "Run the proof validation on every core node after pulumi up." },
   validationStepTimeoutSeconds: { type: "integer", default: 1800, description: "Timeout of each validation step on a node, seconds." },
-  strictFootprint: { type: "boolean", default: false, description: "Fail validation when the independent Coq axiom footprint is not empty." },
+  strictFootprint: {
+    type: "boolean",
+    default: false,
+    description: "Fail validation when the independent Coq axiom footprint is not empty.",
+  },
   archiveLockMode: { type: "string", default: "governance", description: "Audit archive lock mode: governance or compliance." },
   archiveRetentionDays: { type: "integer", default: 365, description: "Days each archived audit log is kept immutable (1-36500)." },
-  archiveLockRetention: { type: "boolean", default: false, description: "Lock the archive retention policy (GCP bucket lock, Azure locked immutability); irreversible." },
+  archiveLockRetention: {
+    type: "boolean",
+    default: false,
+    description: "Lock the archive retention policy (GCP bucket lock, Azure locked immutability); irreversible.",
+  },
   alertCpuPercent: { type: "integer", default: 90, description: "CPU alarm threshold, percent." },
   alertMemoryPercent: { type: "integer", default: 90, description: "Memory alarm threshold, percent." },
   alertDiskPercent: { type: "integer", default: 85, description: "State disk usage alarm threshold, percent." },
@@ -143,7 +187,9 @@ export type RawConfig = Readonly<Record<string, unknown>>;
 
 export class SpecError extends Error {
   constructor(readonly problems: readonly string[]) {
-    super(`invalid pool config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    super(
+      `invalid pool config (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
     this.name = "SpecError";
   }
 }
@@ -218,7 +264,9 @@ class Reader {
       try {
         v = JSON.parse(v);
       } catch {
-        this.problems.push(`${key(name)} must be a list of strings (JSON array when set with pulumi config set --path or as a string), got ${JSON.stringify(v)}`);
+        this.problems.push(
+          `${key(name)} must be a list of strings (JSON array when set with pulumi config set --path or as a string), got ${JSON.stringify(v)}`,
+        );
         return [];
       }
     }
@@ -291,7 +339,9 @@ export function parseSpec(raw: RawConfig): PoolSpec {
 
   const name = r.string("poolName");
   if (!POOL_NAME.test(name)) {
-    p.push(`${key("poolName")} (${JSON.stringify(name)}) must be 3-20 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-'`);
+    p.push(
+      `${key("poolName")} (${JSON.stringify(name)}) must be 3-20 characters of lowercase letters, digits and '-', starting with a letter and not ending with '-'`,
+    );
   }
 
   let region = r.string("region");
@@ -335,13 +385,16 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   // The standby is a pre-initialised member of the burst group's warm pool
   // (ASG warm pool, MIG standby policy, Azure standby pool), so it needs one.
   if (standby === 1 && Number.isInteger(core) && Number.isInteger(burstMax) && burstMax <= core) {
-    p.push(`${key("standbyNodes")} (1) needs burst capacity to sit in: set ${key("burstMax")} (${burstMax}) above ${key("coreNodes")} (${core})`);
+    p.push(
+      `${key("standbyNodes")} (1) needs burst capacity to sit in: set ${key("burstMax")} (${burstMax}) above ${key("coreNodes")} (${core})`,
+    );
   }
 
   const vcpus = r.integer("vcpus");
   if (Number.isInteger(vcpus) && (vcpus < 2 || vcpus > 96)) p.push(`${key("vcpus")} (${vcpus}) must be between 2 and 96`);
   const memoryGiB = r.integer("memoryGiB");
-  if (Number.isInteger(memoryGiB) && (memoryGiB < 2 || memoryGiB > 768)) p.push(`${key("memoryGiB")} (${memoryGiB}) must be between 2 and 768`);
+  if (Number.isInteger(memoryGiB) && (memoryGiB < 2 || memoryGiB > 768))
+    p.push(`${key("memoryGiB")} (${memoryGiB}) must be between 2 and 768`);
 
   let machine: PoolSpec["machine"] | undefined;
   const explicitType = r.string("machineType");
@@ -350,24 +403,33 @@ export function parseSpec(raw: RawConfig): PoolSpec {
       const t = lookupMachineType(cloud, explicitType);
       if (!t) {
         const fit = chooseMachineType(cloud, vcpus, memoryGiB);
-        p.push(`${key("machineType")} (${JSON.stringify(explicitType)}) is not a known ${cloud} type${fit ? `; ${describeType(fit)} fits ${vcpus} vCPU / ${memoryGiB} GiB` : ""}, or leave it empty to choose automatically`);
+        p.push(
+          `${key("machineType")} (${JSON.stringify(explicitType)}) is not a known ${cloud} type${fit ? `; ${describeType(fit)} fits ${vcpus} vCPU / ${memoryGiB} GiB` : ""}, or leave it empty to choose automatically`,
+        );
       } else if (t.vcpus !== vcpus || t.memoryGiB < memoryGiB) {
         const fit = chooseMachineType(cloud, vcpus, memoryGiB);
-        p.push(`${key("machineType")} ${describeType(t)} does not meet ${key("vcpus")} ${vcpus} exactly and ${key("memoryGiB")} >= ${memoryGiB}${fit ? `; use ${fit.name} or leave it empty` : ""}`);
+        p.push(
+          `${key("machineType")} ${describeType(t)} does not meet ${key("vcpus")} ${vcpus} exactly and ${key("memoryGiB")} >= ${memoryGiB}${fit ? `; use ${fit.name} or leave it empty` : ""}`,
+        );
       } else {
         machine = { vcpus, memoryGiB, type: t, explicit: true };
       }
     } else {
       const t = chooseMachineType(cloud, vcpus, memoryGiB);
-      if (!t) p.push(`no ${cloud} machine type has exactly ${vcpus} vCPUs and >= ${memoryGiB} GiB: change ${key("vcpus")} or ${key("memoryGiB")}`);
+      if (!t)
+        p.push(
+          `no ${cloud} machine type has exactly ${vcpus} vCPUs and >= ${memoryGiB} GiB: change ${key("vcpus")} or ${key("memoryGiB")}`,
+        );
       else machine = { vcpus, memoryGiB, type: t, explicit: false };
     }
   }
 
   const bootGiB = r.integer("bootDiskGiB");
-  if (Number.isInteger(bootGiB) && (bootGiB < 20 || bootGiB > 2048)) p.push(`${key("bootDiskGiB")} (${bootGiB}) must be between 20 and 2048`);
+  if (Number.isInteger(bootGiB) && (bootGiB < 20 || bootGiB > 2048))
+    p.push(`${key("bootDiskGiB")} (${bootGiB}) must be between 20 and 2048`);
   const stateGiB = r.integer("stateDiskGiB");
-  if (Number.isInteger(stateGiB) && (stateGiB < 10 || stateGiB > 16384)) p.push(`${key("stateDiskGiB")} (${stateGiB}) must be between 10 and 16384`);
+  if (Number.isInteger(stateGiB) && (stateGiB < 10 || stateGiB > 16384))
+    p.push(`${key("stateDiskGiB")} (${stateGiB}) must be between 10 and 16384`);
 
   const imageOverride = r.string("image");
 
@@ -377,13 +439,17 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   }
   const ref = r.string("repoRef", "a full 40-hex commit SHA");
   if (ref !== "" && !HEX40.test(ref)) {
-    p.push(`${key("repoRef")} (${JSON.stringify(ref)}) must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move`);
+    p.push(
+      `${key("repoRef")} (${JSON.stringify(ref)}) must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move`,
+    );
   }
   const agentHash = r.string("agentHash");
   if (!HEX64.test(agentHash)) p.push(`${key("agentHash")} (${JSON.stringify(agentHash)}) must be 64 lowercase hex characters (a SHA-256)`);
   const agentScriptDigest = r.string("agentScriptDigest");
   if (agentScriptDigest !== "" && !HEX64.test(agentScriptDigest)) {
-    p.push(`${key("agentScriptDigest")} (${JSON.stringify(agentScriptDigest)}) must be 64 lowercase hex characters (sha256sum scripts/boot_aligned_agent.py), or empty`);
+    p.push(
+      `${key("agentScriptDigest")} (${JSON.stringify(agentScriptDigest)}) must be 64 lowercase hex characters (sha256sum scripts/boot_aligned_agent.py), or empty`,
+    );
   }
 
   const tags: Record<string, string> = {};
@@ -393,9 +459,11 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     const v = eq < 0 ? "" : entry.slice(eq + 1);
     const where = `${key("tags")}[${i}] (${JSON.stringify(entry)})`;
     if (eq < 0) p.push(`${where} must be key=value`);
-    else if (!LABEL_KEY.test(k)) p.push(`${where}: key must start with a lowercase letter and use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
+    else if (!LABEL_KEY.test(k))
+      p.push(`${where}: key must start with a lowercase letter and use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
     else if (!LABEL.test(v) && v !== "") p.push(`${where}: value must use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
-    else if (k === PROOF_GATED_TAG && v !== "true") p.push(`${where}: ${PROOF_GATED_TAG} is set by the pool to "true" and cannot be changed`);
+    else if (k === PROOF_GATED_TAG && v !== "true")
+      p.push(`${where}: ${PROOF_GATED_TAG} is set by the pool to "true" and cannot be changed`);
     else if (k in tags) p.push(`${where}: key ${k} is given twice`);
     else tags[k] = v;
   });
@@ -406,24 +474,30 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   const parsed = parseCidr(cidr);
   if (!parsed) p.push(`${key("networkCidr")} (${JSON.stringify(cidr)}) must be an IPv4 CIDR such as 10.40.0.0/16`);
   else if (parsed.prefix < 16 || parsed.prefix > 24) p.push(`${key("networkCidr")} (${cidr}) must be between /16 and /24`);
-  else if (!isNetworkAligned(cidr)) p.push(`${key("networkCidr")} (${cidr}) has host bits set; use ${parsed && cidr.replace(/^[^/]+/, formatBase(parsed.base))}`);
+  else if (!isNetworkAligned(cidr))
+    p.push(`${key("networkCidr")} (${cidr}) has host bits set; use ${parsed && cidr.replace(/^[^/]+/, formatBase(parsed.base))}`);
   else if (zones.length >= 1 && zones.length <= 6) {
     network = planNetwork(cidr, zones.length);
     const capacity = subnetCapacity(parsed.prefix + 4);
     const perZone = (n: number): number => Math.ceil(n / zones.length);
     if (Number.isInteger(core) && perZone(core) > capacity) {
-      p.push(`${key("networkCidr")} (${cidr}) holds ${capacity} core nodes per zone but ${key("coreNodes")} (${core}) needs ${perZone(core)} in each of ${zones.length} zones; use a wider network (smaller prefix) or more zones`);
+      p.push(
+        `${key("networkCidr")} (${cidr}) holds ${capacity} core nodes per zone but ${key("coreNodes")} (${core}) needs ${perZone(core)} in each of ${zones.length} zones; use a wider network (smaller prefix) or more zones`,
+      );
     }
     if (Number.isInteger(burstMax) && Number.isInteger(core) && perZone(burstMax - core) > capacity) {
-      p.push(`${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per zone but ${key("burstMax")} - ${key("coreNodes")} needs ${perZone(burstMax - core)}; use a wider network or more zones`);
+      p.push(
+        `${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per zone but ${key("burstMax")} - ${key("coreNodes")} needs ${perZone(burstMax - core)}; use a wider network or more zones`,
+      );
     }
   }
 
-  const operatorCidrs = r.array("operatorCidrs", "the IPv4 CIDRs of your VPN or office, e.g. [\"203.0.113.0/24\"]");
+  const operatorCidrs = r.array("operatorCidrs", 'the IPv4 CIDRs of your VPN or office, e.g. ["203.0.113.0/24"]');
   operatorCidrs.forEach((c, i) => {
     const where = `${key("operatorCidrs")}[${i}] (${JSON.stringify(c)})`;
     if (c.includes(":")) {
-      if (/^::\/0$/.test(c.replace(/\s/g, ""))) p.push(`${where} opens the bastion to the whole internet; list your VPN or office ranges instead`);
+      if (/^::\/0$/.test(c.replace(/\s/g, "")))
+        p.push(`${where} opens the bastion to the whole internet; list your VPN or office ranges instead`);
       else p.push(`${where} is IPv6; only IPv4 operator ranges are supported`);
       return;
     }
@@ -440,7 +514,9 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   }
   const sshPublicKey = r.string("sshPublicKey", "an OpenSSH public key line such as `ssh-ed25519 AAAA... you@host`");
   if (sshPublicKey !== "" && !SSH_KEY.test(sshPublicKey)) {
-    p.push(`${key("sshPublicKey")} must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), not a private key or a file path`);
+    p.push(
+      `${key("sshPublicKey")} must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), not a private key or a file path`,
+    );
   }
 
   const validationEnabled = r.boolean("validate");

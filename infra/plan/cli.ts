@@ -49,7 +49,10 @@ async function run(): Promise<number> {
   if (!args.json) process.stderr.write(`planning ${stacks.length} stack${stacks.length > 1 ? "s" : ""}: ${stacks.join(", ")}\n`);
   const results = await planStacks(stacks, {
     onDone: (stack, r) => {
-      if (!args.json) process.stderr.write(`  ${stack}: ${r instanceof Error ? "FAILED" : `${r.plan.resources.length} resources in ${(r.ms / 1000).toFixed(1)} s`}\n`);
+      if (!args.json)
+        process.stderr.write(
+          `  ${stack}: ${r instanceof Error ? "FAILED" : `${r.plan.resources.length} resources in ${(r.ms / 1000).toFixed(1)} s`}\n`,
+        );
     },
   });
   let failed = 0;

@@ -87,7 +87,11 @@ function recordRegistrations(into: PlannedResource[]): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
   const original = MockMonitor.prototype.registerResource as (this: unknown, req: MonitorRequest, cb: unknown) => unknown;
-  MockMonitor.prototype.registerResource = function (this: { newUrn(p: string, t: string, n: string): string }, req: MonitorRequest, cb: unknown) {
+  MockMonitor.prototype.registerResource = function (
+    this: { newUrn(p: string, t: string, n: string): string },
+    req: MonitorRequest,
+    cb: unknown,
+  ) {
     const parent = req.getParent();
     into.push({
       urn: this.newUrn(parent, req.getType(), req.getName()),
@@ -104,7 +108,11 @@ function recordRegistrations(into: PlannedResource[]): void {
 /** Resolves a stack output for the plan: unknown parts become {@link UNKNOWN}, secrets `[secret]`. */
 async function resolveOutput(v: unknown): Promise<unknown> {
   if (pulumi.Output.isInstance(v)) {
-    const o = v as pulumi.Output<unknown> & { isKnown: Promise<boolean>; isSecret: Promise<boolean>; promise(withUnknowns?: boolean): Promise<unknown> };
+    const o = v as pulumi.Output<unknown> & {
+      isKnown: Promise<boolean>;
+      isSecret: Promise<boolean>;
+      promise(withUnknowns?: boolean): Promise<unknown>;
+    };
     if (await o.isSecret) return "[secret]";
     const inner = await o.promise(true);
     return resolveOutput(inner);
@@ -226,7 +234,10 @@ export function planStack(stack: string, options: PlanOptions = {}): Promise<Pla
 }
 
 /** Plans several stacks, `concurrency` processes at a time, in input order. */
-export async function planStacks(stacks: readonly string[], options: PlanOptions & { concurrency?: number; onDone?: (stack: string, run: PlanRun | Error) => void } = {}): Promise<Array<PlanRun | PlanError>> {
+export async function planStacks(
+  stacks: readonly string[],
+  options: PlanOptions & { concurrency?: number; onDone?: (stack: string, run: PlanRun | Error) => void } = {},
+): Promise<Array<PlanRun | PlanError>> {
   const results: Array<PlanRun | PlanError> = new Array(stacks.length);
   let next = 0;
   const worker = async (): Promise<void> => {

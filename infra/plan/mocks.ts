@@ -22,7 +22,12 @@ function region(inputs: Record<string, unknown>, fallback: string): string {
 }
 
 /** The computed state the mock returns: inputs plus the cloud's computed fields. */
-export function fakeState(type: string, name: string, inputs: Record<string, unknown>, defaults: { region: string; project: string }): { id: string; state: Record<string, unknown> } {
+export function fakeState(
+  type: string,
+  name: string,
+  inputs: Record<string, unknown>,
+  defaults: { region: string; project: string },
+): { id: string; state: Record<string, unknown> } {
   const [pkg, mod, kind] = splitType(type);
   const state: Record<string, unknown> = { ...inputs };
   let id = `${name}-id`;
@@ -82,7 +87,8 @@ export function fakeState(type: string, name: string, inputs: Record<string, unk
         state.keyUri = `https://${vault}.vault.azure.net/keys/${inputs.keyName ?? name}`;
         state.keyUriWithVersion = `${state.keyUri}/0123456789abcdef0123456789abcdef`;
       }
-      if (type === "azure-native:keyvault:Vault") state.properties = { ...(inputs.properties as object), vaultUri: `https://${String(inputs.vaultName ?? name)}.vault.azure.net/` };
+      if (type === "azure-native:keyvault:Vault")
+        state.properties = { ...(inputs.properties as object), vaultUri: `https://${String(inputs.vaultName ?? name)}.vault.azure.net/` };
       if (type === "azure-native:managedidentity:UserAssignedIdentity") {
         state.principalId = FAKE_GUID;
         state.clientId = FAKE_GUID;
@@ -97,7 +103,8 @@ export function fakeState(type: string, name: string, inputs: Record<string, unk
       if (type === "tls:index/privateKey:PrivateKey") {
         // A syntactically valid public key line so bootstrap rendering is exercised; never a real key.
         state.publicKeyOpenssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPlanOnlyDeployKeyNotARealKey000000000000 logos-deploy\n";
-        state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\n(offline plan: generated at deploy time)\n-----END OPENSSH PRIVATE KEY-----\n";
+        state.privateKeyOpenssh =
+          "-----BEGIN OPENSSH PRIVATE KEY-----\n(offline plan: generated at deploy time)\n-----END OPENSSH PRIVATE KEY-----\n";
         state.publicKeyFingerprintSha256 = "SHA256:offline-plan";
       }
       break;
@@ -113,9 +120,19 @@ export function fakeState(type: string, name: string, inputs: Record<string, unk
 export function fakeCall(args: pulumi.runtime.MockCallArgs, defaults: { region: string; project: string }): Record<string, unknown> {
   switch (args.token) {
     case "aws:ssm/getParameter:getParameter":
-      return { ...args.inputs, value: "ami-0123456789abcdef0", type: "String", arn: `arn:aws:ssm:${defaults.region}:${FAKE_AWS_ACCOUNT}:parameter${String(args.inputs.name)}` };
+      return {
+        ...args.inputs,
+        value: "ami-0123456789abcdef0",
+        type: "String",
+        arn: `arn:aws:ssm:${defaults.region}:${FAKE_AWS_ACCOUNT}:parameter${String(args.inputs.name)}`,
+      };
     case "aws:index/getCallerIdentity:getCallerIdentity":
-      return { accountId: FAKE_AWS_ACCOUNT, arn: `arn:aws:iam::${FAKE_AWS_ACCOUNT}:user/offline-plan`, userId: "AIDAOFFLINEPLAN", id: FAKE_AWS_ACCOUNT };
+      return {
+        accountId: FAKE_AWS_ACCOUNT,
+        arn: `arn:aws:iam::${FAKE_AWS_ACCOUNT}:user/offline-plan`,
+        userId: "AIDAOFFLINEPLAN",
+        id: FAKE_AWS_ACCOUNT,
+      };
     case "aws:index/getPartition:getPartition":
       return { partition: "aws", dnsSuffix: "amazonaws.com", reverseDnsPrefix: "com.amazonaws", id: "aws" };
     case "aws:index/getRegion:getRegion":
@@ -123,7 +140,13 @@ export function fakeCall(args: pulumi.runtime.MockCallArgs, defaults: { region: 
     case "azure-native:authorization:getClientConfig":
       return { clientId: FAKE_GUID, objectId: FAKE_GUID, subscriptionId: FAKE_AZURE_SUBSCRIPTION, tenantId: FAKE_GUID };
     case "gcp:organizations/getProject:getProject":
-      return { ...args.inputs, number: "123456789012", projectId: defaults.project, name: defaults.project, id: `projects/${defaults.project}` };
+      return {
+        ...args.inputs,
+        number: "123456789012",
+        projectId: defaults.project,
+        name: defaults.project,
+        id: `projects/${defaults.project}`,
+      };
     default:
       return { ...args.inputs };
   }

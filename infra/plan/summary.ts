@@ -17,7 +17,8 @@ interface DiskFact {
 const get = (o: unknown, ...path: (string | number)[]): unknown =>
   path.reduce<unknown>((v, k) => (v !== null && typeof v === "object" ? (v as Record<string | number, unknown>)[k] : undefined), o);
 
-const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? (v === UNKNOWN ? "(unknown until deploy)" : v) : undefined);
+const str = (v: unknown): string | undefined =>
+  typeof v === "string" && v !== "" ? (v === UNKNOWN ? "(unknown until deploy)" : v) : undefined;
 
 /** Every disk the plan creates, with its key reference. */
 export function diskFacts(plan: Plan): DiskFact[] {
@@ -26,39 +27,84 @@ export function diskFacts(plan: Plan): DiskFact[] {
     const i = r.inputs;
     switch (r.type) {
       case "aws:ebs/volume:Volume":
-        facts.push({ resource: r.name, what: "state volume", sizeGiB: i.size as number, cmk: i.encrypted === true ? str(i.kmsKeyId) : undefined });
+        facts.push({
+          resource: r.name,
+          what: "state volume",
+          sizeGiB: i.size as number,
+          cmk: i.encrypted === true ? str(i.kmsKeyId) : undefined,
+        });
         break;
       case "aws:ec2/instance:Instance":
-        facts.push({ resource: r.name, what: "boot volume", sizeGiB: get(i, "rootBlockDevice", "volumeSize") as number, cmk: get(i, "rootBlockDevice", "encrypted") === true ? str(get(i, "rootBlockDevice", "kmsKeyId")) : undefined });
+        facts.push({
+          resource: r.name,
+          what: "boot volume",
+          sizeGiB: get(i, "rootBlockDevice", "volumeSize") as number,
+          cmk: get(i, "rootBlockDevice", "encrypted") === true ? str(get(i, "rootBlockDevice", "kmsKeyId")) : undefined,
+        });
         break;
       case "aws:ec2/launchTemplate:LaunchTemplate":
         for (const m of (i.blockDeviceMappings as unknown[]) ?? []) {
           const enc = get(m, "ebs", "encrypted");
-          facts.push({ resource: r.name, what: `template volume ${String(get(m, "deviceName"))}`, sizeGiB: get(m, "ebs", "volumeSize") as number, cmk: enc === true || enc === "true" ? str(get(m, "ebs", "kmsKeyId")) : undefined });
+          facts.push({
+            resource: r.name,
+            what: `template volume ${String(get(m, "deviceName"))}`,
+            sizeGiB: get(m, "ebs", "volumeSize") as number,
+            cmk: enc === true || enc === "true" ? str(get(m, "ebs", "kmsKeyId")) : undefined,
+          });
         }
         break;
       case "gcp:compute/disk:Disk":
-        facts.push({ resource: r.name, what: "state disk", sizeGiB: i.size as number, cmk: str(get(i, "diskEncryptionKey", "kmsKeySelfLink")) });
+        facts.push({
+          resource: r.name,
+          what: "state disk",
+          sizeGiB: i.size as number,
+          cmk: str(get(i, "diskEncryptionKey", "kmsKeySelfLink")),
+        });
         break;
       case "gcp:compute/instance:Instance":
-        facts.push({ resource: r.name, what: "boot disk", sizeGiB: get(i, "bootDisk", "initializeParams", "size") as number, cmk: str(get(i, "bootDisk", "kmsKeySelfLink")) });
+        facts.push({
+          resource: r.name,
+          what: "boot disk",
+          sizeGiB: get(i, "bootDisk", "initializeParams", "size") as number,
+          cmk: str(get(i, "bootDisk", "kmsKeySelfLink")),
+        });
         break;
       case "gcp:compute/instanceTemplate:InstanceTemplate":
         for (const d of (i.disks as unknown[]) ?? []) {
-          facts.push({ resource: r.name, what: "template disk", sizeGiB: get(d, "diskSizeGb") as number, cmk: str(get(d, "diskEncryptionKey", "kmsKeySelfLink")) });
+          facts.push({
+            resource: r.name,
+            what: "template disk",
+            sizeGiB: get(d, "diskSizeGb") as number,
+            cmk: str(get(d, "diskEncryptionKey", "kmsKeySelfLink")),
+          });
         }
         break;
       case "azure-native:compute:Disk":
-        facts.push({ resource: r.name, what: "state disk", sizeGiB: i.diskSizeGB as number, cmk: str(get(i, "encryption", "diskEncryptionSetId")) });
+        facts.push({
+          resource: r.name,
+          what: "state disk",
+          sizeGiB: i.diskSizeGB as number,
+          cmk: str(get(i, "encryption", "diskEncryptionSetId")),
+        });
         break;
       case "azure-native:compute:VirtualMachine": {
         const os = get(i, "storageProfile", "osDisk");
-        facts.push({ resource: r.name, what: "OS disk", sizeGiB: get(os, "diskSizeGB") as number, cmk: str(get(os, "managedDisk", "diskEncryptionSet", "id")) });
+        facts.push({
+          resource: r.name,
+          what: "OS disk",
+          sizeGiB: get(os, "diskSizeGB") as number,
+          cmk: str(get(os, "managedDisk", "diskEncryptionSet", "id")),
+        });
         break;
       }
       case "azure-native:compute:VirtualMachineScaleSet": {
         const os = get(i, "virtualMachineProfile", "storageProfile", "osDisk");
-        facts.push({ resource: r.name, what: "template OS disk", sizeGiB: get(os, "diskSizeGB") as number, cmk: str(get(os, "managedDisk", "diskEncryptionSet", "id")) });
+        facts.push({
+          resource: r.name,
+          what: "template OS disk",
+          sizeGiB: get(os, "diskSizeGB") as number,
+          cmk: str(get(os, "managedDisk", "diskEncryptionSet", "id")),
+        });
         break;
       }
       default:
@@ -110,10 +156,14 @@ export function renderSummary(plan: Plan): string {
   for (const n of nodes) {
     const mine = disks.filter((d) => d.resource === n.name || d.resource.startsWith(`${String(n.name)}-`));
     const diskText = mine.map((d) => `${d.what} ${d.sizeGiB ?? "?"} GiB ${d.cmk ? "CMK" : "NOT CMK-ENCRYPTED"}`).join(", ");
-    lines.push(`  ${pad(String(n.name), 18)} ${pad(String(n.zone), 12)} ${pad(String(n.privateIp), 14)} ${pad(String(n.machineType), 18)} ${n.vcpus} vCPU / ${n.memoryGiB} GiB  ${diskText}`);
+    lines.push(
+      `  ${pad(String(n.name), 18)} ${pad(String(n.zone), 12)} ${pad(String(n.privateIp), 14)} ${pad(String(n.machineType), 18)} ${n.vcpus} vCPU / ${n.memoryGiB} GiB  ${diskText}`,
+    );
   }
   const unencrypted = disks.filter((d) => !d.cmk);
-  lines.push(`Disks: ${disks.length}, under the customer-managed key: ${disks.length - unencrypted.length}${unencrypted.length ? `; WITHOUT: ${unencrypted.map((d) => `${d.resource} (${d.what})`).join(", ")}` : ""}`);
+  lines.push(
+    `Disks: ${disks.length}, under the customer-managed key: ${disks.length - unencrypted.length}${unencrypted.length ? `; WITHOUT: ${unencrypted.map((d) => `${d.resource} (${d.what})`).join(", ")}` : ""}`,
+  );
   const pub = publicEndpoints(plan);
   lines.push(`Public endpoints: ${pub.length === 0 ? "none" : pub.map((r) => `${r.name} (${r.type})`).join(", ")}`);
   const sched = plan.outputs.scheduler as { burst?: { max?: number; group?: unknown }; standby?: unknown } | undefined;

@@ -27,10 +27,18 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
       },
       call(args) {
         if (args.token === "aws:ssm/getParameter:getParameter") return { ...args.inputs, value: "ami-0123456789abcdef0", type: "String" };
-        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity") return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDTEST" };
+        if (args.token === "aws:index/getCallerIdentity:getCallerIdentity")
+          return { accountId: "123456789012", arn: "arn:aws:iam::123456789012:user/test", userId: "AIDTEST" };
         if (args.token === "aws:index/getPartition:getPartition") return { partition: "aws", dnsSuffix: "amazonaws.com" };
-        if (args.token === "azure-native:authorization:getClientConfig") return { clientId: "00000000-0000-0000-0000-000000000001", objectId: "00000000-0000-0000-0000-000000000002", subscriptionId: "00000000-0000-0000-0000-000000000003", tenantId: "00000000-0000-0000-0000-000000000004" };
-        if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012", projectId: "logos-test-project" };
+        if (args.token === "azure-native:authorization:getClientConfig")
+          return {
+            clientId: "00000000-0000-0000-0000-000000000001",
+            objectId: "00000000-0000-0000-0000-000000000002",
+            subscriptionId: "00000000-0000-0000-0000-000000000003",
+            tenantId: "00000000-0000-0000-0000-000000000004",
+          };
+        if (args.token === "gcp:organizations/getProject:getProject")
+          return { ...args.inputs, number: "123456789012", projectId: "logos-test-project" };
         return args.inputs;
       },
     },
@@ -43,5 +51,10 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
 
 /** Resolves an Output in tests (dryRun false). */
 export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
-  return new Promise((resolve) => o.apply((v) => { resolve(v); return v; }));
+  return new Promise((resolve) =>
+    o.apply((v) => {
+      resolve(v);
+      return v;
+    }),
+  );
 }
