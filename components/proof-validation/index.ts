@@ -11,9 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import {
   VALIDATION_SCRIPT_REMOTE_COPY,
   VALIDATION_SCRIPT_SOURCE,
+  acceptValidationOutput,
   buildValidationCommand,
-  describeValidation,
-  parseValidationResult,
   scriptDigest,
   validationOptionProblems,
   type ValidationOptions,
@@ -144,18 +143,7 @@ export class ProofValidation extends pulumi.ComponentResource {
     );
 
     const nodeName = args.node.name;
-    this.result = run.stdout.apply((stdout) => {
-      let parsed: ValidationResult;
-      try {
-        parsed = parseValidationResult(stdout);
-      } catch (e) {
-        throw new Error(`node ${nodeName}: ${(e as Error).message}`);
-      }
-      if (parsed.status !== "pass") {
-        throw new Error(describeValidation(parsed));
-      }
-      return parsed;
-    });
+    this.result = run.stdout.apply((stdout) => acceptValidationOutput(nodeName, stdout));
     this.status = this.result.apply((r) => r.status);
 
     this.registerOutputs({ result: this.result, status: this.status });

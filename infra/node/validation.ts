@@ -389,3 +389,22 @@ export function describeValidation(r: ValidationResult): string {
   }
   return `node ${r.node}: proof validation failed at stage ${r.stage} (exit ${r.exitCode}): ${r.errors[0] ?? "no message"}`;
 }
+
+/**
+ * What the component does with the remote command's stdout: the parsed
+ * result when it is a pass, otherwise an error naming node and stage. (The
+ * script exits non-zero on failure, so the command itself already fails; this
+ * also catches a zero exit with a failing or missing result.)
+ */
+export function acceptValidationOutput(nodeName: string, stdout: string): ValidationResult {
+  let parsed: ValidationResult;
+  try {
+    parsed = parseValidationResult(stdout);
+  } catch (e) {
+    throw new Error(`node ${nodeName}: ${(e as Error).message}`);
+  }
+  if (parsed.status !== "pass") {
+    throw new Error(describeValidation(parsed));
+  }
+  return parsed;
+}

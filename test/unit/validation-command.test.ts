@@ -1,4 +1,5 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import {
   VALIDATION_EXIT_CODES,
   VALIDATION_SCRIPT_PATH,
+  VALIDATION_SCRIPT_SOURCE,
   VALIDATION_STAGES,
   buildValidationCommand,
   shellJoin,
@@ -139,9 +141,7 @@ describe("buildValidationCommand", () => {
 });
 
 describe("exit codes", () => {
-  it("match the script's table, one distinct code per stage", async () => {
-    const { readFileSync } = await import("node:fs");
-    const { VALIDATION_SCRIPT_SOURCE } = await import("../../infra/node/validation");
+  it("match the script's table, one distinct code per stage", () => {
     const source = readFileSync(VALIDATION_SCRIPT_SOURCE, "utf8");
     const table = source.slice(source.indexOf("EXIT_CODES: dict[str, int] = {"), source.indexOf("}\n", source.indexOf("EXIT_CODES")));
     const fromScript = Object.fromEntries([...table.matchAll(/"([a-z-]+)": (\d+)/g)].map((m) => [m[1], Number(m[2])]));

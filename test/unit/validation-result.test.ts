@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 
-import { describeValidation, parseValidationResult, type ValidationResult } from "../../infra/node/validation";
+import {
+  acceptValidationOutput,
+  describeValidation,
+  parseValidationResult,
+  type ValidationResult,
+} from "../../infra/node/validation";
 
 const pass: ValidationResult = {
   version: 1,
@@ -75,5 +80,24 @@ describe("describeValidation", () => {
 
   it("summarises a pass with the audit growth", () => {
     expect(describeValidation(pass)).toBe("node logos-core-0: proof validation passed (audit 2 -> 3 entries)");
+  });
+});
+
+describe("acceptValidationOutput", () => {
+  it("returns a passing result", () => {
+    expect(acceptValidationOutput("logos-core-0", JSON.stringify(pass))).toEqual(pass);
+  });
+
+  it("fails a failing result with node and stage", () => {
+    const failed = { ...pass, status: "fail", stage: "boot", exitCode: 50, errors: ["boot: expected 'Current status: ALIGNED', found 'Current status: SANDBOXED'"] };
+    expect(() => acceptValidationOutput("logos-core-0", JSON.stringify(failed))).toThrow(
+      "node logos-core-0: proof validation failed at stage boot (exit 50): boot: expected 'Current status: ALIGNED', found 'Current status: SANDBOXED'",
+    );
+  });
+
+  it("names the node when there is no result at all", () => {
+    expect(() => acceptValidationOutput("logos-core-3", "")).toThrow(
+      "node logos-core-3: proof validation printed no result: expected a JSON line last on stdout, found empty output",
+    );
   });
 });
