@@ -1,5 +1,224 @@
-import type { AdapterContext, PoolParts } from "./types";
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
+import { BASTION_TYPES } from "../../infra/machines";
+import { tagsFor } from "../../infra/spec";
+import { renderBastionUserData } from "./aws-bastion-init";
+import { buildAwsBurst } from "./aws-burst";
+import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
+import { awsAccount, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
+import { BASTION_TAG, nodeUserData } from "./common";
+import type { AdapterContext, PoolNode, PoolParts } from "./types";
+
+/** `spec.image` values with this prefix name an SSM parameter holding the AMI id. */
+export const SSM_IMAGE_PREFIX = "resolve:ssm:";
+/** Where the state volume is attached; on Nitro it shows up as NVMe, found by volume id instead. */
+export const STATE_DEVICE_NAME = "/dev/sdf";
+const BASTION_ROOT_GIB = 10;
+
+/** The stable path of an EBS volume on a Nitro instance: NVMe serial is the volume id without its dash. */
+export function ebsDevicePath(volumeId: string): string {
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+/**
+ * The AMI for `spec.image`. The instance API would resolve `resolve:ssm:`
+ * itself, but then the provider reads back a different AMI id than it was
+ * given and plans a replacement on every run; resolving here keeps the input
+ * equal to what the instance reports.
+ */
+export function resolveAwsImage(ctx: AdapterContext): pulumi.Output<string> {
+  const image = ctx.spec.image;
+  if (!image.startsWith(SSM_IMAGE_PREFIX)) return pulumi.output(image);
+  return aws.ssm.getParameterOutput({ name: image.slice(SSM_IMAGE_PREFIX.length) }, { parent: ctx.parent }).value;
+}
+
+const IMDS_V2 = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } as const;
 
 export function buildAwsPool(ctx: AdapterContext): PoolParts {
-  throw new Error(`the aws adapter is not built yet (pool ${ctx.name})`);
+  const { spec } = ctx;
+  const withBurst = spec.nodes.burstMax > spec.nodes.core;
+
+  const account = awsAccount(ctx);
+  const { key, autoScalingRole } = buildAwsKey(ctx, account, withBurst);
+  const identity = buildAwsNodeIdentity(ctx, account);
+  const network = buildAwsNetwork(ctx);
+  const imageId = resolveAwsImage(ctx);
+
+  const bastion = buildBastion(ctx, network, imageId, key.arn);
+
+  const coreTags = tagsFor(spec, "core");
+  const stateTags = tagsFor(spec, "state");
+  const nodes: PoolNode[] = nodeSlots(spec).map((slot) =>
+    buildCoreNode(ctx, slot, {
+      network,
+      imageId,
+      keyArn: key.arn,
+      instanceProfile: identity.instanceProfile.name,
+      coreTags,
+      stateTags,
+    }),
+  );
+
+  const burst =
+    withBurst && autoScalingRole
+      ? buildAwsBurst(ctx, {
+          network,
+          imageId,
+          keyArn: key.arn,
+          instanceProfileArn: identity.instanceProfile.arn,
+          autoScalingRoleArn: autoScalingRole.arn,
+        })
+      : undefined;
+
+  return {
+    networkId: network.vpc.id,
+    bastion,
+    nodes,
+    ...(burst ? { burst } : {}),
+    encryptionKeyId: key.arn,
+    nodeIdentity: { kind: "aws-iam-role", id: identity.role.name, principal: identity.role.arn },
+  };
+}
+
+function buildBastion(
+  ctx: AdapterContext,
+  network: AwsNetwork,
+  imageId: pulumi.Output<string>,
+  keyArn: pulumi.Output<string>,
+): PoolParts["bastion"] {
+  const { spec, name } = ctx;
+  const tags = { ...tagsFor(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
+  const privateIp = bastionPrivateIp(spec);
+
+  const instance = new aws.ec2.Instance(
+    `${name}-bastion`,
+    {
+      ami: imageId,
+      instanceType: BASTION_TYPES.aws,
+      subnetId: network.edgeSubnet.id,
+      privateIp,
+      vpcSecurityGroupIds: [network.bastionSecurityGroup.id],
+      // The Elastic IP below is the public address, so it survives a bastion replacement.
+      associatePublicIpAddress: false,
+      metadataOptions: IMDS_V2,
+      // Burstable credits stay "standard": a busy jump host slows down instead of billing surplus.
+      creditSpecification: { cpuCredits: "standard" },
+      rootBlockDevice: {
+        encrypted: true,
+        kmsKeyId: keyArn,
+        volumeType: "gp3",
+        volumeSize: BASTION_ROOT_GIB,
+        deleteOnTermination: true,
+        tags,
+      },
+      userData: ctx.deployPublicKey.apply((deployKey) =>
+        renderBastionUserData({
+          sshUser: spec.access.sshUser,
+          sshAuthorizedKeys: [spec.access.sshPublicKey, deployKey.trim()],
+        }),
+      ),
+      tags: { ...tags, Name: `${name}-bastion` },
+    },
+    // Fixed private IP: the old instance must release it before the new one can take it.
+    // A new AMI release must not replace the bastion on the next run; replace it on purpose.
+    { parent: ctx.parent, deleteBeforeReplace: true, ignoreChanges: ["ami"] },
+  );
+
+  const address = new aws.ec2.Eip(
+    `${name}-bastion-ip`,
+    { domain: "vpc", instance: instance.id, tags: { ...tags, Name: `${name}-bastion-ip` } },
+    { parent: ctx.parent, dependsOn: [network.internetGateway] },
+  );
+
+  return { publicIp: address.publicIp, privateIp, instanceId: instance.id };
+}
+
+interface CoreNodeInputs {
+  readonly network: AwsNetwork;
+  readonly imageId: pulumi.Output<string>;
+  readonly keyArn: pulumi.Output<string>;
+  readonly instanceProfile: pulumi.Output<string>;
+  readonly coreTags: Readonly<Record<string, string>>;
+  readonly stateTags: Readonly<Record<string, string>>;
+}
+
+/**
+ * One core node: VM, its state volume and the attachment. The volume is its
+ * own resource so replacing the VM re-attaches the same disk and history.
+ */
+function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInputs): PoolNode {
+  const { spec, name } = ctx;
+  const nodeName = `${name}-core-${slot.index}`;
+  const machine = spec.machine.type;
+
+  const state = new aws.ebs.Volume(
+    `${nodeName}-state`,
+    {
+      availabilityZone: slot.zone,
+      size: spec.disks.stateGiB,
+      type: "gp3",
+      encrypted: true,
+      kmsKeyId: inputs.keyArn,
+      tags: { ...inputs.stateTags, Name: `${slot.name}-state` },
+    },
+    { parent: ctx.parent },
+  );
+
+  const instance = new aws.ec2.Instance(
+    nodeName,
+    {
+      ami: inputs.imageId,
+      instanceType: machine.name,
+      subnetId: inputs.network.nodeSubnets[slot.zoneIndex].id,
+      privateIp: slot.privateIp,
+      vpcSecurityGroupIds: [inputs.network.nodeSecurityGroup.id],
+      associatePublicIpAddress: false,
+      iamInstanceProfile: inputs.instanceProfile,
+      metadataOptions: IMDS_V2,
+      // Root volume tags go here, not in volumeTags: volumeTags would also claim the
+      // separately managed state volume and the two would rewrite each other's tags.
+      rootBlockDevice: {
+        encrypted: true,
+        kmsKeyId: inputs.keyArn,
+        volumeType: "gp3",
+        volumeSize: spec.disks.bootGiB,
+        deleteOnTermination: true,
+        tags: { ...inputs.coreTags, Name: `${slot.name}-boot` },
+      },
+      userData: nodeUserData(ctx, "core", slot, state.id.apply(ebsDevicePath)),
+      tags: { ...inputs.coreTags, Name: slot.name },
+    },
+    {
+      parent: ctx.parent,
+      // Fixed private IP and a single-attach state volume: the old VM must go first.
+      deleteBeforeReplace: true,
+      // A new Ubuntu AMI must not replace every node on the next run; roll nodes on purpose.
+      ignoreChanges: ["ami"],
+      // Boot installs packages through the NAT, which has to be routable by then.
+      dependsOn: [...inputs.network.egressReady],
+    },
+  );
+
+  new aws.ec2.VolumeAttachment(
+    `${nodeName}-state-attach`,
+    {
+      deviceName: STATE_DEVICE_NAME,
+      volumeId: state.id,
+      instanceId: instance.id,
+      // Detach only from a stopped VM, so the filesystem holding the audit log is clean.
+      stopInstanceBeforeDetaching: true,
+    },
+    { parent: ctx.parent, deleteBeforeReplace: true },
+  );
+
+  return {
+    slot,
+    machineType: machine.name,
+    vcpus: machine.vcpus,
+    memoryGiB: machine.memoryGiB,
+    instanceId: instance.id,
+    stateDiskId: state.id,
+    instance,
+  };
 }

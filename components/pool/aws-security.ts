@@ -1,0 +1,133 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { tagsFor } from "../../infra/spec";
+import type { AdapterContext } from "./types";
+
+export interface AwsAccount {
+  readonly partition: pulumi.Output<string>;
+  readonly accountId: pulumi.Output<string>;
+}
+
+export function awsAccount(ctx: AdapterContext): AwsAccount {
+  const invokeOpts = { parent: ctx.parent };
+  return {
+    partition: aws.getPartitionOutput({}, invokeOpts).partition,
+    accountId: aws.getCallerIdentityOutput({}, invokeOpts).accountId,
+  };
+}
+
+export interface AwsKey {
+  readonly key: aws.kms.Key;
+  /** The role the burst group launches with; set only when there is a burst group. */
+  readonly autoScalingRole?: aws.iam.ServiceLinkedRole;
+}
+
+/** IAM allows `[\w+=,.@-]` in a service-linked role suffix; the full role name must fit in 64 characters. */
+export function autoScalingRoleSuffix(poolName: string, stack: string): string {
+  return `${poolName}-${stack}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64 - "AWSServiceRoleForAutoScaling_".length);
+}
+
+/**
+ * The pool's customer-managed key for every disk. The account root
+ * administers it (so IAM policies keep working); when there is a burst group,
+ * the Auto Scaling service-linked role it launches with may use it for EBS,
+ * which launches with a customer-managed key require.
+ *
+ * The pool brings its own suffixed service-linked role instead of naming the
+ * account's default one: a key policy naming a principal that does not exist
+ * yet is rejected, and the default role only appears after the account's
+ * first Auto Scaling group.
+ */
+export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst: boolean): AwsKey {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+
+  const autoScalingRole = withBurst
+    ? new aws.iam.ServiceLinkedRole(
+        `${name}-burst-service-role`,
+        {
+          awsServiceName: "autoscaling.amazonaws.com",
+          customSuffix: autoScalingRoleSuffix(name, pulumi.getStack()),
+          description: `Launches the ${name} burst group with the pool's KMS key`,
+          tags: tagsFor(spec, "burst"),
+        },
+        opts,
+      )
+    : undefined;
+
+  const root = pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:root`;
+  const statements: unknown[] = [
+    { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" },
+  ];
+  if (autoScalingRole) {
+    statements.push(
+      {
+        Sid: "AutoScalingUsesKeyForEbs",
+        Effect: "Allow",
+        Principal: { AWS: autoScalingRole.arn },
+        Action: ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+        Resource: "*",
+      },
+      {
+        Sid: "AutoScalingGrantsForEbs",
+        Effect: "Allow",
+        Principal: { AWS: autoScalingRole.arn },
+        Action: "kms:CreateGrant",
+        Resource: "*",
+        Condition: { Bool: { "kms:GrantIsForAWSResource": true } },
+      },
+    );
+  }
+
+  const key = new aws.kms.Key(
+    `${name}-key`,
+    {
+      description: `logos pool ${name}: boot, state and burst disks`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
+      tags: tagsFor(spec, "key"),
+    },
+    opts,
+  );
+  // A prefix, not a fixed name: two stacks of the same pool name may share an account and region.
+  new aws.kms.Alias(`${name}-key-alias`, { namePrefix: `alias/${name}-`, targetKeyId: key.keyId }, opts);
+
+  return { key, ...(autoScalingRole ? { autoScalingRole } : {}) };
+}
+
+export interface AwsNodeIdentity {
+  readonly role: aws.iam.Role;
+  readonly instanceProfile: aws.iam.InstanceProfile;
+}
+
+/**
+ * One role for core and burst nodes. It carries only the CloudWatch agent's
+ * write policy; nodes are reached by SSH through the bastion, so no Systems
+ * Manager access. Archive write access is granted to it elsewhere.
+ */
+export function buildAwsNodeIdentity(ctx: AdapterContext, account: AwsAccount): AwsNodeIdentity {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "identity");
+
+  const role = new aws.iam.Role(
+    `${name}-node-role`,
+    {
+      description: `logos pool ${name}: identity of every node`,
+      assumeRolePolicy: JSON.stringify({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }],
+      }),
+      tags,
+    },
+    opts,
+  );
+  new aws.iam.RolePolicyAttachment(
+    `${name}-node-metrics`,
+    { role: role.name, policyArn: pulumi.interpolate`arn:${account.partition}:iam::aws:policy/CloudWatchAgentServerPolicy` },
+    opts,
+  );
+  const instanceProfile = new aws.iam.InstanceProfile(`${name}-node-profile`, { role: role.name, tags }, opts);
+  return { role, instanceProfile };
+}
