@@ -1,0 +1,116 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { stringify } from "yaml";
+import { bastionPrivateIp } from "../../infra/layout";
+import { BASTION_TYPES } from "../../infra/machines";
+import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
+import { BASTION_TAG } from "./common";
+import { BASTION_NETWORK_TAG } from "./gcp-network";
+import type { AdapterContext } from "./types";
+
+/**
+ * Login policy on every VM of the pool: keys come only from cloud-init
+ * (operator key + deploy key), never from project-wide metadata or OS Login,
+ * so who can log in is decided by this program and nothing else in the
+ * project. The serial console stays off: it would be a second way in.
+ */
+export const LOGIN_METADATA: Readonly<Record<string, string>> = {
+  "enable-oslogin": "FALSE",
+  "block-project-ssh-keys": "TRUE",
+  "serial-port-enable": "FALSE",
+};
+
+/** Shielded VM on everything: Ubuntu 24.04 images are signed for Secure Boot. */
+export const SHIELDED = { enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true } as const;
+
+/** The Ubuntu image's own minimum; the bastion stores nothing. */
+const BASTION_DISK_GIB = 10;
+
+/**
+ * cloud-init for the bastion: one key-only user, no root, no passwords, and
+ * TCP forwarding kept on because the bastion exists to be a ProxyJump host.
+ * Pure, so it is tested without the Pulumi runtime.
+ */
+export function renderBastionUserData(sshUser: string, authorizedKeys: readonly string[]): string {
+  const sshd = [
+    "# Bastion: key-only SSH for one user; it only forwards.",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin no",
+    `AllowUsers ${sshUser}`,
+    "AllowTcpForwarding yes",
+    "X11Forwarding no",
+    "AllowAgentForwarding no",
+    "",
+  ].join("\n");
+  const doc = {
+    disable_root: true,
+    ssh_pwauth: false,
+    users: [{ name: sshUser, shell: "/bin/bash", lock_passwd: true, ssh_authorized_keys: [...authorizedKeys] }],
+    write_files: [{ path: "/etc/ssh/sshd_config.d/60-logos-bastion.conf", content: sshd, permissions: "0644", owner: "root:root" }],
+    runcmd: [["systemctl", "reload", "ssh"]],
+  };
+  return `#cloud-config\n# logos-compute bastion\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+export interface GcpBastion {
+  readonly instance: gcp.compute.Instance;
+  readonly address: gcp.compute.Address;
+}
+
+/**
+ * The only VM with a public address. The address is a reserved static one so
+ * the operator's ProxyJump config and the scheduler document survive a
+ * bastion replacement.
+ */
+export function buildGcpBastion(
+  ctx: AdapterContext,
+  project: string,
+  edgeSubnet: gcp.compute.Subnetwork,
+  identityEmail: pulumi.Input<string>,
+  keyId: pulumi.Input<string>,
+  dependsOn: pulumi.Resource[],
+): GcpBastion {
+  const { spec, name } = ctx;
+  const labels = { ...tagsFor(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
+
+  const address = new gcp.compute.Address(
+    `${name}-bastion-ip`,
+    { project, region: spec.region, addressType: "EXTERNAL", networkTier: "PREMIUM", labels, description: `bastion of pool ${spec.name}` },
+    { parent: ctx.parent },
+  );
+
+  const userData = ctx.deployPublicKey.apply((deployKey) =>
+    renderBastionUserData(spec.access.sshUser, [spec.access.sshPublicKey, deployKey.trim()]),
+  );
+
+  const instance = new gcp.compute.Instance(
+    `${name}-bastion`,
+    {
+      project,
+      zone: spec.zones[0],
+      machineType: BASTION_TYPES.gcp,
+      bootDisk: {
+        autoDelete: true,
+        kmsKeySelfLink: keyId,
+        initializeParams: { image: spec.image, size: BASTION_DISK_GIB, type: "pd-balanced", labels },
+      },
+      networkInterfaces: [
+        {
+          subnetwork: edgeSubnet.id,
+          networkIp: bastionPrivateIp(spec),
+          accessConfigs: [{ natIp: address.address, networkTier: "PREMIUM" }],
+        },
+      ],
+      metadata: { ...LOGIN_METADATA, "user-data": userData },
+      serviceAccount: { email: identityEmail, scopes: ["cloud-platform"] },
+      shieldedInstanceConfig: { ...SHIELDED },
+      labels,
+      tags: [PROOF_GATED_TAG, BASTION_NETWORK_TAG],
+      allowStoppingForUpdate: true,
+    },
+    // The fixed private address cannot be held by two VMs at once.
+    { parent: ctx.parent, dependsOn, deleteBeforeReplace: true },
+  );
+  return { instance, address };
+}

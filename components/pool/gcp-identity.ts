@@ -1,0 +1,101 @@
+import * as gcp from "@pulumi/gcp";
+import * as pulumi from "@pulumi/pulumi";
+import { tagsFor } from "../../infra/spec";
+import type { AdapterContext } from "./types";
+
+/** 90 days: Cloud KMS rotates to a new primary version; old versions keep decrypting. */
+export const KEY_ROTATION_PERIOD = "7776000s";
+
+/** What the node identity may do: write logs and metrics for the monitoring agent, nothing else. */
+export const NODE_ROLES = ["roles/logging.logWriter", "roles/monitoring.metricWriter"] as const;
+
+/**
+ * A service account's email from its id, computed rather than read back so
+ * firewall rules that name it are fully known at plan time (the policy pack
+ * fails closed on unknown sources). Domain-scoped projects (`example.com:p`)
+ * put the domain after the project part.
+ */
+export function serviceAccountEmail(accountId: string, project: string): string {
+  const colon = project.indexOf(":");
+  const host = colon < 0 ? project : `${project.slice(colon + 1)}.${project.slice(0, colon)}`;
+  return `${accountId}@${host}.iam.gserviceaccount.com`;
+}
+
+export interface GcpKey {
+  readonly key: gcp.kms.CryptoKey;
+  /** The Compute Engine service agent's use of the key; every CMEK disk must wait for it. */
+  readonly grant: gcp.kms.CryptoKeyIAMMember;
+}
+
+/**
+ * The pool's customer-managed key. Disks are encrypted by the Compute Engine
+ * service agent, not by the VM's identity, so that agent is what gets
+ * encrypter/decrypter on the key.
+ */
+export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+
+  // Key rings and keys cannot be deleted in Cloud KMS; the auto-named ring
+  // keeps a re-created stack from colliding with the ring it left behind.
+  const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: spec.region }, opts);
+  const key = new gcp.kms.CryptoKey(
+    `${name}-key`,
+    {
+      keyRing: ring.id,
+      purpose: "ENCRYPT_DECRYPT",
+      rotationPeriod: KEY_ROTATION_PERIOD,
+      versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
+      labels: tagsFor(spec, "key"),
+    },
+    opts,
+  );
+
+  const projectInfo = gcp.organizations.getProjectOutput({ projectId: project }, opts);
+  const grant = new gcp.kms.CryptoKeyIAMMember(
+    `${name}-key-compute-agent`,
+    {
+      cryptoKeyId: key.id,
+      role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
+      member: pulumi.interpolate`serviceAccount:service-${projectInfo.number}@compute-system.iam.gserviceaccount.com`,
+    },
+    opts,
+  );
+  return { key, grant };
+}
+
+export interface GcpIdentity {
+  readonly account: gcp.serviceaccount.Account;
+  /** Known at plan time, and carries the dependency on `account`. */
+  readonly email: pulumi.Output<string>;
+}
+
+function serviceAccount(ctx: AdapterContext, project: string, role: string, accountId: string, displayName: string): GcpIdentity {
+  const account = new gcp.serviceaccount.Account(
+    `${ctx.name}-${role}-identity`,
+    { project, accountId, displayName, description: `logos-compute pool ${ctx.spec.name}` },
+    { parent: ctx.parent },
+  );
+  const email = serviceAccountEmail(accountId, project);
+  return { account, email: account.accountId.apply(() => email) };
+}
+
+/** The one identity every core and burst node runs as, with write-only telemetry roles. */
+export function buildGcpNodeIdentity(ctx: AdapterContext, project: string): GcpIdentity {
+  // accountId: 6-30 chars; pool names are at most 20, so this always fits.
+  const identity = serviceAccount(ctx, project, "node", `${ctx.spec.name}-node`, `logos ${ctx.spec.name} nodes`);
+  for (const role of NODE_ROLES) {
+    const short = role.slice("roles/".length).split(".")[0];
+    new gcp.projects.IAMMember(
+      `${ctx.name}-node-${short}`,
+      { project, role, member: pulumi.interpolate`serviceAccount:${identity.email}` },
+      { parent: ctx.parent },
+    );
+  }
+  return identity;
+}
+
+/** The bastion's own identity: no roles at all; it exists so firewalls can name it and so it never runs as the default account. */
+export function buildGcpBastionIdentity(ctx: AdapterContext, project: string): GcpIdentity {
+  return serviceAccount(ctx, project, "bastion", `${ctx.spec.name}-bastion`, `logos ${ctx.spec.name} bastion`);
+}
