@@ -118,14 +118,16 @@ export const AZURE_TYPES: readonly MachineType[] = [
 
 /**
  * GCP custom machine types (N2): vCPU 2..80 in steps of 2 (or 1), memory
- * 0.5..8 GiB per vCPU in multiples of 256 MiB. Priced per vCPU and per GiB.
+ * 0.5..8 GiB per vCPU in multiples of 256 MiB. Priced per vCPU and per GiB,
+ * a little above the predefined types, so a predefined type wins a tie.
  */
-const GCP_CUSTOM = { family: "n2-custom", perVcpu: 0.031611, perGiB: 0.004237, minPerVcpu: 0.5, maxPerVcpu: 8 };
+const GCP_CUSTOM = { family: "n2-custom", perVcpu: 0.033174, perGiB: 0.004446, minPerVcpu: 0.5, maxPerVcpu: 8 };
 
 function gcpCustom(vcpus: number, memoryGiB: number): MachineType | undefined {
   if (vcpus !== 1 && (vcpus < 2 || vcpus > 80 || vcpus % 2 !== 0)) return undefined;
-  const memory = Math.ceil(memoryGiB * 4) / 4; // 256 MiB steps
-  if (memory < vcpus * GCP_CUSTOM.minPerVcpu || memory > vcpus * GCP_CUSTOM.maxPerVcpu) return undefined;
+  // 256 MiB steps, and never below the family's minimum per vCPU.
+  const memory = Math.max(Math.ceil(memoryGiB * 4) / 4, vcpus * GCP_CUSTOM.minPerVcpu);
+  if (memory > vcpus * GCP_CUSTOM.maxPerVcpu) return undefined;
   return {
     cloud: "gcp",
     name: `n2-custom-${vcpus}-${Math.round(memory * 1024)}`,

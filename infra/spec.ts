@@ -260,6 +260,11 @@ class Reader {
 
   array(name: ConfigKeyName, hint: string): string[] {
     let v = this.value(name);
+    const def: ConfigKey = CONFIG_KEYS[name];
+    if (v === undefined) {
+      if (def.required) this.missing(name, hint);
+      return [];
+    }
     if (typeof v === "string") {
       try {
         v = JSON.parse(v);
@@ -274,7 +279,6 @@ class Reader {
       this.problems.push(`${key(name)} must be a list of strings, got ${JSON.stringify(v)}`);
       return [];
     }
-    const def: ConfigKey = CONFIG_KEYS[name];
     if (def.required && v.length === 0) this.missing(name, hint);
     return (v as string[]).map((s) => s.trim());
   }

@@ -1,0 +1,210 @@
+import { describe, expect, it } from "vitest";
+import { CONFIG_KEYS, parseSpec, PROOF_GATED_TAG, SpecError, STATE_DIR, type RawConfig } from "../../infra/spec";
+import { poolConfig, rawConfig, TEST_REF } from "../helpers/configs";
+
+function problems(raw: RawConfig): string[] {
+  try {
+    parseSpec(raw);
+  } catch (e) {
+    if (e instanceof SpecError) return [...e.problems];
+    throw e;
+  }
+  return [];
+}
+
+describe("parseSpec: valid configs", () => {
+  it("applies the documented defaults", () => {
+    const spec = parseSpec(rawConfig("aws"));
+    expect(spec).toMatchObject({
+      name: "logos",
+      cloud: "aws",
+      region: "us-east-1",
+      zones: ["us-east-1a", "us-east-1b", "us-east-1c"],
+      nodes: { core: 1, burstMax: 1, standby: 0 },
+      machine: { vcpus: 8, memoryGiB: 16, explicit: false },
+      disks: { bootGiB: 30, stateGiB: 50 },
+      stateDir: STATE_DIR,
+      access: { sshUser: "logos", operatorCidrs: ["203.0.113.0/24"] },
+      validation: { enabled: true, stepTimeoutSeconds: 1800, strictFootprint: false },
+      archive: { lockMode: "governance", retentionDays: 365, lockRetention: false },
+    });
+    expect(spec.machine.type.name).toBe("c7i.2xlarge");
+    expect(spec.tags[PROOF_GATED_TAG]).toBe("true");
+    expect(spec.image).toMatch(/ubuntu\/server\/24\.04/);
+  });
+
+  it("derives zones per cloud", () => {
+    expect(parseSpec(rawConfig("gcp")).zones).toEqual(["us-central1-a", "us-central1-b", "us-central1-c"]);
+    expect(parseSpec(rawConfig("azure")).zones).toEqual(["1", "2", "3"]);
+  });
+
+  it("accepts Pulumi's string form of every type (runtime config is strings)", () => {
+    const spec = parseSpec(
+      rawConfig("aws", {
+        coreNodes: "3",
+        burstMax: "6",
+        standbyNodes: "1",
+        validate: "false",
+        operatorCidrs: '["198.51.100.0/24","203.0.113.7/32"]',
+        tags: '["team=proofs"]',
+      }),
+    );
+    expect(spec.nodes).toEqual({ core: 3, burstMax: 6, standby: 1 });
+    expect(spec.validation.enabled).toBe(false);
+    expect(spec.access.operatorCidrs).toEqual(["198.51.100.0/24", "203.0.113.7/32"]);
+    expect(spec.tags).toMatchObject({ team: "proofs", [PROOF_GATED_TAG]: "true" });
+  });
+
+  it("derives non-overlapping subnets from the network", () => {
+    const spec = parseSpec(poolConfig("aws"));
+    expect(spec.network).toEqual({
+      cidr: "10.40.0.0/16",
+      nodeSubnets: ["10.40.0.0/20", "10.40.32.0/20", "10.40.64.0/20"],
+      burstSubnets: ["10.40.16.0/20", "10.40.48.0/20", "10.40.80.0/20"],
+      edgeSubnet: "10.40.192.0/20",
+      reservedSubnet: "10.40.208.0/20",
+    });
+  });
+
+  it("takes an explicit type that meets the class", () => {
+    const spec = parseSpec(rawConfig("azure", { machineType: "Standard_D8s_v5" }));
+    expect(spec.machine).toMatchObject({ explicit: true, type: { name: "Standard_D8s_v5", vcpus: 8, memoryGiB: 32 } });
+  });
+});
+
+describe("parseSpec: every problem at once, each naming its key", () => {
+  it("reports all required keys together", () => {
+    expect(problems({})).toEqual([
+      "logos-compute:cloud is required: one of aws, gcp, azure (set it with `pulumi config set logos-compute:cloud ...` or in the stack file)",
+      "logos-compute:repoUrl is required: the git URL of the workload repository (set it with `pulumi config set logos-compute:repoUrl ...` or in the stack file)",
+      "logos-compute:repoRef is required: a full 40-hex commit SHA (set it with `pulumi config set logos-compute:repoRef ...` or in the stack file)",
+      'logos-compute:operatorCidrs is required: the IPv4 CIDRs of your VPN or office, e.g. ["203.0.113.0/24"] (set it with `pulumi config set logos-compute:operatorCidrs ...` or in the stack file)',
+      "logos-compute:sshPublicKey is required: an OpenSSH public key line such as `ssh-ed25519 AAAA... you@host` (set it with `pulumi config set logos-compute:sshPublicKey ...` or in the stack file)",
+    ]);
+  });
+
+  it.each<[string, Record<string, unknown>, string]>([
+    ["unknown cloud", { cloud: "oci" }, 'logos-compute:cloud ("oci") must be one of aws, gcp, azure'],
+    [
+      "burst below core",
+      { coreNodes: 3, burstMax: 2 },
+      "logos-compute:burstMax (2) must be >= logos-compute:coreNodes (3), or 0 for no burst capacity",
+    ],
+    ["zero core", { coreNodes: 0 }, "logos-compute:coreNodes (0) must be >= 1"],
+    ["standby 2", { coreNodes: 1, burstMax: 3, standbyNodes: 2 }, "logos-compute:standbyNodes (2) must be 0 or 1"],
+    [
+      "standby without burst",
+      { coreNodes: 2, standbyNodes: 1 },
+      "logos-compute:standbyNodes (1) needs burst capacity to sit in: set logos-compute:burstMax (2) above logos-compute:coreNodes (2)",
+    ],
+    [
+      "explicit type below the class (the plan's c7i.xlarge)",
+      { machineType: "c7i.xlarge" },
+      "logos-compute:machineType c7i.xlarge (4 vCPU / 8 GiB) does not meet logos-compute:vcpus 8 exactly and logos-compute:memoryGiB >= 16; use c7i.2xlarge or leave it empty",
+    ],
+    [
+      "unknown explicit type",
+      { machineType: "c9z.huge" },
+      'logos-compute:machineType ("c9z.huge") is not a known aws type; c7i.2xlarge (8 vCPU / 16 GiB) fits 8 vCPU / 16 GiB, or leave it empty to choose automatically',
+    ],
+    [
+      "branch as ref",
+      { repoRef: "main" },
+      'logos-compute:repoRef ("main") must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move',
+    ],
+    ["short agent hash", { agentHash: "abc" }, 'logos-compute:agentHash ("abc") must be 64 lowercase hex characters (a SHA-256)'],
+    [
+      "world-open operator range",
+      { operatorCidrs: ["0.0.0.0/0"] },
+      'logos-compute:operatorCidrs[0] ("0.0.0.0/0") opens the bastion to the whole internet; list your VPN or office ranges instead',
+    ],
+    [
+      "IPv6 world range",
+      { operatorCidrs: ["203.0.113.0/24", "::/0"] },
+      'logos-compute:operatorCidrs[1] ("::/0") opens the bastion to the whole internet; list your VPN or office ranges instead',
+    ],
+    ["network too wide", { networkCidr: "10.0.0.0/8" }, "logos-compute:networkCidr (10.0.0.0/8) must be between /16 and /24"],
+    ["network too narrow", { networkCidr: "10.0.0.0/25" }, "logos-compute:networkCidr (10.0.0.0/25) must be between /16 and /24"],
+    ["host bits", { networkCidr: "10.40.0.1/16" }, "logos-compute:networkCidr (10.40.0.1/16) has host bits set; use 10.40.0.0/16"],
+    [
+      "upper-case label",
+      { tags: ["Team=proofs"] },
+      'logos-compute:tags[0] ("Team=proofs"): key must start with a lowercase letter and use only [a-z0-9_-], at most 63 characters (GCP label rules)',
+    ],
+    [
+      "label value too long",
+      { tags: [`team=${"x".repeat(64)}`] },
+      `logos-compute:tags[0] ("team=${"x".repeat(64)}"): value must use only [a-z0-9_-], at most 63 characters (GCP label rules)`,
+    ],
+    [
+      "proof tag overridden",
+      { tags: ["logos-proof-gated=false"] },
+      'logos-compute:tags[0] ("logos-proof-gated=false"): logos-proof-gated is set by the pool to "true" and cannot be changed',
+    ],
+    [
+      "zone outside region",
+      { zones: ["us-west-2a"] },
+      'logos-compute:zones[0] ("us-west-2a") must be a zone of us-east-1 such as us-east-1a',
+    ],
+    [
+      "private key pasted as public key",
+      { sshPublicKey: "-----BEGIN OPENSSH PRIVATE KEY-----" },
+      "logos-compute:sshPublicKey must be one OpenSSH public key line (ssh-ed25519, ssh-rsa or ecdsa-sha2-*), not a private key or a file path",
+    ],
+    [
+      "root as user",
+      { sshUser: "root" },
+      'logos-compute:sshUser ("root") must be a lowercase Linux user name (not root, admin, administrator or ubuntu)',
+    ],
+    [
+      "too many nodes for a /24",
+      { networkCidr: "10.40.0.0/24", coreNodes: 40, burstMax: 40 },
+      "logos-compute:networkCidr (10.40.0.0/24) holds 10 core nodes per zone but logos-compute:coreNodes (40) needs 14 in each of 3 zones; use a wider network (smaller prefix) or more zones",
+    ],
+    ["non-integer", { vcpus: 7.5 }, "logos-compute:vcpus must be a whole number, got 7.5"],
+    [
+      "no fitting type",
+      { vcpus: 6, memoryGiB: 16 },
+      "no aws machine type has exactly 6 vCPUs and >= 16 GiB: change logos-compute:vcpus or logos-compute:memoryGiB",
+    ],
+  ])("%s", (_, overrides, message) => {
+    expect(problems(rawConfig("aws", overrides))).toEqual([message]);
+  });
+
+  it("collects several problems in one error", () => {
+    const err = (() => {
+      try {
+        parseSpec(rawConfig("aws", { coreNodes: 3, burstMax: 2, repoRef: "HEAD" }));
+      } catch (e) {
+        return e as SpecError;
+      }
+      throw new Error("expected a SpecError");
+    })();
+    expect(err.problems).toHaveLength(2);
+    expect(err.message).toBe(
+      "invalid pool config (2 problems):\n" +
+        "  - logos-compute:burstMax (2) must be >= logos-compute:coreNodes (3), or 0 for no burst capacity\n" +
+        '  - logos-compute:repoRef ("HEAD") must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move',
+    );
+  });
+
+  it("needs the provider region and the GCP project", () => {
+    const raw = { ...rawConfig("gcp") } as Record<string, unknown>;
+    delete raw["gcp:region"];
+    delete raw["gcp:project"];
+    expect(problems(raw)).toEqual([
+      "logos-compute:region is required: set gcp:region (or logos-compute:region) to the gcp region",
+      "gcp:project is required on gcp: set it to the Google Cloud project id (pulumi config set gcp:project <id>)",
+    ]);
+  });
+
+  it("keeps the ref it was given", () => {
+    expect(parseSpec(rawConfig("aws")).repo.ref).toBe(TEST_REF);
+  });
+
+  it("documents every key with a description", () => {
+    for (const [name, decl] of Object.entries(CONFIG_KEYS)) {
+      expect(decl.description.length, name).toBeGreaterThan(10);
+    }
+  });
+});
