@@ -1,5 +1,402 @@
-import type { AdapterContext, PoolParts } from "./types";
+/**
+ * The Azure adapter: the pool as a resource group holding a private VNet, a
+ * jump-host bastion, core VMs with separate CMK-encrypted state disks, and a
+ * flexible scale set (autoscaled, with a standby pool) for burst capacity.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import * as compute from "@pulumi/azure-native/compute";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as network from "@pulumi/azure-native/network";
+import * as resources from "@pulumi/azure-native/resources";
+import * as standbypool from "@pulumi/azure-native/standbypool";
+import type { compute as computeInput, monitor as monitorInput } from "@pulumi/azure-native/types/input";
+import { BASTION_TYPES } from "../../infra/machines";
+import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
+import { tagsFor } from "../../infra/spec";
+import {
+  authorizedKeysPath,
+  azureDataDiskPath,
+  bastionCloudInit,
+  burstComputerNamePrefix,
+  parseAzureImage,
+  toCustomData,
+} from "./azure-names";
+import { buildAzureNetwork, type AzureNetwork } from "./azure-network";
+import { buildAzureSecurity, type AzureSecurity } from "./azure-security";
+import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
+import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
+
+/** The state disk is the only data disk, so its LUN, and with it its device path, is fixed. */
+export const STATE_DISK_LUN = 0;
+export const STATE_DEVICE = azureDataDiskPath(STATE_DISK_LUN);
+/** Ubuntu's marketplace image is 30 GiB; the bastion needs no more. */
+const BASTION_DISK_GIB = 30;
+/** Autoscale thresholds: scale out above, in below (percent CPU averaged over the group). */
+export const BURST_CPU = { scaleOutAbove: 70, scaleInBelow: 30 } as const;
+
+/** What every VM of the pool shares: where it lives and how it is encrypted and logged into. */
+interface Shared {
+  readonly ctx: AdapterContext;
+  readonly resourceGroupName: pulumi.Output<string>;
+  readonly net: AzureNetwork;
+  readonly sec: AzureSecurity;
+  readonly image: computeInput.ImageReferenceArgs;
+  readonly linux: computeInput.LinuxConfigurationArgs;
+}
 
 export function buildAzurePool(ctx: AdapterContext): PoolParts {
-  throw new Error(`the azure adapter is not built yet (pool ${ctx.name})`);
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+
+  const rg = new resources.ResourceGroup(`${name}-rg`, { location: spec.region, tags: tagsFor(spec, "pool") }, opts);
+  const net = buildAzureNetwork(ctx, rg.name);
+  const sec = buildAzureSecurity(ctx, { name: rg.name, id: rg.id });
+
+  const sshPath = authorizedKeysPath(spec.access.sshUser);
+  const shared: Shared = {
+    ctx,
+    resourceGroupName: rg.name,
+    net,
+    sec,
+    image: parseAzureImage(spec.image),
+    linux: {
+      disablePasswordAuthentication: true,
+      provisionVMAgent: true,
+      ssh: {
+        publicKeys: [
+          { path: sshPath, keyData: spec.access.sshPublicKey },
+          { path: sshPath, keyData: ctx.deployPublicKey.apply((k) => k.trim()) },
+        ],
+      },
+    },
+  };
+
+  const bastion = buildBastion(shared);
+  const nodes = nodeSlots(spec).map((slot) => buildCoreNode(shared, slot));
+  const burstMax = spec.nodes.burstMax - spec.nodes.core;
+  const burst = burstMax > 0 ? buildBurst(shared, burstMax) : undefined;
+
+  return {
+    networkId: net.vnet.id,
+    bastion,
+    nodes,
+    ...(burst ? { burst } : {}),
+    encryptionKeyId: sec.key.id,
+    nodeIdentity: {
+      kind: "azure-user-assigned-identity",
+      id: sec.nodeIdentity.id,
+      principal: sec.nodeIdentity.principalId,
+    },
+  };
+}
+
+function osDisk(s: Shared, sizeGiB: number, storageAccountType: string): computeInput.OSDiskArgs {
+  return {
+    createOption: "FromImage",
+    caching: "ReadWrite",
+    diskSizeGB: sizeGiB,
+    deleteOption: "Delete",
+    managedDisk: { storageAccountType, diskEncryptionSet: { id: s.sec.diskEncryptionSet.id } },
+  };
+}
+
+/**
+ * A small VM with its own static public address rather than the managed Azure
+ * Bastion service: that needs a dedicated /26 subnet, costs far more than a
+ * B1s, and would not give the validation a plain SSH ProxyJump host.
+ */
+function buildBastion(s: Shared): PoolParts["bastion"] {
+  const { ctx } = s;
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "bastion");
+  const privateIp = bastionPrivateIp(spec);
+
+  const publicIp = new network.PublicIPAddress(
+    `${name}-bastion-ip`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      sku: { name: "Standard", tier: "Regional" },
+      publicIPAllocationMethod: "Static",
+      publicIPAddressVersion: "IPv4",
+      tags,
+    },
+    opts,
+  );
+  const nic = new network.NetworkInterface(
+    `${name}-bastion-nic`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      ipConfigurations: [
+        {
+          name: "primary",
+          primary: true,
+          privateIPAllocationMethod: "Static",
+          privateIPAddress: privateIp,
+          subnet: { id: s.net.edgeSubnet.id },
+          publicIPAddress: { id: publicIp.id },
+        },
+      ],
+      tags,
+    },
+    opts,
+  );
+  const cloudInit = ctx.deployPublicKey.apply((deployKey) =>
+    toCustomData(bastionCloudInit(spec.access.sshUser, [spec.access.sshPublicKey, deployKey.trim()])),
+  );
+  const vm = new compute.VirtualMachine(
+    `${name}-bastion`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      zones: [spec.zones[0]],
+      hardwareProfile: { vmSize: BASTION_TYPES.azure },
+      storageProfile: { imageReference: s.image, osDisk: osDisk(s, BASTION_DISK_GIB, "StandardSSD_LRS") },
+      osProfile: {
+        computerName: `${spec.name}-bastion`,
+        adminUsername: spec.access.sshUser,
+        customData: cloudInit,
+        linuxConfiguration: s.linux,
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      tags,
+    },
+    { ...opts, dependsOn: [s.sec.keyAccess] },
+  );
+
+  return {
+    publicIp: publicIp.ipAddress.apply((ip) => ip ?? ""),
+    privateIp,
+    instanceId: vm.id,
+  };
+}
+
+/**
+ * One core node: NIC with the slot's fixed address, a separate state disk,
+ * and the VM that attaches it. Deleting the VM only detaches the disk.
+ */
+function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
+  const { ctx } = s;
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "core");
+  const resource = `${name}-core-${slot.index}`;
+
+  const nic = new network.NetworkInterface(
+    `${resource}-nic`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      ipConfigurations: [
+        {
+          name: "primary",
+          primary: true,
+          privateIPAllocationMethod: "Static",
+          privateIPAddress: slot.privateIp,
+          subnet: { id: s.net.nodeSubnets[slot.zoneIndex].id },
+        },
+      ],
+      tags,
+    },
+    opts,
+  );
+
+  const stateDisk = new compute.Disk(
+    `${resource}-state`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      zones: [slot.zone],
+      sku: { name: "Premium_LRS" },
+      diskSizeGB: spec.disks.stateGiB,
+      creationData: { createOption: "Empty" },
+      encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: s.sec.diskEncryptionSet.id },
+      // Never reachable by SAS export: the audit history leaves only through the archive.
+      networkAccessPolicy: "DenyAll",
+      publicNetworkAccess: "Disabled",
+      tags: { ...tags, "logos-node": slot.name },
+    },
+    { ...opts, dependsOn: [s.sec.keyAccess] },
+  );
+
+  const vm = new compute.VirtualMachine(
+    resource,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      vmName: slot.name,
+      zones: [slot.zone],
+      hardwareProfile: { vmSize: spec.machine.type.name },
+      identity: { type: "UserAssigned", userAssignedIdentities: [s.sec.nodeIdentity.id] },
+      storageProfile: {
+        imageReference: s.image,
+        osDisk: osDisk(s, spec.disks.bootGiB, "Premium_LRS"),
+        dataDisks: [
+          {
+            lun: STATE_DISK_LUN,
+            createOption: "Attach",
+            caching: "None",
+            // Replacing or deleting the VM only detaches the state disk.
+            deleteOption: "Detach",
+            managedDisk: { id: stateDisk.id },
+          },
+        ],
+      },
+      osProfile: {
+        computerName: slot.name,
+        adminUsername: spec.access.sshUser,
+        customData: nodeUserData(ctx, "core", slot, STATE_DEVICE).apply(toCustomData),
+        linuxConfiguration: s.linux,
+      },
+      networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
+      diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      tags,
+    },
+    // The replacement needs the same NIC, address and state disk, which Azure
+    // lets only one VM hold: the old VM must be gone first.
+    { ...opts, deleteBeforeReplace: true, dependsOn: [s.sec.keyAccess] },
+  );
+
+  return {
+    slot,
+    machineType: spec.machine.type.name,
+    vcpus: spec.machine.type.vcpus,
+    memoryGiB: spec.machine.type.memoryGiB,
+    instanceId: vm.id,
+    stateDiskId: stateDisk.id,
+    instance: vm,
+  };
+}
+
+/**
+ * Burst capacity: one flexible-orchestration scale set (standby pools need
+ * flexible) over all zones, scaled on CPU from 0 to `max`.
+ */
+function buildBurst(s: Shared, max: number): PoolBurst {
+  const { ctx } = s;
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, BURST_DISCOVERY_TAG.value);
+
+  const scaleSet = new compute.VirtualMachineScaleSet(
+    `${name}-burst`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      orchestrationMode: "Flexible",
+      platformFaultDomainCount: 1,
+      singlePlacementGroup: false,
+      zones: [...spec.zones],
+      sku: { name: spec.machine.type.name, tier: "Standard", capacity: 0 },
+      identity: { type: "UserAssigned", userAssignedIdentities: [s.sec.nodeIdentity.id] },
+      virtualMachineProfile: {
+        storageProfile: {
+          imageReference: s.image,
+          osDisk: {
+            createOption: "FromImage",
+            caching: "ReadWrite",
+            diskSizeGB: spec.disks.bootGiB,
+            deleteOption: "Delete",
+            managedDisk: { storageAccountType: "Premium_LRS", diskEncryptionSet: { id: s.sec.diskEncryptionSet.id } },
+          },
+        },
+        osProfile: {
+          computerNamePrefix: burstComputerNamePrefix(spec.name),
+          adminUsername: spec.access.sshUser,
+          customData: nodeUserData(ctx, "burst", undefined, undefined).apply(toCustomData),
+          linuxConfiguration: s.linux,
+        },
+        networkProfile: {
+          networkApiVersion: "2020-11-01",
+          networkInterfaceConfigurations: [
+            {
+              name: "primary",
+              primary: true,
+              deleteOption: "Delete",
+              ipConfigurations: [
+                {
+                  name: "primary",
+                  primary: true,
+                  // Azure subnets span all zones, and a scale set takes one
+                  // subnet: the first zone's burst block serves every zone.
+                  subnet: { id: s.net.burstSubnets[0].id },
+                },
+              ],
+            },
+          ],
+        },
+        diagnosticsProfile: { bootDiagnostics: { enabled: true } },
+      },
+      tags,
+    },
+    // Autoscale owns the instance count after creation.
+    { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [s.sec.keyAccess] },
+  );
+
+  const cpuRule = (direction: "Increase" | "Decrease", operator: "GreaterThan" | "LessThan", threshold: number): monitorInput.ScaleRuleArgs => ({
+    metricTrigger: {
+      metricName: "Percentage CPU",
+      metricNamespace: "microsoft.compute/virtualmachinescalesets",
+      metricResourceUri: scaleSet.id,
+      operator,
+      statistic: "Average",
+      threshold,
+      timeAggregation: "Average",
+      timeGrain: "PT1M",
+      timeWindow: "PT5M",
+    },
+    scaleAction: { direction, type: "ChangeCount", value: "1", cooldown: "PT5M" },
+  });
+
+  new monitor.AutoscaleSetting(
+    `${name}-burst-autoscale`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      location: spec.region,
+      enabled: true,
+      targetResourceUri: scaleSet.id,
+      profiles: [
+        {
+          name: "cpu",
+          capacity: { minimum: "0", maximum: String(max), default: "0" },
+          rules: [
+            cpuRule("Increase", "GreaterThan", BURST_CPU.scaleOutAbove),
+            cpuRule("Decrease", "LessThan", BURST_CPU.scaleInBelow),
+          ],
+        },
+      ],
+      tags,
+    },
+    opts,
+  );
+
+  let standby: PoolBurst["standby"];
+  if (spec.nodes.standby === 1) {
+    const pool = new standbypool.StandbyVirtualMachinePool(
+      `${name}-standby`,
+      {
+        resourceGroupName: s.resourceGroupName,
+        location: spec.region,
+        attachedVirtualMachineScaleSetId: scaleSet.id,
+        elasticityProfile: { maxReadyCapacity: 1, minReadyCapacity: 1 },
+        // Booted once (bootstrap done), then deallocated: only its disk is paid for until a scale-out starts it.
+        virtualMachineState: "Deallocated",
+        tags: tagsFor(spec, "standby"),
+      },
+      opts,
+    );
+    standby = { kind: "azure-standby-virtual-machine-pool", id: pool.id, size: 1 };
+  }
+
+  return {
+    groupId: scaleSet.id,
+    groupName: scaleSet.name,
+    min: 0,
+    max,
+    discoveryTag: BURST_DISCOVERY_TAG,
+    ...(standby ? { standby } : {}),
+  };
 }

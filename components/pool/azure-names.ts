@@ -1,0 +1,119 @@
+/**
+ * Pure helpers for the Azure adapter: image references, names Azure
+ * constrains, built-in role ids and the bastion's cloud-init. No Pulumi
+ * imports, so they are unit-tested on their own.
+ */
+import { createHash } from "node:crypto";
+import { stringify } from "yaml";
+
+/** Built-in role definition GUIDs (the same in every tenant). */
+export const AZURE_ROLES = {
+  /** Read key metadata and wrap/unwrap: all a disk encryption set needs on an RBAC vault. */
+  keyVaultCryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
+  /** Publish metrics and, through data collection rules, logs: all the monitoring agent needs. */
+  monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+} as const;
+
+/** The subscription-scoped id ARM wants for a built-in role. */
+export function roleDefinitionId(subscriptionId: string, roleGuid: string): string {
+  return `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${roleGuid}`;
+}
+
+export interface AzureImage {
+  readonly publisher: string;
+  readonly offer: string;
+  readonly sku: string;
+  readonly version: string;
+}
+
+/** Splits a marketplace URN `publisher:offer:sku:version`; throws naming the expected shape. */
+export function parseAzureImage(urn: string): AzureImage {
+  const parts = urn.split(":");
+  if (parts.length !== 4 || parts.some((p) => p.trim() === "")) {
+    throw new Error(`image (${JSON.stringify(urn)}) must be an Azure marketplace URN publisher:offer:sku:version, e.g. Canonical:ubuntu-24_04-lts:server:latest`);
+  }
+  const [publisher, offer, sku, version] = parts.map((p) => p.trim());
+  return { publisher, offer, sku, version };
+}
+
+/**
+ * A Key Vault name: globally unique, 3-24 of [a-z0-9-], starting with a
+ * letter, no "--". Derived from the pool name and a seed that differs per
+ * deployment (subscription + resource group), because a deleted vault keeps
+ * its name reserved through the purge-protection window and a fixed name
+ * would block re-creating the pool.
+ */
+export function keyVaultName(poolName: string, seed: string): string {
+  const stem = poolName.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12);
+  const digest = createHash("sha256").update(seed).digest("hex").slice(0, 8);
+  return `kv${stem}${digest}`;
+}
+
+/**
+ * Prefix for burst VM computer names, to which Azure appends a unique suffix.
+ * Kept within 15 characters so the name also fits NetBIOS-length limits some
+ * tooling still assumes.
+ */
+export function burstComputerNamePrefix(poolName: string): string {
+  const stem = poolName.toLowerCase().replace(/[^a-z0-9-]/g, "").slice(0, 8).replace(/-+$/, "");
+  return `${stem || "logos"}-burst`;
+}
+
+/** The path Azure writes an `osProfile` SSH key to. */
+export function authorizedKeysPath(user: string): string {
+  return `/home/${user}/.ssh/authorized_keys`;
+}
+
+/**
+ * Stable device path of data disk LUN `lun` on Azure's SCSI controller; the
+ * Ubuntu images' udev rules create it, so it never depends on probe order.
+ */
+export function azureDataDiskPath(lun: number): string {
+  return `/dev/disk/azure/scsi1/lun${lun}`;
+}
+
+/**
+ * Bastion cloud-init: key-only SSH for one user, no root, no passwords, and
+ * TCP forwarding kept on because ProxyJump to the nodes is the bastion's job.
+ * No toolchain: the bastion only forwards SSH.
+ */
+export function bastionCloudInit(sshUser: string, authorizedKeys: readonly string[]): string {
+  const doc = {
+    disable_root: true,
+    ssh_pwauth: false,
+    users: [
+      {
+        name: sshUser,
+        shell: "/bin/bash",
+        groups: ["sudo"],
+        sudo: "ALL=(ALL) NOPASSWD:ALL",
+        lock_passwd: true,
+        ssh_authorized_keys: [...authorizedKeys],
+      },
+    ],
+    write_files: [
+      {
+        path: "/etc/ssh/sshd_config.d/60-logos-bastion.conf",
+        content: [
+          "# Key-only SSH jump host; no root, no passwords, no shells for anyone else.",
+          "PasswordAuthentication no",
+          "KbdInteractiveAuthentication no",
+          "PermitRootLogin no",
+          `AllowUsers ${sshUser}`,
+          "AllowTcpForwarding yes",
+          "X11Forwarding no",
+          "",
+        ].join("\n"),
+        permissions: "0644",
+        owner: "root:root",
+      },
+    ],
+    runcmd: [["systemctl", "reload", "ssh"]],
+  };
+  return `#cloud-config\n# logos-compute bastion\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/** Azure wants custom data base64-encoded. */
+export function toCustomData(cloudInit: string): string {
+  return Buffer.from(cloudInit, "utf8").toString("base64");
+}
