@@ -24,9 +24,9 @@ export const gcpComputeDiskCmek = defineRule({
   severity: "high",
   enforcementLevel: "mandatory",
   description:
-    "When requireCmek is on, every persistent disk (standalone, an instance's boot and attached disks, an instance " +
-    "template's disks) is encrypted with a Cloud KMS key.",
-  remediation: "Set diskEncryptionKey.kmsKeySelfLink (instances: bootDisk.kmsKeySelfLink and attachedDisks[].kmsKeySelfLink).",
+    "When requireCmek is on, every persistent disk (standalone disks, an instance's boot disk, an instance " +
+    "template's disks) is encrypted with a Cloud KMS key; attached disks are checked as their own Disk resources.",
+  remediation: "Set diskEncryptionKey.kmsKeySelfLink (instances: bootDisk.kmsKeySelfLink; regional disks: diskEncryptionKey.kmsKeyName).",
   configKeys: ["requireCmek"],
   validateResource: [
     check(compute.Disk, (disk, ctx) => {
@@ -41,10 +41,9 @@ export const gcpComputeDiskCmek = defineRule({
     }),
     check(compute.Instance, (instance, ctx) => {
       if (!ctx.settings.requireCmek) return;
-      if (!instance.bootDisk.kmsKeySelfLink) missingKey(ctx, "bootDisk", "kmsKeySelfLink");
-      for (const [i, disk] of (instance.attachedDisks ?? []).entries()) {
-        if (!disk.kmsKeySelfLink) missingKey(ctx, `attachedDisks[${i}]`, "kmsKeySelfLink");
-      }
+      // A boot disk made from an existing disk, and every attached disk, is a compute.Disk checked on its own.
+      const boot = instance.bootDisk;
+      if (!boot.source && !boot.kmsKeySelfLink) missingKey(ctx, "bootDisk", "kmsKeySelfLink");
     }),
     check(compute.InstanceTemplate, (template, ctx) => {
       if (ctx.settings.requireCmek) assessTemplateDisks(ctx, template.disks);

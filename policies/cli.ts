@@ -1,0 +1,156 @@
+/**
+ * `npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json]
+ *                    [--operator-cidr <cidr>]... [--emit-config --stack <name>]`
+ *
+ * Runs the pack's rule objects over offline plans — no Pulumi CLI, plugin or
+ * cloud credential — and prints every violation (stack, enforcement, rule,
+ * resource, message). Without --stack or --plan it checks every stack in
+ * stacks/. --plan reads a saved plan (what `npm run plan -- --json` prints:
+ * one plan or an array). Exit 1 on any mandatory violation or unplannable
+ * stack.
+ *
+ * --emit-config prints the policy pack config for a stack (its operatorCidrs
+ * handed to the rules that read them), for
+ * `pulumi preview --policy-pack policies --policy-pack-config <file>`.
+ */
+import { readFileSync } from "node:fs";
+import { listStacks, planStacks } from "../infra/plan/engine";
+import { loadStackConfig } from "../infra/plan/stack-config";
+import type { Plan } from "../infra/plan/types";
+import { evaluatePlan, hasBlocking, packConfig, type PackConfig, type Violation } from "./evaluate";
+
+interface Args {
+  stacks: string[];
+  plans: string[];
+  operatorCidrs: string[];
+  json: boolean;
+  emitConfig: boolean;
+}
+
+const OPERATOR_CIDRS_KEY = "logos-compute:operatorCidrs";
+
+function usage(code = 64): never {
+  process.stderr.write(
+    "usage: npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json] [--operator-cidr <cidr>]...\n" +
+      "       npm run policy -- --emit-config --stack <name>\n",
+  );
+  process.exit(code);
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { stacks: [], plans: [], operatorCidrs: [], json: false, emitConfig: false };
+  const valueOf = (i: number): string => {
+    const value = argv[i];
+    if (value === undefined || value.startsWith("--")) usage();
+    return value;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    const [flag, inline] = arg.includes("=") ? [arg.slice(0, arg.indexOf("=")), arg.slice(arg.indexOf("=") + 1)] : [arg, undefined];
+    const take = (): string => inline ?? valueOf(++i);
+    if (flag === "--stack" || flag === "-s") args.stacks.push(take());
+    else if (flag === "--plan") args.plans.push(take());
+    else if (flag === "--operator-cidr") args.operatorCidrs.push(take());
+    else if (flag === "--json") args.json = true;
+    else if (flag === "--emit-config") args.emitConfig = true;
+    else if (flag === "--help" || flag === "-h") usage(0);
+    else {
+      process.stderr.write(`unknown argument: ${arg}\n`);
+      usage();
+    }
+  }
+  return args;
+}
+
+/** The stack's operatorCidrs (stack file over Pulumi.yaml defaults); `--operator-cidr` replaces them. */
+function configFor(stack: string, override: readonly string[]): PackConfig {
+  if (override.length > 0) return packConfig({ operatorCidrs: [...override] });
+  let cidrs: unknown = [];
+  try {
+    cidrs = loadStackConfig(stack).values[OPERATOR_CIDRS_KEY] ?? [];
+  } catch {
+    // A saved plan may come from a stack this checkout does not have; the bastion rules then fail closed.
+  }
+  if (!Array.isArray(cidrs) || !cidrs.every((c) => typeof c === "string")) {
+    throw new Error(`stacks/Pulumi.${stack}.yaml: ${OPERATOR_CIDRS_KEY} must be a list of CIDR strings`);
+  }
+  return packConfig({ operatorCidrs: cidrs });
+}
+
+function readPlans(file: string): Plan[] {
+  const doc: unknown = JSON.parse(readFileSync(file, "utf8"));
+  const plans = Array.isArray(doc) ? doc : [doc];
+  for (const plan of plans) {
+    const p = plan as Partial<Plan> | null;
+    if (!p || typeof p.stack !== "string" || !Array.isArray(p.resources)) {
+      throw new Error(`${file}: not a plan (expected { stack, cloud, resources, outputs } or an array of them)`);
+    }
+  }
+  return plans as Plan[];
+}
+
+interface Checked {
+  readonly stack: string;
+  readonly resources: number;
+  readonly violations: readonly Violation[];
+}
+
+function render(checked: readonly Checked[]): string {
+  const lines: string[] = [];
+  for (const { stack, resources, violations } of checked) {
+    lines.push(`${stack}: ${resources} resources, ${violations.length} violation${violations.length === 1 ? "" : "s"}`);
+    for (const v of violations) lines.push(`  [${v.enforcementLevel}] ${v.rule}  ${v.resource}\n      ${v.message}`);
+  }
+  return lines.join("\n");
+}
+
+async function run(): Promise<number> {
+  const args = parseArgs(process.argv.slice(2));
+  if (args.emitConfig) {
+    if (args.stacks.length !== 1) usage();
+    process.stdout.write(`${JSON.stringify(configFor(args.stacks[0] ?? "", args.operatorCidrs), null, 2)}\n`);
+    return 0;
+  }
+  const started = performance.now();
+  const plans: Plan[] = args.plans.flatMap(readPlans);
+  let failed = 0;
+  const stacks = args.stacks.length > 0 ? args.stacks : args.plans.length > 0 ? [] : listStacks();
+  if (stacks.length > 0) {
+    // Each stack plans in its own process; run them all at once, the work is mostly process start-up.
+    const runs = await planStacks(stacks, { concurrency: stacks.length });
+    for (const [i, result] of runs.entries()) {
+      if (result instanceof Error) {
+        failed += 1;
+        process.stderr.write(`error: stack ${stacks[i]}: ${result.message}\n`);
+      } else {
+        plans.push(result.plan);
+      }
+    }
+  }
+  const checked: Checked[] = plans.map((plan) => ({
+    stack: plan.stack,
+    resources: plan.resources.length,
+    violations: evaluatePlan(plan, { config: configFor(plan.stack, args.operatorCidrs) }),
+  }));
+  const all = checked.flatMap((c) => c.violations);
+  const mandatory = all.filter((v) => v.enforcementLevel === "mandatory").length;
+  const seconds = (performance.now() - started) / 1000;
+  if (args.json) {
+    process.stdout.write(`${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all, mandatory, failed }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`${render(checked)}\n`);
+    process.stdout.write(
+      `\n${checked.length} stack${checked.length === 1 ? "" : "s"} checked, ${all.length} violation${all.length === 1 ? "" : "s"} ` +
+        `(${mandatory} mandatory)${failed > 0 ? `, ${failed} not plannable` : ""}, ${seconds.toFixed(1)} s\n`,
+    );
+  }
+  return hasBlocking(all) || failed > 0 ? 1 : 0;
+}
+
+run().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
