@@ -26,16 +26,18 @@ export function sourceProblem(source: string, { settings, bastion }: SourceConte
     return PRIVATE_SERVICE_TAGS.has(word) ? undefined : "is a service tag that admits public addresses";
   }
   const minimum = network.version === 4 ? settings.minSourcePrefixLength : settings.minSourcePrefixLengthIpv6;
-  if ((bastion || !isPrivate(network)) && network.prefixLength < minimum) {
-    return `is wider than the allowed /${minimum}`;
-  }
-  if (bastion) {
-    if (settings.operatorCidrs.length === 0) return "reaches the bastion but no operatorCidrs are configured";
+  const isPublic = !isPrivate(network);
+  if ((bastion || isPublic) && network.prefixLength < minimum) return `is wider than the allowed /${minimum}`;
+  // Only operators ever reach in from outside: any public source, and every bastion source, is an operator network.
+  if (bastion || isPublic) {
+    if (settings.operatorCidrs.length === 0) {
+      return bastion ? "reaches the bastion but no operatorCidrs are configured" : "is public and no operatorCidrs are configured";
+    }
     const inside = settings.operatorCidrs.some((cidr) => {
       const operator = parseNetwork(cidr);
       return operator !== undefined && contains(operator, network);
     });
-    if (!inside) return `is outside operatorCidrs (${settings.operatorCidrs.join(", ")})`;
+    if (!inside) return `is ${bastion ? "" : "public and "}outside operatorCidrs (${settings.operatorCidrs.join(", ")})`;
   }
   return undefined;
 }

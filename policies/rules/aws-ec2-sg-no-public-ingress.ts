@@ -22,7 +22,7 @@ export const awsEc2SgNoPublicIngress = defineRule({
   enforcementLevel: "mandatory",
   description:
     "Security group ingress (inline, SecurityGroupRule, vpc.SecurityGroupIngressRule) never admits 0.0.0.0/0 or ::/0; " +
-    "the bastion admits operatorCidrs only; no public source is wider than the configured prefix.",
+    "any other public source, and every bastion source, lies inside operatorCidrs and is no wider than the configured prefix.",
   remediation:
     "Use private CIDRs or source security groups for node traffic; tag the bastion's group with the bastion tag and " +
     "list operator networks in the stack's operatorCidrs.",

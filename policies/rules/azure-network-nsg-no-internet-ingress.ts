@@ -42,7 +42,8 @@ export const azureNetworkNsgNoInternetIngress = defineRule({
   enforcementLevel: "mandatory",
   description:
     "No inbound Allow security rule (inline in an NSG or a standalone SecurityRule) has source *, Any, Internet, " +
-    "0.0.0.0/0 or any /0; the bastion's NSG admits operatorCidrs only.",
+    "0.0.0.0/0 or any /0; any other public source, and every source in the bastion's NSG, lies inside " +
+    "operatorCidrs and is no wider than the configured prefix.",
   remediation:
     "Use VirtualNetwork or private CIDRs as sources for node rules; tag the bastion's NSG with the bastion tag and " +
     "list operator networks in operatorCidrs.",

@@ -60,8 +60,8 @@ export const gcpComputeFirewallNoPublicIngress = defineRule({
   enforcementLevel: "mandatory",
   description:
     "VPC firewalls and firewall policy rules never allow ingress from 0.0.0.0/0, ::/0 or other internet selectors " +
-    "(an INGRESS allow with no source at all means 0.0.0.0/0); firewalls targeting the bastion's network tag " +
-    "admit operatorCidrs only.",
+    "(an INGRESS allow with no source at all means 0.0.0.0/0); any other public source, and every source of a " +
+    "firewall targeting the bastion's network tag, lies inside operatorCidrs and is no wider than the configured prefix.",
   remediation:
     "Give every INGRESS allow explicit private sourceRanges or sourceTags; target the bastion with the network tag " +
     "<bastionTag.key>-<bastionTag.value> and list operator networks in operatorCidrs.",

@@ -27,6 +27,11 @@ describe(rule.name, () => {
     expect(messages(rule, type, passing[type]!, settings)).toEqual([]);
   });
 
+  it("passes a node group reached from an operator network", () => {
+    const fromOperators = variant(passing[SG]!, (r) => (r.ingress[0].cidrBlocks = ["203.0.113.9/32"]));
+    expect(messages(rule, SG, fromOperators, settings)).toEqual([]);
+  });
+
   it("passes a bastion group open to operatorCidrs only", () => {
     expect(messages(rule, SG, bastionSg, settings)).toEqual([]);
   });
@@ -39,6 +44,7 @@ describe(rule.name, () => {
     { name: "inline ingress 22 from 0.0.0.0/0", type: SG, change: (r) => (r.ingress[0].cidrBlocks = ["0.0.0.0/0"]), expect: "source 0.0.0.0/0 (tcp 22) admits the whole internet" },
     { name: "inline ingress all ports from ::/0", type: SG, change: (r) => (r.ingress[0] = { protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] }), expect: "source ::/0 (all protocols and ports) admits the whole internet" },
     { name: "inline ingress from a public /8", type: SG, change: (r) => (r.ingress[0].cidrBlocks = ["52.0.0.0/8"]), expect: "52.0.0.0/8 (tcp 22) is wider than the allowed /16" },
+    { name: "inline ingress from a public network outside operatorCidrs", type: SG, change: (r) => (r.ingress[0].cidrBlocks = ["52.1.2.0/24"]), expect: "52.1.2.0/24 (tcp 22) is public and outside operatorCidrs (203.0.113.0/24)" },
     { name: "inline ingress from two /1 halves", type: SG, change: (r) => (r.ingress[0].cidrBlocks = ["0.0.0.0/1", "128.0.0.0/1"]), expect: "128.0.0.0/1 (tcp 22) is wider" },
     { name: "unknown inline cidr", type: SG, change: (r) => (r.ingress[0].cidrBlocks = [UNKNOWN]), expect: "ingress[0].cidrBlocks[0] is unknown" },
     { name: "unknown ingress list", type: SG, change: (r) => (r.ingress = UNKNOWN), expect: "ingress is unknown" },
