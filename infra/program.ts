@@ -5,6 +5,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { VmPool } from "../components/pool";
+import { buildSchedulerDocument } from "./scheduler/contract";
+import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { parseSpec, SpecError, type PoolSpec, type RawConfig } from "./spec";
 
 export interface ProgramOutputs {
@@ -25,11 +27,53 @@ export function specFromConfig(raw: RawConfig = pulumi.runtime.allConfig()): Poo
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   const pool = new VmPool(spec.name, { spec });
 
+  const validations: pulumi.Output<NodeValidation>[] = pool.nodes.map(() =>
+    pulumi.output<NodeValidation>(spec.validation.enabled ? { status: "pending" } : { status: "disabled" }),
+  );
+
+  const scheduler: pulumi.Output<SchedulerDocument> = pulumi
+    .all([pool.bastionPublicIp, pool.burst?.groupName, pool.burst?.standby?.id, pulumi.all(validations)])
+    .apply(([bastionHost, burstGroup, standbyGroup, results]) =>
+      buildSchedulerDocument({
+        pool: spec.name,
+        cloud: spec.cloud,
+        region: spec.region,
+        bastionHost,
+        sshUser: spec.access.sshUser,
+        stateDir: spec.stateDir,
+        machine: { vcpus: spec.machine.type.vcpus, memoryGiB: spec.machine.type.memoryGiB },
+        nodes: pool.nodes.map((n, i) => ({
+          name: n.slot.name,
+          host: n.slot.privateIp,
+          zone: n.slot.zone,
+          machineType: n.machineType,
+          vcpus: n.vcpus,
+          memoryGiB: n.memoryGiB,
+          validation: results[i],
+        })),
+        ...(pool.burst && burstGroup !== undefined
+          ? {
+              burst: {
+                group: burstGroup,
+                min: pool.burst.min,
+                max: pool.burst.max,
+                discoveryTag: pool.burst.discoveryTag,
+                ...(pool.burst.standby && standbyGroup !== undefined
+                  ? { standby: { kind: pool.burst.standby.kind, group: standbyGroup, size: pool.burst.standby.size } }
+                  : {}),
+              },
+            }
+          : {}),
+      }),
+    );
+
   return {
+    scheduler,
     bastion: {
       publicIp: pool.bastionPublicIp,
       privateIp: pool.bastionPrivateIp,
       sshUser: spec.access.sshUser,
+      ssh: pulumi.interpolate`ssh -J ${spec.access.sshUser}@${pool.bastionPublicIp} ${spec.access.sshUser}@<node host>`,
     },
     nodes: pool.nodes.map((n) => ({
       name: n.slot.name,
