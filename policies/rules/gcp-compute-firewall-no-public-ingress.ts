@@ -27,7 +27,13 @@ function report(ctx: CheckContext, where: string, source: string, ports: string,
 }
 
 function portsOf(entries: readonly { readonly protocol: string; readonly ports?: readonly string[] }[]): string {
-  return entries.map((e) => `${e.protocol} ${e.ports && e.ports.length > 0 ? e.ports.join(",") : "all ports"}`).join("; ");
+  return entries
+    .map((e) =>
+      e.protocol.toLowerCase() === "all"
+        ? "all protocols and ports"
+        : `${e.protocol} ${e.ports && e.ports.length > 0 ? e.ports.join(",") : "all ports"}`,
+    )
+    .join("; ");
 }
 
 function assessPolicyRule(ctx: CheckContext, where: string, rule: PolicyRuleShape): void {
