@@ -123,8 +123,9 @@ export function buildGcpFirewall(
     opts,
   );
 
-  // GCP's implied deny already sits at 65535; an explicit, logged rule makes
-  // the default visible in the plan and in the console, and records probes.
+  // GCP's implied deny already sits at 65535; an explicit rule makes the
+  // default visible in the plan and the console. Not logged: every internet
+  // scan of the bastion's address would become a billed log entry.
   new gcp.compute.Firewall(
     `${name}-deny-ingress`,
     {
@@ -135,7 +136,6 @@ export function buildGcpFirewall(
       description: "Deny every other inbound connection",
       denies: [{ protocol: "all" }],
       sourceRanges: ["0.0.0.0/0"],
-      logConfig: { metadata: "EXCLUDE_ALL_METADATA" },
     },
     opts,
   );
