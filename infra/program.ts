@@ -31,41 +31,50 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     pulumi.output<NodeValidation>(spec.validation.enabled ? { status: "pending" } : { status: "disabled" }),
   );
 
-  const scheduler: pulumi.Output<SchedulerDocument> = pulumi
-    .all([pool.bastionPublicIp, pool.burst?.groupName, pool.burst?.standby?.id, pulumi.all(validations)])
-    .apply(([bastionHost, burstGroup, standbyGroup, results]) =>
-      buildSchedulerDocument({
-        pool: spec.name,
-        cloud: spec.cloud,
-        region: spec.region,
-        bastionHost,
-        sshUser: spec.access.sshUser,
-        stateDir: spec.stateDir,
-        machine: { vcpus: spec.machine.type.vcpus, memoryGiB: spec.machine.type.memoryGiB },
-        nodes: pool.nodes.map((n, i) => ({
-          name: n.slot.name,
-          host: n.slot.privateIp,
-          zone: n.slot.zone,
-          machineType: n.machineType,
-          vcpus: n.vcpus,
-          memoryGiB: n.memoryGiB,
-          validation: results[i],
-        })),
-        ...(pool.burst && burstGroup !== undefined
-          ? {
-              burst: {
-                group: burstGroup,
-                min: pool.burst.min,
-                max: pool.burst.max,
-                discoveryTag: pool.burst.discoveryTag,
-                ...(pool.burst.standby && standbyGroup !== undefined
-                  ? { standby: { kind: pool.burst.standby.kind, group: standbyGroup, size: pool.burst.standby.size } }
-                  : {}),
-              },
-            }
-          : {}),
-      }),
-    );
+  // The document's shape is decided from plain values; only what the cloud
+  // assigns (bastion address, group ids, validation results) stays an Output,
+  // so a preview shows every node with just those fields unknown.
+  const plain = buildSchedulerDocument({
+    pool: spec.name,
+    cloud: spec.cloud,
+    region: spec.region,
+    bastionHost: "(assigned at deploy)",
+    sshUser: spec.access.sshUser,
+    stateDir: spec.stateDir,
+    machine: { vcpus: spec.machine.type.vcpus, memoryGiB: spec.machine.type.memoryGiB },
+    nodes: pool.nodes.map((n) => ({
+      name: n.slot.name,
+      host: n.slot.privateIp,
+      zone: n.slot.zone,
+      machineType: n.machineType,
+      vcpus: n.vcpus,
+      memoryGiB: n.memoryGiB,
+      validation: { status: "pending" },
+    })),
+    ...(pool.burst
+      ? {
+          burst: {
+            group: "(assigned at deploy)",
+            min: pool.burst.min,
+            max: pool.burst.max,
+            discoveryTag: pool.burst.discoveryTag,
+            ...(pool.burst.standby
+              ? { standby: { kind: pool.burst.standby.kind, group: "(assigned at deploy)", size: pool.burst.standby.size } }
+              : {}),
+          },
+        }
+      : {}),
+  });
+  const burst = pool.burst;
+  const scheduler: pulumi.Input<SchedulerDocument> = {
+    ...plain,
+    bastion: { ...plain.bastion, host: pool.bastionPublicIp },
+    nodes: plain.nodes.map((n, i) => ({ ...n, validation: validations[i] })),
+    groups: plain.groups.map((g) => ({
+      ...g,
+      group: g.role === "standby" && burst?.standby ? burst.standby.id : (burst?.groupName ?? g.group),
+    })),
+  } as unknown as pulumi.Input<SchedulerDocument>;
 
   return {
     scheduler,

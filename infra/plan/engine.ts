@@ -8,6 +8,7 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
+import { isUnknown } from "@pulumi/pulumi/output";
 import { REGION_KEYS, isCloud } from "../clouds";
 import { parseSpec, SpecError, NAMESPACE } from "../spec";
 import { fakeCall, fakeState } from "./mocks";
@@ -114,14 +115,16 @@ async function resolveOutput(v: unknown): Promise<unknown> {
       promise(withUnknowns?: boolean): Promise<unknown>;
     };
     if (await o.isSecret) return "[secret]";
+    const known = await o.isKnown;
     const inner = await o.promise(true);
+    if (!known && inner === undefined) return UNKNOWN;
     return resolveOutput(inner);
   }
+  if (isUnknown(v)) return UNKNOWN;
   if (v instanceof Promise) return resolveOutput(await v);
   if (pulumi.Resource.isInstance(v)) return "[resource]";
   if (Array.isArray(v)) return Promise.all(v.map(resolveOutput));
   if (v !== null && typeof v === "object") {
-    if (v.constructor?.name === "Unknown") return UNKNOWN;
     const entries = await Promise.all(Object.entries(v).map(async ([k, x]) => [k, await resolveOutput(x)] as const));
     return Object.fromEntries(entries.filter(([, x]) => x !== undefined));
   }
