@@ -87,7 +87,12 @@ beforeAll(async () => {
 describe("gcp pool: shapes", () => {
   it("pilot: one core node, a bastion, no burst group", () => {
     const b = built.pilot;
-    expect(b.ofType(T.instance).map((r) => r.name).sort()).toEqual(["pilot-bastion", "pilot-core-0"]);
+    expect(
+      b
+        .ofType(T.instance)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["pilot-bastion", "pilot-core-0"]);
     expect(b.ofType(T.disk).map((r) => r.name)).toEqual(["pilot-core-0-state"]);
     expect(b.ofType(T.template)).toHaveLength(0);
     expect(b.ofType(T.group)).toHaveLength(0);
@@ -97,7 +102,12 @@ describe("gcp pool: shapes", () => {
 
   it("pool: three core nodes, one template, one regional group with autoscaler", () => {
     const b = built.pool;
-    expect(b.ofType(T.instance).map((r) => r.name).sort()).toEqual(["pool-bastion", "pool-core-0", "pool-core-1", "pool-core-2"]);
+    expect(
+      b
+        .ofType(T.instance)
+        .map((r) => r.name)
+        .sort(),
+    ).toEqual(["pool-bastion", "pool-core-0", "pool-core-1", "pool-core-2"]);
     expect(b.ofType(T.disk)).toHaveLength(3);
     expect(b.ofType(T.template)).toHaveLength(1);
     expect(b.ofType(T.group)).toHaveLength(1);
@@ -121,7 +131,10 @@ describe("gcp pool: network", () => {
   it("is a custom-mode VPC with one node and one burst subnet per zone plus the edge subnet", () => {
     const b = built.pool;
     expect(b.one(T.network, "pool-network").inputs.autoCreateSubnetworks).toBe(false);
-    const cidrs = b.ofType(T.subnet).map((s) => s.inputs.ipCidrRange).sort();
+    const cidrs = b
+      .ofType(T.subnet)
+      .map((s) => s.inputs.ipCidrRange)
+      .sort();
     expect(cidrs).toEqual([...b.spec.network.nodeSubnets, ...b.spec.network.burstSubnets, b.spec.network.edgeSubnet].sort());
     for (const s of b.ofType(T.subnet)) {
       expect(s.inputs.privateIpGoogleAccess).toBe(true);
@@ -255,7 +268,10 @@ describe("gcp pool: core nodes", () => {
       const vm = b.one(T.instance, name).inputs;
       expect(vm.zone).toBe(slot.zone);
       expect(vm.machineType).toBe(b.spec.machine.type.name);
-      expect(vm.bootDisk.initializeParams).toMatchObject({ image: "projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64", size: 30 });
+      expect(vm.bootDisk.initializeParams).toMatchObject({
+        image: "projects/ubuntu-os-cloud/global/images/family/ubuntu-2404-lts-amd64",
+        size: 30,
+      });
       expect(vm.networkInterfaces).toEqual([{ subnetwork: `pool-nodes-${slot.zoneIndex}-id`, networkIp: slot.privateIp }]);
       expect(vm.serviceAccount).toEqual({ email: NODE_EMAIL, scopes: ["cloud-platform"] });
       expect(vm.shieldedInstanceConfig.enableSecureBoot).toBe(true);
@@ -337,7 +353,12 @@ describe("gcp pool: identity and labels", () => {
     expect(built.pool.pool.nodeIdentity.kind).toBe("gcp-service-account");
     expect(await valueOf(built.pool.pool.nodeIdentity.id)).toBe(NODE_EMAIL);
     expect(await valueOf(built.pool.pool.nodeIdentity.principal)).toBe(`serviceAccount:${NODE_EMAIL}`);
-    expect(built.pool.ofType(T.account).map((a) => a.inputs.accountId).sort()).toEqual(["logos-bastion", "logos-node"]);
+    expect(
+      built.pool
+        .ofType(T.account)
+        .map((a) => a.inputs.accountId)
+        .sort(),
+    ).toEqual(["logos-bastion", "logos-node"]);
   });
 
   it("labels every labelable resource, boot disk and template disk with logos-proof-gated", () => {
