@@ -137,7 +137,14 @@ export class ProofValidation extends pulumi.ComponentResource {
         // JSON result on stdout becomes an output instead of log noise.
         logging: command.types.enums.remote.Logging.Stderr,
         addPreviousOutputInEnv: false,
-        triggers: [digest, args.options.agentHash, args.options.agentScriptDigest ?? "", args.options.ref ?? "", args.node.id, args.node.name],
+        triggers: [
+          digest,
+          args.options.agentHash,
+          args.options.agentScriptDigest ?? "",
+          args.options.ref ?? "",
+          args.node.id,
+          args.node.name,
+        ],
       },
       { parent: this, dependsOn: [copy] },
     );

@@ -175,9 +175,7 @@ export function validationOptionProblems(o: ValidationOptions): string[] {
     problems.push(`validation.agentHash (${JSON.stringify(o.agentHash)}) must be 64 lowercase hex digits`);
   }
   if (o.agentScriptDigest !== undefined && !HEX64.test(o.agentScriptDigest)) {
-    problems.push(
-      `validation.agentScriptDigest (${JSON.stringify(o.agentScriptDigest)}) must be 64 lowercase hex digits`,
-    );
+    problems.push(`validation.agentScriptDigest (${JSON.stringify(o.agentScriptDigest)}) must be 64 lowercase hex digits`);
   }
   if (o.ref !== undefined && o.ref.trim() === "") {
     problems.push("validation.ref must not be empty when given");
@@ -217,11 +215,16 @@ export function validationArgv(o: ValidationOptions): string[] {
   if (o.strictArchive) argv.push("--strict-archive");
   if (o.resultFile !== undefined) argv.push("--result-file", o.resultFile);
   argv.push(
-    "--lock-timeout", String(t.lock),
-    "--lem-timeout", String(t.lem),
-    "--boot-timeout", String(t.boot),
-    "--footprint-timeout", String(t.footprint),
-    "--archive-timeout", String(t.archive),
+    "--lock-timeout",
+    String(t.lock),
+    "--lem-timeout",
+    String(t.lem),
+    "--boot-timeout",
+    String(t.boot),
+    "--footprint-timeout",
+    String(t.footprint),
+    "--archive-timeout",
+    String(t.archive),
   );
   return argv;
 }
@@ -369,7 +372,8 @@ export function parseValidationResult(stdout: string): ValidationResult {
   const r = value as Record<string, unknown>;
   const problems: string[] = [];
   if (r["status"] !== "pass" && r["status"] !== "fail") problems.push(`status (${JSON.stringify(r["status"])}) must be "pass" or "fail"`);
-  if (typeof r["stage"] !== "string" || !STAGE_SET.has(r["stage"])) problems.push(`stage (${JSON.stringify(r["stage"])}) must be a known stage`);
+  if (typeof r["stage"] !== "string" || !STAGE_SET.has(r["stage"]))
+    problems.push(`stage (${JSON.stringify(r["stage"])}) must be a known stage`);
   if (typeof r["exitCode"] !== "number") problems.push("exitCode must be a number");
   if (typeof r["node"] !== "string") problems.push("node must be a string");
   if (typeof r["agentHash"] !== "string") problems.push("agentHash must be a string");
@@ -401,7 +405,7 @@ export function acceptValidationOutput(nodeName: string, stdout: string): Valida
   try {
     parsed = parseValidationResult(stdout);
   } catch (e) {
-    throw new Error(`node ${nodeName}: ${(e as Error).message}`);
+    throw new Error(`node ${nodeName}: ${(e as Error).message}`, { cause: e });
   }
   if (parsed.status !== "pass") {
     throw new Error(describeValidation(parsed));

@@ -62,7 +62,7 @@ async function validate(options: ValidationOptions): Promise<Outcome> {
   try {
     result = parseValidationResult(ssh.stdout);
   } catch (e) {
-    throw new Error(`${(e as Error).message}\nexit ${ssh.code}\nstderr:\n${ssh.stderr}`);
+    throw new Error(`${(e as Error).message}\nexit ${ssh.code}\nstderr:\n${ssh.stderr}`, { cause: e });
   }
   return { ssh, result };
 }
@@ -114,7 +114,9 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
     expect(first.ssh.stdout.trim().split("\n")).toHaveLength(1); // exactly one JSON line on stdout
 
     const archiveDir = path.join(root, "clean", "archive");
-    const second = await validate(optionsFor(c, script, { archiveCommand: `mkdir -p '${archiveDir}' && cp "$LOGOS_AUDIT_LOG" '${archiveDir}/'` }));
+    const second = await validate(
+      optionsFor(c, script, { archiveCommand: `mkdir -p '${archiveDir}' && cp "$LOGOS_AUDIT_LOG" '${archiveDir}/'` }),
+    );
     expect(second.ssh.code, second.ssh.stderr).toBe(0);
     expect(second.result).toMatchObject({ status: "pass", auditEntriesBefore: 3, auditEntriesAfter: 4, archive: { status: "uploaded" } });
     const afterSecond = entries(c.auditLog);
@@ -124,11 +126,16 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
 
   it("aborts on an agent-hash mismatch before anything runs", async () => {
     const c = makeCheckout(root, "agent-hash", {
-      variant: (repo) => patchFile(repo, AGENT_SCRIPT, `EXPECTED_AGENT_HASH = "${AGENT_HASH}"`, `EXPECTED_AGENT_HASH = "${"b".repeat(64)}"`),
+      variant: (repo) =>
+        patchFile(repo, AGENT_SCRIPT, `EXPECTED_AGENT_HASH = "${AGENT_HASH}"`, `EXPECTED_AGENT_HASH = "${"b".repeat(64)}"`),
     });
     const before = readFileSync(c.auditLog);
     const o = await validate(optionsFor(c, script, { agentScriptDigest: undefined }));
-    expectFailure(o, "guard-agent-hash", `guard-agent-hash: expected EXPECTED_AGENT_HASH ${AGENT_HASH} in ${AGENT_SCRIPT}, found ${"b".repeat(64)}`);
+    expectFailure(
+      o,
+      "guard-agent-hash",
+      `guard-agent-hash: expected EXPECTED_AGENT_HASH ${AGENT_HASH} in ${AGENT_SCRIPT}, found ${"b".repeat(64)}`,
+    );
     expect(readFileSync(c.auditLog)).toEqual(before);
     expect(o.result.auditEntriesBefore).toBeNull();
     nothingRan(c);
@@ -159,11 +166,20 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
   it("fails at lem when Coq does not build, and boot never runs", async () => {
     const c = makeCheckout(root, "coq-failure", {
       variant: (repo) =>
-        patchFile(repo, "Protopraxis/formal_verification/coq/baseline/PXL_Rules.v", "Lemma coherence", "Lemma broken : False.\nProof. exact I. Qed.\n\nLemma coherence"),
+        patchFile(
+          repo,
+          "Protopraxis/formal_verification/coq/baseline/PXL_Rules.v",
+          "Lemma coherence",
+          "Lemma broken : False.\nProof. exact I. Qed.\n\nLemma coherence",
+        ),
     });
     const before = readFileSync(c.auditLog);
     const o = await validate(optionsFor(c, script));
-    expectFailure(o, "lem", /^lem: `python3 test_lem_discharge.py`: expected exit 0, found exit 1; last output: .*PXL_Rules\.v.*Overall status: FAIL/);
+    expectFailure(
+      o,
+      "lem",
+      /^lem: `python3 test_lem_discharge.py`: expected exit 0, found exit 1; last output: .*PXL_Rules\.v.*Overall status: FAIL/,
+    );
     expect(o.result.seconds["boot"]).toBeUndefined();
     expect(o.result.auditEntriesAfter).toBe(2);
     expect(readFileSync(c.auditLog)).toEqual(before);
@@ -175,7 +191,11 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
     });
     const before = readFileSync(c.auditLog);
     const o = await validate(optionsFor(c, script));
-    expectFailure(o, "lem", "lem: `python3 test_lem_discharge.py`: expected stdout marker(s) ['Overall status: PASS'], found none; last output:");
+    expectFailure(
+      o,
+      "lem",
+      "lem: `python3 test_lem_discharge.py`: expected stdout marker(s) ['Overall status: PASS'], found none; last output:",
+    );
     expect(readFileSync(c.auditLog)).toEqual(before);
   });
 
@@ -234,11 +254,16 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
 
   it("kills a hung step at its timeout, with its whole process group", async () => {
     const c = makeCheckout(root, "hung", {
-      variant: (repo) => patchFile(repo, "test_lem_discharge.py", "def main() -> int:\n", "def main() -> int:\n    import time\n\n    time.sleep(600)\n"),
+      variant: (repo) =>
+        patchFile(repo, "test_lem_discharge.py", "def main() -> int:\n", "def main() -> int:\n    import time\n\n    time.sleep(600)\n"),
     });
     const before = readFileSync(c.auditLog);
     const o = await validate(optionsFor(c, script, { timeouts: { lem: 3 } }));
-    expectFailure(o, "lem", "lem: `python3 test_lem_discharge.py`: expected exit 0 within 3s, found no exit: timed out after 3s and was killed");
+    expectFailure(
+      o,
+      "lem",
+      "lem: `python3 test_lem_discharge.py`: expected exit 0 within 3s, found no exit: timed out after 3s and was killed",
+    );
     expect(o.ssh.ms).toBeLessThan(30_000);
     expect(readFileSync(c.auditLog)).toEqual(before);
     const survivors = readdirSync("/proc")

@@ -89,23 +89,54 @@ describe("buildValidationCommand", () => {
       timeouts: { lem: 60, boot: 61 },
     });
     expect(argv).toEqual([
-      "/usr/bin/python3.12", "logos-validate_proof.py", "--repo-dir", "/opt/logos/repo", "--agent-hash", AGENT_HASH,
-      "--agent-script-digest", "0".repeat(64), "--ref", "0123456789abcdef0123456789abcdef01234567",
-      "--node-name", "logos-core-0", "--archive-command", `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
-      "--strict-footprint", "--allowed-axiom", "PXL_Axioms.box_k", "--strict-archive",
-      "--result-file", "/var/lib/logos/validation/last.json",
-      "--lock-timeout", "1800", "--lem-timeout", "60", "--boot-timeout", "61", "--footprint-timeout", "300",
-      "--archive-timeout", "300",
+      "/usr/bin/python3.12",
+      "logos-validate_proof.py",
+      "--repo-dir",
+      "/opt/logos/repo",
+      "--agent-hash",
+      AGENT_HASH,
+      "--agent-script-digest",
+      "0".repeat(64),
+      "--ref",
+      "0123456789abcdef0123456789abcdef01234567",
+      "--node-name",
+      "logos-core-0",
+      "--archive-command",
+      `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
+      "--strict-footprint",
+      "--allowed-axiom",
+      "PXL_Axioms.box_k",
+      "--strict-archive",
+      "--result-file",
+      "/var/lib/logos/validation/last.json",
+      "--lock-timeout",
+      "1800",
+      "--lem-timeout",
+      "60",
+      "--boot-timeout",
+      "61",
+      "--footprint-timeout",
+      "300",
+      "--archive-timeout",
+      "300",
     ]);
   });
 
   it("yields the same argv after shell parsing, for arbitrary paths and node names", () => {
-    const pathLike = fc.string({ minLength: 1, maxLength: 30 }).filter((s) => !s.includes("\0")).map((s) => `/${s}`);
+    const pathLike = fc
+      .string({ minLength: 1, maxLength: 30 })
+      .filter((s) => !s.includes("\0"))
+      .map((s) => `/${s}`);
     fc.assert(
-      fc.property(pathLike, pathLike, fc.string({ maxLength: 20 }).filter((s) => !s.includes("\0")), (repo, state, node) => {
-        const o = { ...base, repoDir: repo, stateDir: state, nodeName: node };
-        expect(shellWords(buildValidationCommand(o))).toEqual(["env", `LOGOS_STATE_DIR=${state}`, ...validationArgv(o)]);
-      }),
+      fc.property(
+        pathLike,
+        pathLike,
+        fc.string({ maxLength: 20 }).filter((s) => !s.includes("\0")),
+        (repo, state, node) => {
+          const o = { ...base, repoDir: repo, stateDir: state, nodeName: node };
+          expect(shellWords(buildValidationCommand(o))).toEqual(["env", `LOGOS_STATE_DIR=${state}`, ...validationArgv(o)]);
+        },
+      ),
       { numRuns: 60 },
     );
   });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  acceptValidationOutput,
-  describeValidation,
-  parseValidationResult,
-  type ValidationResult,
-} from "../../infra/node/validation";
+import { acceptValidationOutput, describeValidation, parseValidationResult, type ValidationResult } from "../../infra/node/validation";
 
 const pass: ValidationResult = {
   version: 1,
@@ -89,7 +84,13 @@ describe("acceptValidationOutput", () => {
   });
 
   it("fails a failing result with node and stage", () => {
-    const failed = { ...pass, status: "fail", stage: "boot", exitCode: 50, errors: ["boot: expected 'Current status: ALIGNED', found 'Current status: SANDBOXED'"] };
+    const failed = {
+      ...pass,
+      status: "fail",
+      stage: "boot",
+      exitCode: 50,
+      errors: ["boot: expected 'Current status: ALIGNED', found 'Current status: SANDBOXED'"],
+    };
     expect(() => acceptValidationOutput("logos-core-0", JSON.stringify(failed))).toThrow(
       "node logos-core-0: proof validation failed at stage boot (exit 50): boot: expected 'Current status: ALIGNED', found 'Current status: SANDBOXED'",
     );

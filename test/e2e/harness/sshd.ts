@@ -28,7 +28,9 @@ export function requireTools(): void {
     if (spawnSync("sh", ["-c", `command -v ${tool}`], { timeout: 5_000 }).status !== 0) missing.push(`${tool} (Debian package ${pkg})`);
   }
   if (missing.length > 0) {
-    throw new Error(`the e2e suite needs real sshd and Coq; missing: ${missing.join(", ")}. Install with: apt-get install -y coq openssh-server`);
+    throw new Error(
+      `the e2e suite needs real sshd and Coq; missing: ${missing.join(", ")}. Install with: apt-get install -y coq openssh-server`,
+    );
   }
 }
 
@@ -188,10 +190,7 @@ export async function startSshPair(opts: { silentPort?: number } = {}): Promise<
     const unreachablePort = await freePort(); // nothing listens here
     const knownHosts = path.join(dir, "known_hosts");
     const keyOf = (pub: string) => pub.split(" ").slice(0, 2).join(" ");
-    writeFileSync(
-      knownHosts,
-      `[127.0.0.1]:${bastion.port} ${keyOf(bastion.hostPub)}\n[127.0.0.1]:${node.port} ${keyOf(node.hostPub)}\n`,
-    );
+    writeFileSync(knownHosts, `[127.0.0.1]:${bastion.port} ${keyOf(bastion.hostPub)}\n[127.0.0.1]:${node.port} ${keyOf(node.hostPub)}\n`);
     const clientConfig = path.join(dir, "ssh_config");
     writeFileSync(
       clientConfig,
@@ -231,10 +230,13 @@ export async function startSshPair(opts: { silentPort?: number } = {}): Promise<
     const run: SshPair["run"] = (target, command, runOpts = {}) => {
       const timeoutMs = runOpts.timeoutMs ?? 300_000;
       const argv = [
-        "-F", clientConfig,
-        "-o", "StrictHostKeyChecking=yes",
+        "-F",
+        clientConfig,
+        "-o",
+        "StrictHostKeyChecking=yes",
         ...(runOpts.extraOptions ?? []).flatMap((o) => ["-o", o]),
-        "-J", "logos-bastion",
+        "-J",
+        "logos-bastion",
         target,
         command,
       ];

@@ -31,11 +31,15 @@ export interface Checkout {
 }
 
 function git(cwd: string, ...args: string[]): string {
-  const done = spawnSync("git", ["-c", "user.name=logos-e2e", "-c", "user.email=e2e@logos.invalid", "-c", "commit.gpgsign=false", ...args], {
-    cwd,
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const done = spawnSync(
+    "git",
+    ["-c", "user.name=logos-e2e", "-c", "user.email=e2e@logos.invalid", "-c", "commit.gpgsign=false", ...args],
+    {
+      cwd,
+      encoding: "utf8",
+      timeout: 30_000,
+    },
+  );
   if (done.status !== 0) throw new Error(`git ${args.join(" ")} in ${cwd} failed: ${done.stderr}`);
   return done.stdout.trim();
 }
@@ -68,11 +72,7 @@ export function seededHistory(count: number): string {
   return `${JSON.stringify(entries, null, 2)}\n`;
 }
 
-export function makeCheckout(
-  root: string,
-  name: string,
-  o: { variant?: (repoDir: string) => void; audit?: string | null } = {},
-): Checkout {
+export function makeCheckout(root: string, name: string, o: { variant?: (repoDir: string) => void; audit?: string | null } = {}): Checkout {
   const base = path.join(root, name);
   const repoDir = path.join(base, "repo");
   const stateDir = path.join(base, "state");
