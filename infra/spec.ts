@@ -489,9 +489,11 @@ export function parseSpec(raw: RawConfig): PoolSpec {
         `${key("networkCidr")} (${cidr}) holds ${capacity} core nodes per zone but ${key("coreNodes")} (${core}) needs ${perZone(core)} in each of ${zones.length} zones; use a wider network (smaller prefix) or more zones`,
       );
     }
-    if (Number.isInteger(burstMax) && Number.isInteger(core) && perZone(burstMax - core) > capacity) {
+    // A GCP regional MIG's template names one subnetwork, so all burst nodes share the first burst subnet.
+    const burstPerSubnet = cloud === "gcp" ? burstMax - core : perZone(burstMax - core);
+    if (Number.isInteger(burstMax) && Number.isInteger(core) && burstPerSubnet > capacity) {
       p.push(
-        `${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per zone but ${key("burstMax")} - ${key("coreNodes")} needs ${perZone(burstMax - core)}; use a wider network or more zones`,
+        `${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per subnet but ${key("burstMax")} - ${key("coreNodes")} needs ${burstPerSubnet}${cloud === "gcp" ? " in one subnet on gcp" : ""}; use a wider network${cloud === "gcp" ? "" : " or more zones"}`,
       );
     }
   }
