@@ -1,0 +1,164 @@
+/**
+ * The Azure archive: a storage account under the pool's Key Vault key (HTTPS
+ * only, TLS 1.2, no public blobs, no shared keys), blob versioning, and one
+ * container with a time-based immutability policy that allows protected
+ * append writes. Nodes get a custom role that can only create blobs in it.
+ */
+import * as authorization from "@pulumi/azure-native/authorization";
+import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as resources from "@pulumi/azure-native/resources";
+import * as storage from "@pulumi/azure-native/storage";
+import * as pulumi from "@pulumi/pulumi";
+import { tagsFor } from "../../infra/spec";
+import { AZURE_ROLES, roleDefinitionId } from "../pool/azure-names";
+import { parseKeyVaultKeyId } from "./names";
+import type { ArchiveContext, ArchiveParts, AzureKeyVaultRef } from "./types";
+
+/** Create a blob and add blocks to it; no read, list, delete, tag or policy change. */
+export const NODE_BLOB_DATA_ACTIONS = [
+  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/write",
+  "Microsoft.Storage/storageAccounts/blobServices/containers/blobs/add/action",
+] as const;
+
+/** Soft delete keeps a deleted blob this many days (Azure allows 1-365). */
+export function softDeleteDays(retentionDays: number): number {
+  return Math.min(Math.max(retentionDays, 1), 365);
+}
+
+export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
+  const { spec, name, names } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "archive");
+  const client = authorization.getClientConfigOutput(opts);
+  const vault: AzureKeyVaultRef =
+    ctx.azureKeyVault ??
+    (() => {
+      const parts = pulumi.output(ctx.encryptionKeyId).apply(parseKeyVaultKeyId);
+      return { vaultId: parts.vaultId, vaultUri: parts.vaultUri, keyName: parts.keyName };
+    })();
+
+  // Its own group, so deleting the pool's group never takes the archive with it.
+  const group = new resources.ResourceGroup(`${name}-rg`, { location: spec.region, tags }, { ...opts, retainOnDelete: true });
+
+  // The account reads the key as this identity; it must hold the grant before the account exists.
+  const keyIdentity = new managedidentity.UserAssignedIdentity(
+    `${name}-key-identity`,
+    { resourceGroupName: group.name, location: spec.region, tags },
+    { ...opts, retainOnDelete: true },
+  );
+  const keyAccess = new authorization.RoleAssignment(
+    `${name}-key-access`,
+    {
+      principalId: keyIdentity.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, AZURE_ROLES.keyVaultCryptoServiceEncryptionUser)),
+      scope: vault.vaultId,
+    },
+    opts,
+  );
+
+  const account = new storage.StorageAccount(
+    `${name}-account`,
+    {
+      accountName: names.storageAccount,
+      resourceGroupName: group.name,
+      location: spec.region,
+      kind: "StorageV2",
+      // The pool's region has availability zones (its nodes use them), so ZRS is available there.
+      sku: { name: "Standard_ZRS" },
+      accessTier: "Hot",
+      enableHttpsTrafficOnly: true,
+      minimumTlsVersion: "TLS1_2",
+      allowBlobPublicAccess: false,
+      // Entra ID only: no account keys, no SAS signed with them.
+      allowSharedKeyAccess: false,
+      defaultToOAuthAuthentication: true,
+      allowCrossTenantReplication: false,
+      // Nodes reach it over the internet through the pool's NAT, authenticated
+      // by their managed identity; a private endpoint would need a DNS zone in
+      // the pool's network, which the pool does not expose.
+      publicNetworkAccess: "Enabled",
+      identity: { type: "UserAssigned", userAssignedIdentities: [keyIdentity.id] },
+      encryption: {
+        keySource: "Microsoft.Keyvault",
+        // No key version: the account follows the key's rotation by itself.
+        keyVaultProperties: { keyName: vault.keyName, keyVaultUri: vault.vaultUri },
+        encryptionIdentity: { encryptionUserAssignedIdentity: keyIdentity.id },
+        services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
+      },
+      tags,
+    },
+    // The archive outlives the pool: `pulumi destroy` leaves it in place.
+    { ...opts, dependsOn: [keyAccess], retainOnDelete: true },
+  );
+
+  const blobService = new storage.BlobServiceProperties(
+    `${name}-blob-service`,
+    {
+      accountName: account.name,
+      resourceGroupName: group.name,
+      blobServicesName: "default",
+      isVersioningEnabled: true,
+      deleteRetentionPolicy: { enabled: true, days: softDeleteDays(spec.archive.retentionDays) },
+      containerDeleteRetentionPolicy: { enabled: true, days: softDeleteDays(spec.archive.retentionDays) },
+    },
+    opts,
+  );
+
+  const container = new storage.BlobContainer(
+    `${name}-container`,
+    { accountName: account.name, resourceGroupName: group.name, containerName: names.container, publicAccess: "None" },
+    { ...opts, dependsOn: [blobService], retainOnDelete: true },
+  );
+
+  new storage.BlobContainerImmutabilityPolicy(
+    `${name}-immutability`,
+    {
+      accountName: account.name,
+      resourceGroupName: group.name,
+      containerName: container.name,
+      immutabilityPolicyName: "default",
+      immutabilityPeriodSinceCreationInDays: spec.archive.retentionDays,
+      // New blobs and appends are allowed; nothing written can change or go.
+      allowProtectedAppendWrites: true,
+    },
+    { ...opts, retainOnDelete: true },
+  );
+  if (spec.archive.lockRetention) {
+    // ARM has no declarative lock: locking is an action on the policy.
+    void pulumi.log.warn(
+      `archiveLockRetention: Azure immutability policies are locked by an action, not a setting; after the first deploy run ` +
+        `az storage container immutability-policy lock --account-name ${names.storageAccount} --container-name ${names.container} ` +
+        `--resource-group <archive resource group> --if-match <etag> (irreversible)`,
+      ctx.parent,
+    );
+  }
+
+  const containerScope = pulumi.interpolate`${account.id}/blobServices/default/containers/${container.name}`;
+  // Defined on the archive's group (custom roles are assignable down to
+  // resources, not sub-resources), assigned on the container alone.
+  const role = new authorization.RoleDefinition(
+    `${name}-node-writer-role`,
+    {
+      scope: group.id,
+      roleName: `logos ${spec.name} ${names.storageAccount} audit writer`,
+      description: `Create blobs in ${names.storageAccount}/${names.container}; nothing else`,
+      roleType: "CustomRole",
+      permissions: [{ actions: [], notActions: [], dataActions: [...NODE_BLOB_DATA_ACTIONS], notDataActions: [] }],
+      assignableScopes: [group.id],
+    },
+    opts,
+  );
+  new authorization.RoleAssignment(
+    `${name}-node-write`,
+    {
+      principalId: ctx.nodeIdentity.principal,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.name}`,
+      scope: containerScope,
+    },
+    opts,
+  );
+
+  return { url: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}/${spec.name}/`, store: account };
+}

@@ -1,0 +1,119 @@
+/**
+ * LogArchive: the write-only, locked store every node ships its audit log to
+ * after a validation. Same contract on every cloud: encrypted under the
+ * pool's customer-managed key, versioned, retention-locked, never public, and
+ * the node identity may add objects below `<pool>/` and do nothing else.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Cloud } from "../../infra/clouds";
+import type { PoolSpec } from "../../infra/spec";
+import type { BootstrapExtras, PoolParts } from "../pool/types";
+import { buildAwsArchive } from "./aws";
+import { buildAzureArchive } from "./azure";
+import { buildGcpArchive } from "./gcp";
+import { archiveBootstrap, archiveCommandFor, archiveNames, archiveTarget, type ArchiveNames } from "./names";
+import type { ArchiveContext, ArchiveParts, AzureKeyVaultRef } from "./types";
+
+export { archiveBootstrap, archiveCommandFor, ARCHIVE_UPLOADER_PATH, type ArchiveCommandOptions } from "./names";
+export type { AzureKeyVaultRef } from "./types";
+
+export interface LogArchiveArgs {
+  /** The validated, cloud-neutral spec (archive settings: `spec.archive`). */
+  readonly spec: PoolSpec;
+  /** The pool's customer-managed key (`VmPool.encryptionKeyId`). */
+  readonly encryptionKeyId: pulumi.Input<string>;
+  /** The identity nodes run as (`VmPool.nodeIdentity`): granted add-only access. */
+  readonly nodeIdentity: PoolParts["nodeIdentity"];
+  /**
+   * Azure: the pool's Key Vault and key by name.
+   * @default parsed from `encryptionKeyId` (the key's ARM id; public-cloud vault URI)
+   */
+  readonly azureKeyVault?: AzureKeyVaultRef;
+  /**
+   * Azure: client id of the node identity, passed to the uploader.
+   * @default none: IMDS answers for the VM's only user-assigned identity
+   */
+  readonly azureNodeClientId?: string;
+  /**
+   * Physical bucket / storage account name.
+   * @default derived from org, project, stack, cloud and region (see `archiveNames`)
+   */
+  readonly names?: ArchiveNames;
+}
+
+/** Picks the builder; a fourth cloud fails to compile until it is handled here. */
+function builderFor(cloud: Cloud): (ctx: ArchiveContext) => ArchiveParts {
+  switch (cloud) {
+    case "aws":
+      return buildAwsArchive;
+    case "gcp":
+      return buildGcpArchive;
+    case "azure":
+      return buildAzureArchive;
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`no log archive for cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * The Pulumi organization, or the name self-managed backends use. The SDK's
+ * mock monitor (tests, the offline plan) sets none and throws when asked.
+ */
+function organizationOrDefault(): string {
+  try {
+    return pulumi.getOrganization();
+  } catch {
+    return "organization";
+  }
+}
+
+export class LogArchive extends pulumi.ComponentResource {
+  /** Bucket name, or `account/container` on Azure: the uploader's `--target`. A plain string. */
+  readonly target: string;
+  /** Where this pool's logs live: `s3://<bucket>/<pool>/`, `gs://...`, or the blob URL. */
+  readonly url: pulumi.Output<string>;
+  /** The `--archive-command` for the validation (core nodes and the burst boot unit alike). */
+  readonly archiveCommand: string;
+  /** Cloud-init content for every node: the uploader. Add to coreBootstrap and burstBootstrap. */
+  readonly bootstrap: BootstrapExtras;
+
+  constructor(name: string, args: LogArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("logos:compute:LogArchive", name, {}, opts);
+    const { spec } = args;
+    const names =
+      args.names ??
+      archiveNames(spec.name, {
+        organization: organizationOrDefault(),
+        project: pulumi.getProject(),
+        stack: pulumi.getStack(),
+        cloud: spec.cloud,
+        region: spec.region,
+        ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
+      });
+
+    const parts = builderFor(spec.cloud)({
+      parent: this,
+      name,
+      spec,
+      names,
+      encryptionKeyId: args.encryptionKeyId,
+      nodeIdentity: args.nodeIdentity,
+      ...(args.azureKeyVault ? { azureKeyVault: args.azureKeyVault } : {}),
+    });
+
+    this.target = archiveTarget(spec.cloud, names);
+    this.url = parts.url;
+    this.archiveCommand = archiveCommandFor({
+      cloud: spec.cloud,
+      target: this.target,
+      pool: spec.name,
+      ...(spec.cloud === "aws" ? { region: spec.region } : {}),
+      ...(spec.cloud === "azure" && args.azureNodeClientId ? { clientId: args.azureNodeClientId } : {}),
+    });
+    this.bootstrap = archiveBootstrap();
+
+    this.registerOutputs({ target: this.target, url: this.url, archiveCommand: this.archiveCommand });
+  }
+}
