@@ -134,6 +134,7 @@ class Report:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     first_failed: str | None = None
+    current: str = "usage"  # the step running now; names the stage of an interruption
 
     def fail(self, stage: str, message: str) -> None:
         if self.first_failed is None:
@@ -164,7 +165,24 @@ class Report:
 
 
 def log(message: str) -> None:
-    print(f"[validate_proof] {message}", file=sys.stderr, flush=True)
+    # A vanished SSH client must not abort a run that holds the lock mid-way.
+    try:
+        print(f"[validate_proof] {message}", file=sys.stderr, flush=True)
+    except OSError:
+        pass
+
+
+class Interrupted(Exception):
+    """SIGTERM/SIGINT/SIGHUP arrived; the running step's process group was killed."""
+
+
+_active_group: int | None = None
+
+
+def _on_signal(signum: int, _frame: object) -> None:
+    if _active_group is not None:
+        _kill_group(_active_group, signal.SIGKILL)
+    raise Interrupted(f"expected to run to completion, found signal {signal.Signals(signum).name}")
 
 
 # --------------------------------------------------------------------------
@@ -234,6 +252,7 @@ class Finished:
 def run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> Finished:
     """Run argv in its own process group; on timeout the whole group is killed."""
     started = time.monotonic()
+    global _active_group
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
@@ -245,6 +264,7 @@ def run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         errors="replace",
         start_new_session=True,
     )
+    _active_group = proc.pid
     try:
         out, err = proc.communicate(timeout=timeout)
         code: int | None = proc.returncode
@@ -257,6 +277,7 @@ def run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
             out, err = proc.communicate()
         code = None
     _kill_group(proc.pid, signal.SIGKILL)  # stragglers left by a finished leader
+    _active_group = None
     return Finished(argv, code, out or "", err or "", time.monotonic() - started)
 
 
@@ -325,6 +346,13 @@ def guard(args: argparse.Namespace, repo: Path, report: Report, env: dict[str, s
             "guard-file-digest",
             f"expected SHA-256 {args.agent_script_digest} of {AGENT_SCRIPT}, found {report.file_digest}",
         )
+    if args.ref is None:
+        # Nothing pinned: HEAD is reported when it can be read, never gated on.
+        try:
+            report.ref = git_rev(repo, "HEAD", env, args.git_timeout)
+        except StageFailure as exc:
+            report.warnings.append(f"ref: {exc}")
+        return
     head = git_rev(repo, "HEAD", env, args.git_timeout)
     report.ref = head
     if args.ref is not None:
@@ -352,7 +380,8 @@ def git_rev(repo: Path, rev: str, env: dict[str, str], timeout: float) -> str:
 
 def acquire_lock(path: Path, timeout: float) -> int:
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # Read-only suffices for flock, so a lock file created by another user still works.
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
     except OSError as exc:
         raise StageFailure("lock", f"expected to open lock file {path}, found {exc.strerror}") from exc
     deadline = time.monotonic() + timeout
@@ -542,6 +571,7 @@ def run_workload(
     name: str, script: Path, markers: tuple[str, ...], args: argparse.Namespace, repo: Path, env: dict[str, str],
     timeout: float, report: Report,
 ) -> bool:
+    report.current = name
     log(f"{name}: python3 {script}")
     done = run_bounded([args.python, str(script)], cwd=repo, env=env, timeout=timeout)
     report.seconds[name] = done.seconds
@@ -583,11 +613,13 @@ def validate(args: argparse.Namespace, report: Report) -> None:
     report.audit_log = str(log_path)
 
     started = time.monotonic()
+    report.current = "guard-agent-hash"
     guard(args, repo, report, env)
     report.seconds["guard"] = time.monotonic() - started
     log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
 
     started = time.monotonic()
+    report.current = "lock"
     if not state_dir.parent.is_dir():
         raise StageFailure("lock", f"expected the parent of the state directory {state_dir} to exist, found none")
     state_dir.mkdir(exist_ok=True)
@@ -595,6 +627,7 @@ def validate(args: argparse.Namespace, report: Report) -> None:
     report.seconds["lock"] = time.monotonic() - started
     try:
         started = time.monotonic()
+        report.current = "snapshot"
         before = read_audit(log_path, "snapshot", "before the run")
         report.audit_before = len(before.digests)
         report.seconds["snapshot"] = time.monotonic() - started
@@ -607,16 +640,19 @@ def validate(args: argparse.Namespace, report: Report) -> None:
         # may not have written one; without boot nothing may change.
         added = range(1, 2) if boot_ok else range(0, 2) if lem_ok else range(0, 1)
         started = time.monotonic()
+        report.current = "audit"
         check_audit(log_path, before, added, args.agent_hash, report)
         report.seconds["audit"] = time.monotonic() - started
 
         if boot_ok:
             started = time.monotonic()
+            report.current = "footprint"
             footprint(args, repo, env, report)
             report.seconds["footprint"] = time.monotonic() - started
 
         if args.archive_command:
             started = time.monotonic()
+            report.current = "archive"
             archive(args, repo, log_path, env, report)
             report.seconds["archive"] = time.monotonic() - started
     finally:
@@ -637,12 +673,16 @@ def main(argv: list[str]) -> int:
     report = Report(node=socket.gethostname(), agent_hash="")
     args: argparse.Namespace | None = None
     started = time.monotonic()
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, _on_signal)
     try:
         args = parse_args(argv)
         report.node, report.agent_hash = args.node_name, args.agent_hash
         validate(args, report)
     except StageFailure as exc:
         report.fail(exc.stage, str(exc))
+    except Interrupted as exc:
+        report.fail(report.current, str(exc))
     except Exception as exc:  # the validator's own bug must still yield one JSON line
         report.fail("internal", f"expected the validator to complete, found {type(exc).__name__}: {exc}")
     report.seconds.setdefault("total", time.monotonic() - started)
@@ -659,8 +699,11 @@ def main(argv: list[str]) -> int:
         log(f"node {report.node}: PASS in {report.seconds['total']:.2f}s")
     else:
         log(f"node {report.node}: FAILED at stage {report.stage} (exit {code}): {report.errors[0]}")
-    sys.stdout.write(json.dumps(document, sort_keys=True) + "\n")
-    sys.stdout.flush()
+    try:
+        sys.stdout.write(json.dumps(document, sort_keys=True) + "\n")
+        sys.stdout.flush()
+    except OSError:
+        pass  # the caller is gone; --result-file (if any) still has the result
     return code
 
 

@@ -4,6 +4,7 @@
  * of the workload fixture built by real Coq. One case per fault in the
  * validation design; each asserts exit code, stage, message and the audit log.
  */
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -14,6 +15,7 @@ import {
   VALIDATION_EXIT_CODES,
   buildValidationCommand,
   parseValidationResult,
+  validationArgv,
   type ValidationOptions,
   type ValidationResult,
 } from "../../infra/node/validation";
@@ -82,6 +84,19 @@ function nothingRan(c: Checkout): void {
 
 function entries(file: string): unknown[] {
   return JSON.parse(readFileSync(file, "utf8")) as unknown[];
+}
+
+/** Pids whose working directory is `dir`: what a killed step must not leave behind. */
+function processesIn(dir: string): string[] {
+  return readdirSync("/proc")
+    .filter((p) => /^\d+$/.test(p))
+    .filter((p) => {
+      try {
+        return readlinkSync(`/proc/${p}/cwd`) === dir;
+      } catch {
+        return false;
+      }
+    });
 }
 
 function escapeRe(s: string): string {
@@ -266,16 +281,42 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
     );
     expect(o.ssh.ms).toBeLessThan(30_000);
     expect(readFileSync(c.auditLog)).toEqual(before);
-    const survivors = readdirSync("/proc")
-      .filter((p) => /^\d+$/.test(p))
-      .filter((p) => {
-        try {
-          return readlinkSync(`/proc/${p}/cwd`) === c.repoDir;
-        } catch {
-          return false;
-        }
-      });
-    expect(survivors, "no process of the hung step may survive").toEqual([]);
+    expect(processesIn(c.repoDir), "no process of the hung step may survive").toEqual([]);
+  });
+
+  it("kills the running step and reports its stage when the validation itself is terminated", async () => {
+    const c = makeCheckout(root, "terminated", {
+      variant: (repo) =>
+        patchFile(repo, "test_lem_discharge.py", "def main() -> int:\n", "def main() -> int:\n    import time\n\n    time.sleep(600)\n"),
+    });
+    const before = readFileSync(c.auditLog);
+    const [program, ...args] = validationArgv(optionsFor(c, script));
+    const child = spawn(program ?? "python3", args, {
+      env: { ...process.env, LOGOS_STATE_DIR: c.stateDir },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d.toString()));
+    const lemStarted = new Promise<void>((resolve) =>
+      child.stderr.on("data", (d) => {
+        stderr += d.toString();
+        if (stderr.includes("lem: python3")) resolve();
+      }),
+    );
+    const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+    const guardTimer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+    await lemStarted;
+    await new Promise((r) => setTimeout(r, 500));
+    child.kill("SIGTERM");
+    const code = await exited;
+    clearTimeout(guardTimer);
+    expect(code, stderr).toBe(VALIDATION_EXIT_CODES.lem);
+    const result = parseValidationResult(stdout);
+    expect(result).toMatchObject({ status: "fail", stage: "lem" });
+    expect(result.errors[0]).toBe("lem: expected to run to completion, found signal SIGTERM");
+    expect(readFileSync(c.auditLog)).toEqual(before);
+    expect(processesIn(c.repoDir), "the step's process group must be gone").toEqual([]);
   });
 
   it("reports an unreachable node clearly and quickly (nothing listening)", async () => {
