@@ -92,10 +92,13 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     { ...opts, dependsOn: [keyAccess], retainOnDelete: true },
   );
 
+  // The names are ours (plain strings); deriving them from the ids keeps the dependency.
+  const accountName = account.id.apply(() => names.storageAccount);
+
   const blobService = new storage.BlobServiceProperties(
     `${name}-blob-service`,
     {
-      accountName: account.name,
+      accountName,
       resourceGroupName: group.name,
       blobServicesName: "default",
       isVersioningEnabled: true,
@@ -107,16 +110,17 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
 
   const container = new storage.BlobContainer(
     `${name}-container`,
-    { accountName: account.name, resourceGroupName: group.name, containerName: names.container, publicAccess: "None" },
+    { accountName, resourceGroupName: group.name, containerName: names.container, publicAccess: "None" },
     { ...opts, dependsOn: [blobService], retainOnDelete: true },
   );
+  const containerName = container.id.apply(() => names.container);
 
   new storage.BlobContainerImmutabilityPolicy(
     `${name}-immutability`,
     {
-      accountName: account.name,
+      accountName,
       resourceGroupName: group.name,
-      containerName: container.name,
+      containerName,
       immutabilityPolicyName: "default",
       immutabilityPeriodSinceCreationInDays: spec.archive.retentionDays,
       // New blobs and appends are allowed; nothing written can change or go.
@@ -134,7 +138,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     );
   }
 
-  const containerScope = pulumi.interpolate`${account.id}/blobServices/default/containers/${container.name}`;
+  const containerScope = pulumi.interpolate`${account.id}/blobServices/default/containers/${containerName}`;
   // Defined on the archive's group (custom roles are assignable down to
   // resources, not sub-resources), assigned on the container alone.
   const role = new authorization.RoleDefinition(
@@ -160,5 +164,5 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     opts,
   );
 
-  return { url: pulumi.interpolate`https://${account.name}.blob.core.windows.net/${container.name}/${spec.name}/`, store: account };
+  return { url: pulumi.interpolate`https://${accountName}.blob.core.windows.net/${containerName}/${spec.name}/`, store: account };
 }

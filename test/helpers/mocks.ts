@@ -37,6 +37,8 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
             subscriptionId: "00000000-0000-0000-0000-000000000003",
             tenantId: "00000000-0000-0000-0000-000000000004",
           };
+        if (args.token === "gcp:storage/getProjectServiceAccount:getProjectServiceAccount")
+          return { ...args.inputs, emailAddress: "service-123456789012@gs-project-accounts.iam.gserviceaccount.com", member: "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com" };
         if (args.token === "gcp:organizations/getProject:getProject")
           return { ...args.inputs, number: "123456789012", projectId: "logos-test-project" };
         return args.inputs;

@@ -1,0 +1,125 @@
+/** The pure side of the log archive: names, the archive command, Key Vault ids. */
+import { spawnSync } from "node:child_process";
+import { chmodSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import {
+  ARCHIVE_UPLOADER_PATH,
+  archiveBootstrap,
+  archiveCommandFor,
+  archiveNames,
+  archiveTarget,
+  parseKeyVaultKeyId,
+  retentionSeconds,
+  shellQuote,
+  type ArchiveSeed,
+} from "../../components/log-archive/names";
+
+const SEED: ArchiveSeed = { organization: "acme", project: "logos-compute", stack: "aws-pool", cloud: "aws", region: "us-east-1" };
+
+/** Runs `command` with /bin/sh as validate_proof.py does; the "python" is a script that prints its argv. */
+function argvOf(command: string, env: Record<string, string>): string[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "archive-cmd-"));
+  const printer = path.join(dir, "argv");
+  writeFileSync(printer, '#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done\n');
+  chmodSync(printer, 0o755);
+  const done = spawnSync("/bin/sh", ["-c", command.replace(/^\S+/, shellQuote(printer))], { env: { PATH: "/usr/bin:/bin", ...env }, encoding: "utf8" });
+  expect(done.status, done.stderr).toBe(0);
+  return done.stdout.split("\0").slice(0, -1);
+}
+
+describe("archiveNames", () => {
+  it("fits every cloud's naming rules", () => {
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/), fc.string(), (pool, stack) => {
+        const n = archiveNames(pool, { ...SEED, stack });
+        expect(n.bucket).toMatch(/^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$/);
+        expect(n.bucket).not.toMatch(/^goog|google/);
+        expect(n.storageAccount).toMatch(/^[a-z0-9]{3,24}$/);
+      }),
+    );
+  });
+
+  it("differs per stack, cloud, region and GCP project, and is stable", () => {
+    const base = archiveNames("logos", SEED);
+    expect(archiveNames("logos", SEED)).toEqual(base);
+    for (const change of [{ stack: "aws-pilot" }, { region: "eu-west-1" }, { organization: "other" }, { gcpProject: "p" }]) {
+      expect(archiveNames("logos", { ...SEED, ...change }).bucket).not.toBe(base.bucket);
+    }
+  });
+
+  it("targets the bucket, or account/container on Azure", () => {
+    const n = archiveNames("logos", SEED);
+    expect(archiveTarget("aws", n)).toBe(n.bucket);
+    expect(archiveTarget("gcp", n)).toBe(n.bucket);
+    expect(archiveTarget("azure", n)).toBe(`${n.storageAccount}/audit-logs`);
+  });
+});
+
+describe("archiveCommandFor", () => {
+  it("is the uploader with the node and log path left to the validation's environment", () => {
+    expect(archiveCommandFor({ cloud: "aws", target: "logos-audit-0123", pool: "logos", region: "us-east-1" })).toBe(
+      'python3 /opt/logos/bin/archive_upload.py --cloud aws --target logos-audit-0123 --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG" --region us-east-1',
+    );
+  });
+
+  it("expands $LOGOS_NODE and $LOGOS_AUDIT_LOG as single words, whatever they hold", () => {
+    const command = archiveCommandFor({ cloud: "azure", target: "acct/audit-logs", pool: "logos", clientId: "c-1" });
+    const argv = argvOf(command, { LOGOS_NODE: "core 0; rm -rf /", LOGOS_AUDIT_LOG: "/var/lib/logos/state/a b.json" });
+    expect(argv).toEqual([
+      ARCHIVE_UPLOADER_PATH,
+      "--cloud", "azure", "--target", "acct/audit-logs", "--pool", "logos",
+      "--node", "core 0; rm -rf /",
+      "--file", "/var/lib/logos/state/a b.json",
+      "--client-id", "c-1",
+    ]);
+  });
+
+  it("quotes any explicit value so /bin/sh hands it over unchanged", () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")), fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")), (target, node) => {
+        const argv = argvOf(archiveCommandFor({ cloud: "gcp", target, pool: "logos", node }), { LOGOS_AUDIT_LOG: "/x" });
+        expect(argv[4]).toBe(target);
+        expect(argv[8]).toBe(node);
+      }),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("archiveBootstrap", () => {
+  it("ships the uploader from infra/node, executable", () => {
+    const [file] = archiveBootstrap().files ?? [];
+    expect(file.path).toBe("/opt/logos/bin/archive_upload.py");
+    expect(file.permissions).toBe("0755");
+    expect(file.content.startsWith("#!/usr/bin/env python3\n")).toBe(true);
+  });
+});
+
+describe("parseKeyVaultKeyId", () => {
+  it("splits a key's ARM id into vault id, URI and key name", () => {
+    const vault = "/subscriptions/s-1/resourceGroups/rg-1/providers/Microsoft.KeyVault/vaults/kvlogos1";
+    expect(parseKeyVaultKeyId(`${vault}/keys/disk-key`)).toEqual({
+      subscriptionId: "s-1",
+      resourceGroupName: "rg-1",
+      vaultName: "kvlogos1",
+      vaultId: vault,
+      vaultUri: "https://kvlogos1.vault.azure.net/",
+      keyName: "disk-key",
+    });
+  });
+
+  it("names the expected shape when the id is something else", () => {
+    expect(() => parseKeyVaultKeyId("https://kv.vault.azure.net/keys/k")).toThrow(
+      'encryptionKeyId ("https://kv.vault.azure.net/keys/k") must be the ARM id of a Key Vault key, /subscriptions/<sub>/resourceGroups/<rg>/providers/Microsoft.KeyVault/vaults/<vault>/keys/<key>; or pass azureKeyVault explicitly',
+    );
+  });
+});
+
+describe("retentionSeconds", () => {
+  it("is days in seconds as a string", () => {
+    expect(retentionSeconds(365)).toBe("31536000");
+  });
+});
