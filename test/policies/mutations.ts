@@ -1,0 +1,283 @@
+/**
+ * Known-bad changes, each applied to one planned resource at a time: the
+ * mutation test asserts the pack catches every one. A mutation returns false
+ * when it does not apply to that resource (e.g. the bastion may be public).
+ */
+import { UNKNOWN } from "../../infra/plan/types";
+import { DEFAULT_SETTINGS } from "../../policies/lib/settings";
+
+export type MutationKind = "public ingress" | "encryption" | "public ip" | "tag" | "unknown";
+
+type Inputs = Record<string, any>;
+
+export interface Mutation {
+  readonly kind: MutationKind;
+  readonly name: string;
+  readonly apply: (inputs: Inputs) => boolean;
+}
+
+const TAG = DEFAULT_SETTINGS.requiredTag;
+const WORLD_SSH_SOURCE = "0.0.0.0/0";
+/** Public, and outside every stack's operatorCidrs (TEST-NET-2). */
+const STRANGER = "198.51.100.0/24";
+
+const isBastion = (inputs: Inputs, field = "tags"): boolean =>
+  inputs[field]?.[DEFAULT_SETTINGS.bastionTag.key] === DEFAULT_SETTINGS.bastionTag.value;
+
+const m = (kind: MutationKind, name: string, apply: (inputs: Inputs) => boolean | void): Mutation => ({
+  kind,
+  name,
+  apply: (inputs) => apply(inputs) !== false,
+});
+
+/** Tag/label mutations for any resource that carries `field` as a map. */
+function tagMutations(field: "tags" | "labels"): Mutation[] {
+  return [
+    m("tag", `drop the ${TAG} ${field === "tags" ? "tag" : "label"}`, (r) => {
+      if (!r[field]) return false;
+      delete r[field][TAG];
+    }),
+    m("tag", `drop all ${field}`, (r) => void delete r[field]),
+    m("unknown", `make the ${TAG} ${field === "tags" ? "tag" : "label"} unknown`, (r) => {
+      r[field] = { ...(r[field] ?? {}), [TAG]: UNKNOWN };
+    }),
+  ];
+}
+
+const awsSgIngress = (entry: Inputs) => (r: Inputs) => {
+  r.ingress = [...(r.ingress ?? []), entry];
+};
+const vpcIngress = (fields: Inputs) => (r: Inputs) => {
+  delete r.referencedSecurityGroupId;
+  delete r.prefixListId;
+  delete r.cidrIpv6;
+  Object.assign(r, fields);
+};
+const gcpFirewall = (allows: Inputs[], sources: Inputs) => (r: Inputs) => {
+  r.direction = "INGRESS";
+  r.disabled = false;
+  r.allows = allows;
+  delete r.denies;
+  delete r.sourceRanges;
+  delete r.sourceTags;
+  delete r.sourceServiceAccounts;
+  Object.assign(r, sources);
+};
+const azureRule = (fields: Inputs): Inputs => ({
+  name: "mutant",
+  access: "Allow",
+  direction: "Inbound",
+  priority: 99,
+  protocol: "Tcp",
+  sourcePortRange: "*",
+  destinationAddressPrefix: "*",
+  destinationPortRange: "22",
+  ...fields,
+});
+const azureDisks = (profile: Inputs | undefined): Inputs[] =>
+  [profile?.storageProfile?.osDisk, ...(profile?.storageProfile?.dataDisks ?? [])].filter((d) => d && d.managedDisk?.diskEncryptionSet);
+
+function azureMachine(profileOf: (r: Inputs) => Inputs | undefined, nicPath: (r: Inputs) => Inputs): Mutation[] {
+  return [
+    m("public ip", "add a public IP configuration", (r) => {
+      if (isBastion(r)) return false;
+      const network = nicPath(r);
+      network.networkInterfaceConfigurations = [
+        ...(network.networkInterfaceConfigurations ?? []),
+        { name: "mutant", ipConfigurations: [{ name: "mutant", publicIPAddressConfiguration: { name: "mutant-pip" } }] },
+      ];
+    }),
+    m("encryption", "drop encryption at host and the disk encryption sets", (r) => {
+      const profile = profileOf(r);
+      const disks = azureDisks(profile);
+      if (disks.length === 0) return false;
+      delete profile!.securityProfile;
+      for (const disk of disks) delete disk.managedDisk.diskEncryptionSet;
+    }),
+    m("encryption", "drop the OS disk's customer key (disk encryption set)", (r) => {
+      const os = profileOf(r)?.storageProfile?.osDisk;
+      if (!os?.managedDisk?.diskEncryptionSet) return false;
+      delete os.managedDisk.diskEncryptionSet;
+    }),
+    m("unknown", "make the OS disk's encryption set unknown", (r) => {
+      const os = profileOf(r)?.storageProfile?.osDisk;
+      if (!os?.managedDisk?.diskEncryptionSet) return false;
+      os.managedDisk.diskEncryptionSet.id = UNKNOWN;
+    }),
+    ...tagMutations("tags"),
+  ];
+}
+
+const gcpMachine = (disksOf: "bootDisk" | "disks"): Mutation[] => [
+  m("public ip", "add an external IP (access config)", (r) => {
+    if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
+    r.networkInterfaces[0].accessConfigs = [{ networkTier: "PREMIUM" }];
+  }),
+  m("public ip", "add an external IPv6 (access config)", (r) => {
+    if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
+    r.networkInterfaces[0].ipv6AccessConfigs = [{ networkTier: "PREMIUM" }];
+  }),
+  m("unknown", "make the access configs unknown", (r) => {
+    if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
+    r.networkInterfaces[0].accessConfigs = UNKNOWN;
+  }),
+  disksOf === "bootDisk"
+    ? m("encryption", "drop the boot disk's customer key", (r) => {
+        if (r.bootDisk?.source || !r.bootDisk?.kmsKeySelfLink) return false;
+        delete r.bootDisk.kmsKeySelfLink;
+      })
+    : m("encryption", "drop the template disk's customer key", (r) => {
+        if (!r.disks?.[0]?.diskEncryptionKey) return false;
+        delete r.disks[0].diskEncryptionKey;
+      }),
+  disksOf === "bootDisk"
+    ? m("unknown", "make the boot disk's key unknown", (r) => {
+        if (r.bootDisk?.source || !r.bootDisk?.kmsKeySelfLink) return false;
+        r.bootDisk.kmsKeySelfLink = UNKNOWN;
+      })
+    : m("unknown", "make the template disk's key unknown", (r) => {
+        if (!r.disks?.[0]?.diskEncryptionKey) return false;
+        r.disks[0].diskEncryptionKey.kmsKeySelfLink = UNKNOWN;
+      }),
+  m("tag", `drop the ${TAG} network tag`, (r) => {
+    if (!r.tags) return false;
+    r.tags = r.tags.filter((t: string) => t !== TAG);
+  }),
+  ...tagMutations("labels"),
+];
+
+export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
+  "aws:ec2/securityGroup:SecurityGroup": [
+    m("public ingress", "open 22 to the world", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
+    m("public ingress", "open all ports to the world (IPv6)", awsSgIngress({ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] })),
+    m("public ingress", "open 22 to a stranger's network", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [STRANGER] })),
+    m("unknown", "add an ingress with an unknown source", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN] })),
+  ],
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
+    m("public ingress", "open 22 to the world", vpcIngress({ ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: WORLD_SSH_SOURCE })),
+    m("public ingress", "open all ports to the world", vpcIngress({ ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: WORLD_SSH_SOURCE })),
+    m("public ingress", "open 22 to a stranger's network", vpcIngress({ cidrIpv4: STRANGER })),
+    m("unknown", "make the source unknown", vpcIngress({ cidrIpv4: UNKNOWN })),
+  ],
+  "aws:ec2/securityGroupRule:SecurityGroupRule": [
+    m("public ingress", "open 22 to the world", (r) => Object.assign(r, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
+    m("unknown", "make the rule type unknown", (r) => void (r.type = UNKNOWN)),
+  ],
+  "aws:ec2/instance:Instance": [
+    m("public ip", "add a public IP", (r) => (isBastion(r) ? false : void (r.associatePublicIpAddress = true))),
+    m("unknown", "make the public-IP flag unknown", (r) => void (r.associatePublicIpAddress = UNKNOWN)),
+    m("encryption", "drop root volume encryption", (r) => (r.rootBlockDevice ? void (r.rootBlockDevice.encrypted = false) : false)),
+    m("encryption", "drop the root volume's customer key", (r) => (r.rootBlockDevice?.kmsKeyId ? void delete r.rootBlockDevice.kmsKeyId : false)),
+    m("encryption", "drop the root volume declaration", (r) => void delete r.rootBlockDevice),
+    m("unknown", "make the root volume key unknown", (r) => (r.rootBlockDevice ? void (r.rootBlockDevice.kmsKeyId = UNKNOWN) : false)),
+    ...tagMutations("tags"),
+  ],
+  "aws:ec2/launchTemplate:LaunchTemplate": [
+    m("public ip", "add a public IP", (r) => {
+      if (isBastion(r)) return false;
+      r.networkInterfaces = [{ ...(r.networkInterfaces?.[0] ?? {}), associatePublicIpAddress: "true" }];
+    }),
+    m("encryption", "drop EBS encryption", (r) => {
+      const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
+      if (!ebs) return false;
+      ebs.encrypted = "false";
+    }),
+    m("encryption", "drop the EBS customer key", (r) => {
+      const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
+      if (!ebs?.kmsKeyId) return false;
+      delete ebs.kmsKeyId;
+    }),
+    m("unknown", "make the EBS key unknown", (r) => {
+      const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
+      if (!ebs) return false;
+      ebs.kmsKeyId = UNKNOWN;
+    }),
+    m("tag", "drop the tag from launched instances", (r) => {
+      const spec = r.tagSpecifications?.find((s: Inputs) => s.resourceType === "instance");
+      if (!spec?.tags) return false;
+      delete spec.tags[TAG];
+    }),
+    ...tagMutations("tags"),
+  ],
+  "aws:ec2/subnet:Subnet": [
+    m("public ip", "map public IPs on launch", (r) => (isBastion(r) ? false : void (r.mapPublicIpOnLaunch = true))),
+    m("unknown", "make the public-IP mapping unknown", (r) => void (r.mapPublicIpOnLaunch = UNKNOWN)),
+  ],
+  "aws:ec2/eip:Eip": [
+    m("public ip", "attach the address to a node", (r) => (isBastion(r) ? false : void (r.instance = "i-node"))),
+  ],
+  "aws:ebs/volume:Volume": [
+    m("encryption", "drop encryption", (r) => void (r.encrypted = false)),
+    m("encryption", "drop the customer key", (r) => (r.kmsKeyId ? void delete r.kmsKeyId : false)),
+    m("unknown", "make the key unknown", (r) => void (r.kmsKeyId = UNKNOWN)),
+    ...tagMutations("tags"),
+  ],
+  "aws:autoscaling/group:Group": [
+    m("tag", "drop the tag", (r) => void (r.tags = (r.tags ?? []).filter((t: Inputs) => t.key !== TAG))),
+    m("tag", "stop propagating the tag", (r) => {
+      const tag = r.tags?.find((t: Inputs) => t.key === TAG);
+      if (!tag) return false;
+      tag.propagateAtLaunch = false;
+    }),
+    m("unknown", "make the tag value unknown", (r) => {
+      const tag = r.tags?.find((t: Inputs) => t.key === TAG);
+      if (!tag) return false;
+      tag.value = UNKNOWN;
+    }),
+  ],
+  "gcp:compute/firewall:Firewall": [
+    m("public ingress", "open 22 to the world", gcpFirewall([{ protocol: "tcp", ports: ["22"] }], { sourceRanges: [WORLD_SSH_SOURCE] })),
+    m("public ingress", "open all ports to the world (IPv6)", gcpFirewall([{ protocol: "all" }], { sourceRanges: ["::/0"] })),
+    m("public ingress", "drop every source (GCP then means 0.0.0.0/0)", gcpFirewall([{ protocol: "tcp", ports: ["22"] }], {})),
+    m("public ingress", "open 22 to a stranger's network", gcpFirewall([{ protocol: "tcp", ports: ["22"] }], { sourceRanges: [STRANGER] })),
+    m("unknown", "make the source unknown", gcpFirewall([{ protocol: "tcp", ports: ["22"] }], { sourceRanges: [UNKNOWN] })),
+  ],
+  "gcp:compute/instance:Instance": gcpMachine("bootDisk"),
+  "gcp:compute/instanceTemplate:InstanceTemplate": gcpMachine("disks"),
+  "gcp:compute/regionInstanceTemplate:RegionInstanceTemplate": gcpMachine("disks"),
+  "gcp:compute/disk:Disk": [
+    m("encryption", "drop the customer key", (r) => void delete r.diskEncryptionKey),
+    m("unknown", "make the key unknown", (r) => void (r.diskEncryptionKey = { kmsKeySelfLink: UNKNOWN })),
+    ...tagMutations("labels"),
+  ],
+  "gcp:storage/bucket:Bucket": [
+    m("encryption", "drop the default KMS key", (r) => void delete r.encryption),
+    ...tagMutations("labels"),
+  ],
+  "azure-native:network:NetworkSecurityGroup": [
+    m("public ingress", "open 22 to the world", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: "*" }), ...(r.securityRules ?? [])])),
+    m("public ingress", "open all ports to Internet", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: "Internet", protocol: "*", destinationPortRange: "*" }), ...(r.securityRules ?? [])])),
+    m("public ingress", "open 22 to 0.0.0.0/0 in sourceAddressPrefixes", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefixes: ["10.0.0.0/16", WORLD_SSH_SOURCE] }), ...(r.securityRules ?? [])])),
+    m("public ingress", "open 22 to a stranger's network", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: STRANGER }), ...(r.securityRules ?? [])])),
+    m("unknown", "add a rule with an unknown source", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: UNKNOWN }), ...(r.securityRules ?? [])])),
+  ],
+  "azure-native:network:SecurityRule": [
+    m("public ingress", "open 22 to the world", (r) => void Object.assign(r, azureRule({ sourceAddressPrefix: "*" }))),
+    m("unknown", "make the source unknown", (r) => void Object.assign(r, azureRule({ sourceAddressPrefix: UNKNOWN }))),
+  ],
+  "azure-native:network:NetworkInterface": [
+    m("public ip", "attach a public IP", (r) => (isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = { id: "pip" }))),
+    m("unknown", "make the public IP unknown", (r) => (isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = UNKNOWN))),
+  ],
+  "azure-native:compute:VirtualMachine": azureMachine(
+    (r) => r,
+    (r) => (r.networkProfile ??= {}),
+  ),
+  "azure-native:compute:VirtualMachineScaleSet": azureMachine(
+    (r) => r.virtualMachineProfile,
+    (r) => ((r.virtualMachineProfile ??= {}).networkProfile ??= {}),
+  ),
+  "azure-native:compute:Disk": [
+    m("encryption", "drop the disk encryption set", (r) => void delete r.encryption),
+    m("unknown", "make the disk encryption set unknown", (r) => void (r.encryption = { ...(r.encryption ?? {}), diskEncryptionSetId: UNKNOWN })),
+    ...tagMutations("tags"),
+  ],
+  "azure-native:storage:StorageAccount": [
+    m("encryption", "allow plain HTTP", (r) => void (r.enableHttpsTrafficOnly = false)),
+    m("encryption", "allow TLS 1.0", (r) => void (r.minimumTlsVersion = "TLS1_0")),
+    m("public ingress", "allow public blob access", (r) => void (r.allowBlobPublicAccess = true)),
+    m("encryption", "drop the customer key", (r) => void delete r.encryption),
+    m("unknown", "make the TLS version unknown", (r) => void (r.minimumTlsVersion = UNKNOWN)),
+    ...tagMutations("tags"),
+  ],
+};

@@ -1,0 +1,63 @@
+/**
+ * Every stack in stacks/, planned offline, through the whole pack: each must
+ * be policy-clean, and every known-bad change to any of its resources must
+ * be caught (the mutation test).
+ */
+import { beforeAll, describe, expect, it } from "vitest";
+import { listStacks, planStacks } from "../../infra/plan/engine";
+import { loadStackConfig } from "../../infra/plan/stack-config";
+import type { Plan } from "../../infra/plan/types";
+import { evaluatePlan, evaluateResource, packConfig, type PackConfig } from "../../policies/evaluate";
+import { MUTATIONS, type MutationKind } from "./mutations";
+
+const stacks = listStacks();
+const plans = new Map<string, Plan>();
+const configs = new Map<string, PackConfig>();
+
+beforeAll(async () => {
+  const runs = await planStacks(stacks, { concurrency: stacks.length });
+  for (const [i, run] of runs.entries()) {
+    if (run instanceof Error) throw new Error(`cannot plan ${stacks[i]}: ${run.message}`);
+    plans.set(run.plan.stack, run.plan);
+    const operatorCidrs = loadStackConfig(run.plan.stack).values["logos-compute:operatorCidrs"] as string[];
+    configs.set(run.plan.stack, packConfig({ operatorCidrs }));
+  }
+}, 180_000);
+
+describe("stacks are policy-clean", () => {
+  it("finds the six stacks", () => {
+    expect(stacks).toEqual(expect.arrayContaining(["aws-pilot", "gcp-pilot", "azure-pilot", "aws-pool", "gcp-pool", "azure-pool"]));
+  });
+
+  it.each(stacks)("%s has no violations", (stack) => {
+    const violations = evaluatePlan(plans.get(stack)!, { config: configs.get(stack)! });
+    expect(violations.map((v) => `${v.rule} ${v.resource}: ${v.message}`)).toEqual([]);
+  });
+});
+
+describe("mutation test: the pack catches every known-bad change", () => {
+  it.each(stacks)("%s", (stack) => {
+    const plan = plans.get(stack)!;
+    const config = configs.get(stack)!;
+    const missed: string[] = [];
+    const tally = new Map<MutationKind, { tried: number; caught: number }>();
+    for (const resource of plan.resources) {
+      for (const mutation of MUTATIONS[resource.type] ?? []) {
+        const inputs = structuredClone(resource.inputs);
+        if (!mutation.apply(inputs)) continue;
+        const count = tally.get(mutation.kind) ?? { tried: 0, caught: 0 };
+        count.tried += 1;
+        if (evaluateResource({ ...resource, inputs }, { config }).length > 0) count.caught += 1;
+        else missed.push(`${resource.type} ${resource.name}: ${mutation.name}`);
+        tally.set(mutation.kind, count);
+      }
+    }
+    const tried = [...tally.values()].reduce((n, c) => n + c.tried, 0);
+    const caught = [...tally.values()].reduce((n, c) => n + c.caught, 0);
+    const byKind = [...tally.entries()].map(([kind, c]) => `${kind} ${c.caught}/${c.tried}`).join(", ");
+    console.log(`mutation ${stack}: caught ${caught} / tried ${tried} (${byKind})`);
+    expect(missed).toEqual([]);
+    // Every stack must give each kind of change something to bite on.
+    expect([...tally.keys()].sort()).toEqual(["encryption", "public ingress", "public ip", "tag", "unknown"]);
+  });
+});
