@@ -224,15 +224,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--archive-timeout", type=_timeout, default=300.0)
     p.add_argument("--git-timeout", type=_timeout, default=30.0)
     args = p.parse_args(argv)
-    args.agent_hash = args.agent_hash.lower()
-    if not _HEX64.match(args.agent_hash):
-        raise StageFailure("usage", f"--agent-hash: expected 64 lowercase hex digits, found {args.agent_hash!r}")
-    if args.agent_script_digest is not None:
-        args.agent_script_digest = args.agent_script_digest.lower()
-        if not _HEX64.match(args.agent_script_digest):
-            raise StageFailure(
-                "usage", f"--agent-script-digest: expected 64 hex digits, found {args.agent_script_digest!r}"
-            )
+    for flag, attr in (("--agent-hash", "agent_hash"), ("--agent-script-digest", "agent_script_digest")):
+        given = getattr(args, attr)
+        if given is not None:
+            if not _HEX64.match(given.lower()):
+                raise StageFailure("usage", f"{flag}: expected 64 hex digits, found {given!r}")
+            setattr(args, attr, given.lower())
     return args
 
 
@@ -326,7 +323,8 @@ def declared_agent_hash(source: str, filename: str) -> str:
     if len(values) != 1 or not isinstance(values[0], str):
         raise StageFailure(
             "guard-agent-hash",
-            f"expected exactly one literal string EXPECTED_AGENT_HASH in {filename}, found {len(values)} assignment(s)",
+            f"expected exactly one literal string EXPECTED_AGENT_HASH in {filename}, found {len(values)} assignment(s)"
+            + ("" if all(isinstance(v, str) for v in values) else ", not all string literals"),
         )
     return values[0].lower()
 
