@@ -9,7 +9,8 @@ async function run(): Promise<void> {
   if (!stack) throw new PlanError("usage: worker.ts <stack>");
   const overrides = JSON.parse(process.env.LOGOS_PLAN_OVERRIDES ?? "{}") as Record<string, unknown>;
   const result = await planInProcess(stack, { overrides });
-  process.stdout.write(JSON.stringify(result));
+  // Exit only once the pipe has taken everything: a large plan outlives one write.
+  await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(result), (e) => (e ? reject(e) : resolve())));
 }
 
 run().then(
