@@ -64,6 +64,12 @@ export interface ProofValidationArgs {
   readonly dialErrorLimit?: number;
   /** Seconds per dial attempt. @default 20 */
   readonly perDialTimeout?: number;
+  /**
+   * Any value; changing it re-runs the validation on an otherwise unchanged
+   * node (e.g. a `validationRun` stack setting bumped by an operator).
+   * @default none: the validation runs when the node, script or pins change
+   */
+  readonly rerun?: pulumi.Input<string>;
 }
 
 export const DEFAULT_DIAL_ERROR_LIMIT = 12;
@@ -144,6 +150,7 @@ export class ProofValidation extends pulumi.ComponentResource {
           args.options.ref ?? "",
           args.node.id,
           args.node.name,
+          args.rerun ?? "",
         ],
       },
       { parent: this, dependsOn: [copy] },

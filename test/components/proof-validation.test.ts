@@ -124,7 +124,7 @@ describe("ProofValidation", () => {
     expect(v.command).toBe(expected);
     expect(run?.inputs["logging"]).toBe("stderr");
     expect(run?.inputs["addPreviousOutputInEnv"]).toBe(false);
-    expect(run?.inputs["triggers"]).toEqual([scriptDigest(), AGENT_HASH, "e".repeat(64), REF, "i-0abc", "logos-core-0"]);
+    expect(run?.inputs["triggers"]).toEqual([scriptDigest(), AGENT_HASH, "e".repeat(64), REF, "i-0abc", "logos-core-0", ""]);
 
     expect(copy?.inputs["remotePath"]).toBe(VALIDATION_SCRIPT_REMOTE_COPY);
     await expect((copy?.inputs["source"] as pulumi.asset.FileAsset).path).resolves.toBe(VALIDATION_SCRIPT_SOURCE);
@@ -173,9 +173,11 @@ describe("ProofValidation", () => {
         bastion: { host: "203.0.113.7", user: "ops", hostKey: "ssh-ed25519 AAAAbastion" },
         dialErrorLimit: 3,
         perDialTimeout: 5,
+        rerun: "2026-11-26",
       }),
     );
     await settle();
+    expect(resources.find((r) => r.name === "k-run")?.inputs["triggers"]).toContain("2026-11-26");
     const connection = plain(resources.find((r) => r.name === "k-run")?.inputs["connection"]);
     expect(connection).toMatchObject({
       host: "10.20.1.11",
