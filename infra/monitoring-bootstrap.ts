@@ -1,0 +1,209 @@
+/**
+ * The monitoring agent on every node, through cloud-init: what to install,
+ * its configuration, and a small appender that turns each validation result
+ * into one line of an append-only log the agents tail. Pure (no Pulumi
+ * imports), snapshot-tested, and shared by core and burst nodes.
+ *
+ * Job status: the validation writes `/var/lib/logos/validation/last.json`
+ * (one JSON object with `status` "pass" | "fail") by atomic rename. A rename
+ * looks like log rotation to file-tailing agents, so a systemd path unit
+ * appends each new result to VALIDATION_LOG_PATH instead, which the agents
+ * ship: AWS to a CloudWatch log group, GCP to Cloud Logging, Azure (AMA, a VM
+ * extension rather than cloud-init) to a Log Analytics table.
+ */
+import type { BootstrapExtras } from "../components/pool/types";
+import type { BootFile } from "./bootstrap";
+import { VALIDATION_RESULT_PATH } from "./node/validation";
+import type { PoolSpec } from "./spec";
+
+/** The append-only log of validation results (one JSON object per line). */
+export const VALIDATION_LOG_PATH = "/var/log/logos/validation.jsonl";
+export const VALIDATION_LOG_UNIT = "logos-validation-log";
+const APPENDER_PATH = "/opt/logos/bin/logos-validation-log";
+
+/** AWS: the CloudWatch agent's metric namespace and the dimension every node adds. */
+export const AWS_AGENT_NAMESPACE = "CWAgent";
+export const AWS_POOL_DIMENSION = "LogosPool";
+/** AWS: where the log-based job-status metric lands. */
+export const AWS_JOB_NAMESPACE = "LogosCompute";
+export const AWS_JOB_METRIC = "ValidationFailures";
+export const AWS_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/logos-agent.json";
+/** GCP: the Ops Agent receiver, which is also the Cloud Logging log id. */
+export const GCP_VALIDATION_LOG_ID = "logos_validation";
+export const GCP_AGENT_CONFIG_STAGING = "/etc/logos/ops-agent.yaml";
+/** Azure: the custom Log Analytics table the data collection rule fills. */
+export const AZURE_VALIDATION_TABLE = "LogosValidation_CL";
+
+/** The CloudWatch log group the nodes of one pool write validation results to. */
+export function awsValidationLogGroup(poolName: string): string {
+  return `/logos/${poolName}/validation`;
+}
+
+/** Disks the disk alarm watches: the state mount, and the boot disk that holds the state on burst nodes. */
+export function monitoredDiskPaths(stateDir: string): string[] {
+  return ["/", stateDir];
+}
+
+const appenderScript = `#!/bin/sh
+# Appends the latest validation result as one line; monitoring agents tail the log.
+set -eu
+src=${VALIDATION_RESULT_PATH}
+dst=${VALIDATION_LOG_PATH}
+[ -s "$src" ] || exit 0
+mkdir -p "$(dirname "$dst")"
+line=$(tr -d '\\n' < "$src")
+printf '%s\\n' "$line" >> "$dst"
+`;
+
+function appender(): { files: BootFile[]; commands: string[][] } {
+  return {
+    files: [
+      { path: APPENDER_PATH, content: appenderScript, permissions: "0755" },
+      {
+        path: `/etc/systemd/system/${VALIDATION_LOG_UNIT}.path`,
+        content: [
+          "[Unit]",
+          "Description=Watch the LOGOS validation result",
+          "",
+          "[Path]",
+          `PathChanged=${VALIDATION_RESULT_PATH}`,
+          `Unit=${VALIDATION_LOG_UNIT}.service`,
+          "",
+          "[Install]",
+          "WantedBy=multi-user.target",
+          "",
+        ].join("\n"),
+        permissions: "0644",
+      },
+      {
+        path: `/etc/systemd/system/${VALIDATION_LOG_UNIT}.service`,
+        content: [
+          "[Unit]",
+          `Description=Append the LOGOS validation result to ${VALIDATION_LOG_PATH}`,
+          "",
+          "[Service]",
+          "Type=oneshot",
+          `ExecStart=${APPENDER_PATH}`,
+          "",
+        ].join("\n"),
+        permissions: "0644",
+      },
+    ],
+    commands: [
+      ["install", "-d", "-m", "0755", "/var/log/logos"],
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", `${VALIDATION_LOG_UNIT}.path`],
+    ],
+  };
+}
+
+/** The CloudWatch agent's configuration: CPU, memory and disk percentages per node and pool-wide, and the result log. */
+export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">): Record<string, unknown> {
+  // Every metric also carries LogosPool, and the agent publishes a series
+  // with LogosPool alone: one alarm on its Maximum covers every node, burst
+  // ones included, however many there are.
+  const pool = { [AWS_POOL_DIMENSION]: spec.name };
+  return {
+    agent: { metrics_collection_interval: 60, run_as_user: "root" },
+    metrics: {
+      namespace: AWS_AGENT_NAMESPACE,
+      append_dimensions: { InstanceId: "${aws:InstanceId}" },
+      aggregation_dimensions: [[AWS_POOL_DIMENSION]],
+      metrics_collected: {
+        cpu: { totalcpu: true, measurement: ["usage_active"], append_dimensions: pool },
+        mem: { measurement: ["used_percent"], append_dimensions: pool },
+        disk: { measurement: ["used_percent"], resources: monitoredDiskPaths(spec.stateDir), drop_device: true, append_dimensions: pool },
+      },
+    },
+    logs: {
+      logs_collected: {
+        files: {
+          collect_list: [
+            { file_path: VALIDATION_LOG_PATH, log_group_name: awsValidationLogGroup(spec.name), log_stream_name: "{instance_id}", timezone: "UTC" },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** The Ops Agent's configuration: default host metrics, plus the result log parsed as JSON and labelled with the pool. */
+export function gcpAgentConfig(spec: Pick<PoolSpec, "name">): string {
+  return [
+    "# logos-compute: validation results; host metrics (cpu, memory, disk) stay the agent's defaults.",
+    "logging:",
+    "  receivers:",
+    `    ${GCP_VALIDATION_LOG_ID}:`,
+    "      type: files",
+    "      include_paths:",
+    `        - ${VALIDATION_LOG_PATH}`,
+    "  processors:",
+    "    logos_validation_json:",
+    "      type: parse_json",
+    "    logos_validation_pool:",
+    "      type: modify_fields",
+    "      fields:",
+    '        labels."logos-pool":',
+    `          static_value: ${spec.name}`,
+    "  service:",
+    "    pipelines:",
+    `      ${GCP_VALIDATION_LOG_ID}:`,
+    "        receivers:",
+    `          - ${GCP_VALIDATION_LOG_ID}`,
+    "        processors:",
+    "          - logos_validation_json",
+    "          - logos_validation_pool",
+    "",
+  ].join("\n");
+}
+
+/**
+ * Cloud-init for the monitoring agent; add it to both `coreBootstrap` and
+ * `burstBootstrap`. Azure's agent is a VM extension (the Monitoring
+ * component), so there only the result appender is installed here.
+ */
+export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "region" | "stateDir">): BootstrapExtras {
+  const base = appender();
+  switch (spec.cloud) {
+    case "aws": {
+      const url = `https://amazoncloudwatch-agent-${spec.region}.s3.${spec.region}.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb`;
+      return {
+        packages: ["curl"],
+        files: [
+          ...base.files,
+          { path: AWS_AGENT_CONFIG_PATH, content: `${JSON.stringify(awsAgentConfig(spec), null, 2)}\n`, permissions: "0644" },
+        ],
+        commands: [
+          ...base.commands,
+          ["sh", "-c", `set -e; deb=/tmp/amazon-cloudwatch-agent.deb; curl -fsSL --retry 5 -o "$deb" "${url}"; dpkg -i -E "$deb"; rm -f "$deb"`],
+          [
+            "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl",
+            "-a", "fetch-config", "-m", "ec2", "-s", "-c", `file:${AWS_AGENT_CONFIG_PATH}`,
+          ],
+        ],
+      };
+    }
+    case "gcp":
+      return {
+        packages: ["curl"],
+        // Staged outside the agent's directory so the package never meets an existing conffile.
+        files: [...base.files, { path: GCP_AGENT_CONFIG_STAGING, content: gcpAgentConfig(spec), permissions: "0644" }],
+        commands: [
+          ...base.commands,
+          [
+            "sh", "-c",
+            "set -e; cd /tmp; curl -fsSL --retry 5 -O https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh; " +
+              "bash add-google-cloud-ops-agent-repo.sh --also-install; rm -f add-google-cloud-ops-agent-repo.sh",
+          ],
+          ["install", "-m", "0644", GCP_AGENT_CONFIG_STAGING, "/etc/google-cloud-ops-agent/config.yaml"],
+          ["systemctl", "restart", "google-cloud-ops-agent"],
+        ],
+      };
+    case "azure":
+      return base;
+    default: {
+      const unreachable: never = spec.cloud;
+      throw new Error(`no monitoring bootstrap for cloud ${String(unreachable)}`);
+    }
+  }
+}
