@@ -66,11 +66,7 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
   // itself never hands out public addresses either.
   const edgeSubnet = subnet("edge-subnet", spec.network.edgeSubnet, spec.zones[0]);
 
-  const internetGateway = new aws.ec2.InternetGateway(
-    `${name}-igw`,
-    { vpcId: vpc.id, tags: named(networkTags, `${name}-igw`) },
-    opts,
-  );
+  const internetGateway = new aws.ec2.InternetGateway(`${name}-igw`, { vpcId: vpc.id, tags: named(networkTags, `${name}-igw`) }, opts);
   const edgeRoutes = new aws.ec2.RouteTable(
     `${name}-edge-rt`,
     { vpcId: vpc.id, routes: [{ cidrBlock: ANYWHERE, gatewayId: internetGateway.id }], tags: named(networkTags, `${name}-edge-rt`) },
@@ -163,7 +159,13 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
   );
   new aws.vpc.SecurityGroupEgressRule(
     `${name}-node-egress`,
-    { securityGroupId: nodeSecurityGroup.id, description: "all outbound (through the NAT)", ipProtocol: "-1", cidrIpv4: ANYWHERE, tags: nodeTags },
+    {
+      securityGroupId: nodeSecurityGroup.id,
+      description: "all outbound (through the NAT)",
+      ipProtocol: "-1",
+      cidrIpv4: ANYWHERE,
+      tags: nodeTags,
+    },
     opts,
   );
 

@@ -56,9 +56,7 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
     : undefined;
 
   const root = pulumi.interpolate`arn:${account.partition}:iam::${account.accountId}:root`;
-  const statements: unknown[] = [
-    { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" },
-  ];
+  const statements: unknown[] = [{ Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" }];
   if (autoScalingRole) {
     statements.push(
       {
