@@ -1,0 +1,147 @@
+/**
+ * AWS monitoring: pool-wide CloudWatch alarms on the agent's CPU, memory and
+ * disk percentages (dimension LogosPool, statistic Maximum: one alarm fires
+ * when any node crosses the threshold, burst nodes included, at any pool
+ * size), and on a log-based count of failed validations, all to one SNS
+ * topic.
+ *
+ * EC2's own CPUUtilization has no pool-wide dimension (only per instance or
+ * per ASG), which would mean an alarm per core node; the agent's
+ * cpu_usage_active carries LogosPool, so CPU follows the same shape as
+ * memory and disk. Per-instance series are still published for drill-down.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  AWS_AGENT_NAMESPACE,
+  AWS_JOB_METRIC,
+  AWS_JOB_NAMESPACE,
+  AWS_POOL_DIMENSION,
+  awsValidationLogGroup,
+} from "../../infra/monitoring-bootstrap";
+import { tagsFor } from "../../infra/spec";
+import type { MonitoringContext, MonitoringParts } from "./types";
+
+/** Evaluation: five one-minute periods, all breaching. */
+const PERIOD_SECONDS = 60;
+const EVALUATION_PERIODS = 5;
+/** How long validation results stay in CloudWatch Logs (the archive keeps the audit logs themselves). */
+export const VALIDATION_LOG_RETENTION_DAYS = 90;
+
+/** The metric filter pattern that counts failed validations. */
+export const FAILURE_PATTERN = '{ $.status = "fail" }';
+
+export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "monitoring");
+  const partition = aws.getPartitionOutput({}, opts).partition;
+  const account = aws.getCallerIdentityOutput({}, opts).accountId;
+  const root = pulumi.interpolate`arn:${partition}:iam::${account}:root`;
+  const logGroupName = awsValidationLogGroup(spec.name);
+
+  // Its own key: CloudWatch must encrypt to the topic and Logs to the group,
+  // and the pool key's policy admits neither service.
+  const key = new aws.kms.Key(
+    `${name}-key`,
+    {
+      description: `logos pool ${spec.name}: alert topic and validation log`,
+      enableKeyRotation: true,
+      deletionWindowInDays: 30,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "AccountAdministers", Effect: "Allow", Principal: { AWS: root }, Action: "kms:*", Resource: "*" },
+          {
+            Sid: "CloudWatchPublishesAlarms",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+          },
+          {
+            Sid: "LogsEncryptsValidationLog",
+            Effect: "Allow",
+            Principal: { Service: `logs.${spec.region}.amazonaws.com` },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+              ArnEquals: {
+                "kms:EncryptionContext:aws:logs:arn": pulumi.interpolate`arn:${partition}:logs:${spec.region}:${account}:log-group:${logGroupName}`,
+              },
+            },
+          },
+        ],
+      }),
+      tags,
+    },
+    opts,
+  );
+
+  const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.arn, tags }, opts);
+  if (spec.monitoring.alertEmail) {
+    new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: topic.arn, protocol: "email", endpoint: spec.monitoring.alertEmail }, opts);
+  }
+
+  const logGroup = new aws.cloudwatch.LogGroup(
+    `${name}-validation-log`,
+    { name: logGroupName, retentionInDays: VALIDATION_LOG_RETENTION_DAYS, kmsKeyId: key.arn, tags },
+    opts,
+  );
+  new aws.cloudwatch.LogMetricFilter(
+    `${name}-validation-failures`,
+    {
+      logGroupName: logGroup.name,
+      pattern: FAILURE_PATTERN,
+      metricTransformation: { namespace: AWS_JOB_NAMESPACE, name: AWS_JOB_METRIC, value: "1", defaultValue: "0" },
+    },
+    opts,
+  );
+
+  const actions = [topic.arn];
+  const poolDimension = { [AWS_POOL_DIMENSION]: spec.name };
+  const agentAlarm = (signal: string, metricName: string, threshold: number, what: string): aws.cloudwatch.MetricAlarm =>
+    new aws.cloudwatch.MetricAlarm(
+      `${name}-${signal}`,
+      {
+        alarmDescription: `logos pool ${spec.name}: ${what} above ${threshold}% on some node for ${EVALUATION_PERIODS} minutes`,
+        namespace: AWS_AGENT_NAMESPACE,
+        metricName,
+        dimensions: poolDimension,
+        statistic: "Maximum",
+        period: PERIOD_SECONDS,
+        evaluationPeriods: EVALUATION_PERIODS,
+        comparisonOperator: "GreaterThanThreshold",
+        threshold,
+        // Core nodes always report; silence means every agent is down.
+        treatMissingData: "breaching",
+        alarmActions: actions,
+        okActions: actions,
+        tags,
+      },
+      opts,
+    );
+
+  const cpu = agentAlarm("cpu", "cpu_usage_active", spec.monitoring.cpuPercent, "CPU use");
+  const memory = agentAlarm("memory", "mem_used_percent", spec.monitoring.memoryPercent, "memory use");
+  const disk = agentAlarm("disk", "disk_used_percent", spec.monitoring.diskPercent, "disk use (/ or the state disk)");
+  const jobStatus = new aws.cloudwatch.MetricAlarm(
+    `${name}-job-status`,
+    {
+      alarmDescription: `logos pool ${spec.name}: a proof validation failed (see log group ${logGroupName})`,
+      namespace: AWS_JOB_NAMESPACE,
+      metricName: AWS_JOB_METRIC,
+      statistic: "Sum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      threshold: 1,
+      treatMissingData: "notBreaching",
+      alarmActions: actions,
+      tags,
+    },
+    opts,
+  );
+
+  return { alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] }, notificationTarget: topic.arn };
+}

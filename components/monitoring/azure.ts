@@ -1,0 +1,251 @@
+/**
+ * Azure monitoring: the Azure Monitor Agent (a VM extension on each core VM
+ * and one on the burst scale set) with a data collection rule that sends
+ * performance counters and the validation result log to a Log Analytics
+ * workspace; metric alerts for CPU and memory over every VM in the pool's
+ * resource group (one alert each, at any pool size), and log alerts for disk
+ * use and failed validations.
+ */
+import * as compute from "@pulumi/azure-native/compute";
+import * as monitor from "@pulumi/azure-native/monitor";
+import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
+import * as resources from "@pulumi/azure-native/resources";
+import * as pulumi from "@pulumi/pulumi";
+import { AZURE_VALIDATION_TABLE, monitoredDiskPaths, VALIDATION_LOG_PATH } from "../../infra/monitoring-bootstrap";
+import { tagsFor, type PoolSpec } from "../../infra/spec";
+import type { MonitoringContext, MonitoringParts } from "./types";
+
+/** How long the workspace keeps counters and validation results, days. */
+export const WORKSPACE_RETENTION_DAYS = 90;
+const STREAM = `Custom-${AZURE_VALIDATION_TABLE}`;
+const PERF_COUNTERS = ["Processor(*)\\% Processor Time", "Memory(*)\\% Used Memory", "Logical Disk(*)\\% Used Space"];
+
+export interface ArmId {
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly name: string;
+}
+
+/** Subscription, resource group and name of a VM / scale set ARM id. */
+export function parseArmId(id: string): ArmId {
+  const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i.exec(id);
+  if (!m) throw new Error(`expected an ARM resource id /subscriptions/<sub>/resourceGroups/<rg>/providers/<ns>/<type>/<name>, got ${JSON.stringify(id)}`);
+  return { subscriptionId: m[1], resourceGroupName: m[2], name: m[3] };
+}
+
+/** Max used space per computer and mount, for the disks the pool cares about. */
+export function diskQuery(spec: Pick<PoolSpec, "stateDir">): string {
+  const paths = monitoredDiskPaths(spec.stateDir).map((p) => JSON.stringify(p)).join(", ");
+  return [
+    "Perf",
+    `| where ObjectName == "Logical Disk" and CounterName == "% Used Space" and InstanceName in (${paths})`,
+    "| summarize UsedPercent = max(CounterValue) by Computer, InstanceName",
+  ].join("\n");
+}
+
+/** Failed validations per computer, from the result log. */
+export function failureQuery(): string {
+  return [
+    AZURE_VALIDATION_TABLE,
+    "| extend result = parse_json(RawData)",
+    '| where tostring(result.status) == "fail"',
+    "| summarize Failures = count() by Computer",
+  ].join("\n");
+}
+
+export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "monitoring");
+  const location = spec.region;
+  const m = spec.monitoring;
+
+  const group = new resources.ResourceGroup(`${name}-rg`, { location, tags }, opts);
+  const workspace = new operationalinsights.Workspace(
+    `${name}-workspace`,
+    { resourceGroupName: group.name, location, sku: { name: "PerGB2018" }, retentionInDays: WORKSPACE_RETENTION_DAYS, tags },
+    opts,
+  );
+  const table = new operationalinsights.Table(
+    `${name}-validation-table`,
+    {
+      resourceGroupName: group.name,
+      workspaceName: workspace.name,
+      tableName: AZURE_VALIDATION_TABLE,
+      retentionInDays: WORKSPACE_RETENTION_DAYS,
+      schema: {
+        name: AZURE_VALIDATION_TABLE,
+        columns: [
+          { name: "TimeGenerated", type: "datetime" },
+          { name: "RawData", type: "string" },
+        ],
+      },
+    },
+    opts,
+  );
+
+  const rule = new monitor.DataCollectionRule(
+    `${name}-dcr`,
+    {
+      resourceGroupName: group.name,
+      location,
+      kind: "Linux",
+      description: `logos pool ${spec.name}: CPU, memory and disk counters and validation results`,
+      streamDeclarations: {
+        [STREAM]: {
+          columns: [
+            { name: "TimeGenerated", type: "datetime" },
+            { name: "RawData", type: "string" },
+          ],
+        },
+      },
+      dataSources: {
+        performanceCounters: [{ name: "logosPerf", streams: ["Microsoft-Perf"], samplingFrequencyInSeconds: 60, counterSpecifiers: PERF_COUNTERS }],
+        logFiles: [{ name: "logosValidation", streams: [STREAM], filePatterns: [VALIDATION_LOG_PATH], format: "text" }],
+      },
+      destinations: { logAnalytics: [{ name: "workspace", workspaceResourceId: workspace.id }] },
+      dataFlows: [
+        { streams: ["Microsoft-Perf"], destinations: ["workspace"] },
+        { streams: [STREAM], destinations: ["workspace"], transformKql: "source", outputStream: STREAM },
+      ],
+      tags,
+    },
+    { ...opts, dependsOn: [table] },
+  );
+
+  // The agent authenticates as the nodes' user-assigned identity.
+  const agentSettings = {
+    authentication: { managedIdentity: { "identifier-name": "mi_res_id", "identifier-value": ctx.nodeIdentity.id } },
+  };
+  const agent = { publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true };
+
+  const vmIds = ctx.nodes.map((node, i) => {
+    const id = pulumi.output(node.instanceId);
+    const arm = id.apply(parseArmId);
+    const extension = new compute.VirtualMachineExtension(
+      `${name}-agent-${i}`,
+      { ...agent, resourceGroupName: arm.resourceGroupName, vmName: arm.name, location, settings: agentSettings, tags },
+      opts,
+    );
+    new monitor.DataCollectionRuleAssociation(
+      `${name}-dcr-${i}`,
+      { resourceUri: id, associationName: `logos-${spec.name}`, dataCollectionRuleId: rule.id, description: `${node.name} → ${spec.name} DCR` },
+      { ...opts, dependsOn: [extension] },
+    );
+    return id;
+  });
+
+  if (ctx.burst) {
+    const id = pulumi.output(ctx.burst.groupId);
+    const arm = id.apply(parseArmId);
+    const extension = new compute.VirtualMachineScaleSetExtension(
+      `${name}-agent-burst`,
+      { ...agent, resourceGroupName: arm.resourceGroupName, vmScaleSetName: arm.name, settings: agentSettings },
+      opts,
+    );
+    new monitor.DataCollectionRuleAssociation(
+      `${name}-dcr-burst`,
+      { resourceUri: id, associationName: `logos-${spec.name}`, dataCollectionRuleId: rule.id, description: `burst scale set → ${spec.name} DCR` },
+      { ...opts, dependsOn: [extension] },
+    );
+  }
+
+  const actionGroup = new monitor.ActionGroup(
+    `${name}-actions`,
+    {
+      resourceGroupName: group.name,
+      location: "global",
+      enabled: true,
+      groupShortName: `logos${spec.name.replace(/[^a-z0-9]/g, "")}`.slice(0, 12),
+      emailReceivers: m.alertEmail ? [{ name: "operators", emailAddress: m.alertEmail, useCommonAlertSchema: true }] : [],
+      tags,
+    },
+    opts,
+  );
+
+  // Every VM in the pool's resource group: core, flexible-scale-set members and the bastion.
+  if (ctx.nodes.length === 0) throw new Error("Monitoring on azure needs at least one core node (its resource group scopes the alerts)");
+  const poolGroupId = vmIds[0].apply((id) => {
+    const arm = parseArmId(id);
+    return `/subscriptions/${arm.subscriptionId}/resourceGroups/${arm.resourceGroupName}`;
+  });
+  const vmAlert = (signal: string, metricName: string, operator: string, threshold: number, description: string) =>
+    new monitor.MetricAlert(
+      `${name}-${signal}`,
+      {
+        resourceGroupName: group.name,
+        location: "global",
+        description,
+        enabled: true,
+        severity: 2,
+        scopes: [poolGroupId],
+        targetResourceType: "Microsoft.Compute/virtualMachines",
+        targetResourceRegion: location,
+        evaluationFrequency: "PT1M",
+        windowSize: "PT5M",
+        criteria: {
+          odataType: "Microsoft.Azure.Monitor.MultipleResourceMultipleMetricCriteria",
+          allOf: [
+            {
+              criterionType: "StaticThresholdCriterion",
+              name: signal,
+              metricNamespace: "Microsoft.Compute/virtualMachines",
+              metricName,
+              operator,
+              threshold,
+              timeAggregation: "Average",
+            },
+          ],
+        },
+        autoMitigate: true,
+        actions: [{ actionGroupId: actionGroup.id }],
+        tags,
+      },
+      opts,
+    );
+  const cpu = vmAlert("cpu", "Percentage CPU", "GreaterThan", m.cpuPercent, `A VM of pool ${spec.name} above ${m.cpuPercent}% CPU`);
+  const memory = vmAlert(
+    "memory",
+    "Available Memory Percentage",
+    "LessThan",
+    100 - m.memoryPercent,
+    `A VM of pool ${spec.name} above ${m.memoryPercent}% memory use (below ${100 - m.memoryPercent}% available)`,
+  );
+
+  const logAlert = (signal: string, query: string, column: string, operator: string, threshold: number, description: string) =>
+    new monitor.ScheduledQueryRule(
+      `${name}-${signal}`,
+      {
+        resourceGroupName: group.name,
+        location,
+        description,
+        displayName: `logos ${spec.name}: ${signal}`,
+        enabled: true,
+        severity: 2,
+        scopes: [workspace.id],
+        evaluationFrequency: "PT5M",
+        windowSize: "PT5M",
+        criteria: {
+          allOf: [
+            {
+              query,
+              timeAggregation: signal === "job-status" ? "Total" : "Maximum",
+              metricMeasureColumn: column,
+              operator,
+              threshold,
+              dimensions: [{ name: "Computer", operator: "Include", values: ["*"] }],
+              failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+            },
+          ],
+        },
+        autoMitigate: signal !== "job-status",
+        actions: { actionGroups: [actionGroup.id] },
+        tags,
+      },
+      { ...opts, dependsOn: [table] },
+    );
+  const disk = logAlert("disk", diskQuery(spec), "UsedPercent", "GreaterThan", m.diskPercent, `A disk of a VM of pool ${spec.name} above ${m.diskPercent}% used`);
+  const jobStatus = logAlert("job-status", failureQuery(), "Failures", "GreaterThanOrEqual", 1, `A proof validation in pool ${spec.name} failed`);
+
+  return { alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] }, notificationTarget: actionGroup.id };
+}

@@ -1,0 +1,72 @@
+/**
+ * Monitoring: alerts on the four signals every pool has — CPU, memory, disk
+ * and the validation's job status — with thresholds from the spec
+ * (`alertCpuPercent` 90, `alertMemoryPercent` 90, `alertDiskPercent` 85 by
+ * default) and one notification target (email when `alertEmail` is set).
+ * The agents themselves come from `monitoringBootstrap` (cloud-init; Azure:
+ * VM extensions created here). Alerts are pool-wide wherever the cloud
+ * allows, so their number does not grow with the pool.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import type { Cloud } from "../../infra/clouds";
+import { monitoringBootstrap } from "../../infra/monitoring-bootstrap";
+import type { PoolSpec } from "../../infra/spec";
+import type { BootstrapExtras, PoolParts } from "../pool/types";
+import { buildAwsMonitoring } from "./aws";
+import { buildAzureMonitoring } from "./azure";
+import { buildGcpMonitoring } from "./gcp";
+import type { MonitoredBurst, MonitoredNode, MonitoringContext, MonitoringParts, Signal } from "./types";
+
+export { monitoringBootstrap } from "../../infra/monitoring-bootstrap";
+export type { MonitoredBurst, MonitoredNode, Signal } from "./types";
+
+export interface MonitoringArgs {
+  /** The validated spec; thresholds and email come from `spec.monitoring`. */
+  readonly spec: PoolSpec;
+  /** Core nodes (`VmPool.nodes` → `{ name: n.slot.name, instanceId: n.instanceId }`). Azure installs the agent on each. */
+  readonly nodes: readonly MonitoredNode[];
+  /** The burst group (`VmPool.burst`). Azure installs the agent on its scale set. @default no burst group */
+  readonly burst?: MonitoredBurst;
+  /** The identity nodes run as (`VmPool.nodeIdentity`); Azure's agent authenticates as it. */
+  readonly nodeIdentity: PoolParts["nodeIdentity"];
+}
+
+function builderFor(cloud: Cloud): (ctx: MonitoringContext) => MonitoringParts {
+  switch (cloud) {
+    case "aws":
+      return buildAwsMonitoring;
+    case "gcp":
+      return buildGcpMonitoring;
+    case "azure":
+      return buildAzureMonitoring;
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`no monitoring for cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+export class Monitoring extends pulumi.ComponentResource {
+  /** The alert resources per signal. */
+  readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
+  /** SNS topic ARN / comma-separated notification channel ids / action group id. */
+  readonly notificationTarget: pulumi.Output<string>;
+  /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec)`. */
+  readonly bootstrap: BootstrapExtras;
+
+  constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("logos:compute:Monitoring", name, {}, opts);
+    const parts = builderFor(args.spec.cloud)({
+      parent: this,
+      name,
+      spec: args.spec,
+      nodes: args.nodes,
+      ...(args.burst ? { burst: args.burst } : {}),
+      nodeIdentity: args.nodeIdentity,
+    });
+    this.alerts = parts.alerts;
+    this.notificationTarget = parts.notificationTarget;
+    this.bootstrap = monitoringBootstrap(args.spec);
+    this.registerOutputs({ notificationTarget: this.notificationTarget });
+  }
+}

@@ -1,0 +1,34 @@
+import type * as pulumi from "@pulumi/pulumi";
+import type { PoolSpec } from "../../infra/spec";
+import type { PoolParts } from "../pool/types";
+
+/** A core node to watch: its name and cloud id (EC2 instance id / GCE self link or id / Azure VM ARM id). */
+export interface MonitoredNode {
+  readonly name: string;
+  readonly instanceId: pulumi.Input<string>;
+}
+
+/** The burst group (`VmPool.burst`): ASG name / MIG / scale set ARM id. */
+export interface MonitoredBurst {
+  readonly groupId: pulumi.Input<string>;
+  readonly groupName: pulumi.Input<string>;
+}
+
+export interface MonitoringContext {
+  readonly parent: pulumi.ComponentResource;
+  readonly name: string;
+  readonly spec: PoolSpec;
+  readonly nodes: readonly MonitoredNode[];
+  readonly burst?: MonitoredBurst;
+  readonly nodeIdentity: PoolParts["nodeIdentity"];
+}
+
+/** The four signals, by the same names on every cloud. */
+export type Signal = "cpu" | "memory" | "disk" | "jobStatus";
+
+export interface MonitoringParts {
+  /** The alert resource for each signal (one or more per signal). */
+  readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
+  /** Where alerts go: SNS topic ARN / notification channel ids / action group id. */
+  readonly notificationTarget: pulumi.Output<string>;
+}
