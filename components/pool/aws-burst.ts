@@ -15,7 +15,9 @@ export const BURST_WARMUP_SECONDS = 600;
 export interface AwsBurstInputs {
   readonly network: AwsNetwork;
   readonly imageId: pulumi.Input<string>;
-  readonly keyArn: pulumi.Input<string>;
+  /** The alias ARN disks name (see `AwsKey.diskKeyId`); the template stores it as given. */
+  readonly diskKeyId: pulumi.Input<string>;
+  readonly keyAlias: pulumi.Resource;
   readonly instanceProfileArn: pulumi.Input<string>;
   readonly autoScalingRoleArn: pulumi.Input<string>;
 }
@@ -55,7 +57,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
           deviceName: UBUNTU_ROOT_DEVICE,
           ebs: {
             encrypted: "true",
-            kmsKeyId: inputs.keyArn,
+            kmsKeyId: inputs.diskKeyId,
             volumeType: "gp3",
             volumeSize: spec.disks.bootGiB,
             deleteOnTermination: "true",
@@ -68,7 +70,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
       updateDefaultVersion: true,
       tags,
     },
-    opts,
+    { ...opts, dependsOn: [inputs.keyAlias] },
   );
 
   const group = new aws.autoscaling.Group(

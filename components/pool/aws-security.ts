@@ -18,8 +18,23 @@ export function awsAccount(ctx: AdapterContext): AwsAccount {
 
 export interface AwsKey {
   readonly key: aws.kms.Key;
+  readonly alias: aws.kms.Alias;
+  /**
+   * What disks name as their key: the alias ARN, built from plan-time values
+   * (partition, account, region, a fixed alias name) so the policy pack can
+   * see a customer-managed key on every disk before the key exists. A key ARN
+   * carries a random id only known after creation. Disks using it must depend
+   * on `alias` and ignore changes to their key id, because AWS reports back
+   * the key ARN the alias resolved to.
+   */
+  readonly diskKeyId: pulumi.Output<string>;
   /** The role the burst group launches with; set only when there is a burst group. */
   readonly autoScalingRole?: aws.iam.ServiceLinkedRole;
+}
+
+/** KMS alias names allow `[A-Za-z0-9/_-]`; one per pool and stack, as two stacks may share an account and region. */
+export function keyAliasName(poolName: string, stack: string): string {
+  return `alias/${`${poolName}-${stack}`.replace(/[^A-Za-z0-9/_-]/g, "-").slice(0, 250)}`;
 }
 
 /** IAM allows `[\w+=,.@-]` in a service-linked role suffix; the full role name must fit in 64 characters. */
@@ -88,10 +103,11 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
     },
     opts,
   );
-  // A prefix, not a fixed name: two stacks of the same pool name may share an account and region.
-  new aws.kms.Alias(`${name}-key-alias`, { namePrefix: `alias/${name}-`, targetKeyId: key.keyId }, opts);
+  const aliasName = keyAliasName(name, pulumi.getStack());
+  const alias = new aws.kms.Alias(`${name}-key-alias`, { name: aliasName, targetKeyId: key.keyId }, opts);
+  const diskKeyId = pulumi.interpolate`arn:${account.partition}:kms:${spec.region}:${account.accountId}:${aliasName}`;
 
-  return { key, ...(autoScalingRole ? { autoScalingRole } : {}) };
+  return { key, alias, diskKeyId, ...(autoScalingRole ? { autoScalingRole } : {}) };
 }
 
 export interface AwsNodeIdentity {

@@ -33,6 +33,15 @@ export function resolveAwsImage(ctx: AdapterContext): pulumi.Output<string> {
   return aws.ssm.getParameterOutput({ name: image.slice(SSM_IMAGE_PREFIX.length) }, { parent: ctx.parent }).value;
 }
 
+/** The key disks name (see `AwsKey.diskKeyId`) and the alias it resolves through. */
+interface DiskKey {
+  readonly id: pulumi.Output<string>;
+  readonly alias: pulumi.Resource;
+}
+
+/** AWS reports the key ARN the alias resolved to; without this every run would replace every disk. */
+const KEY_ID_READ_BACK = "kmsKeyId";
+
 const IMDS_V2 = { httpEndpoint: "enabled", httpTokens: "required", httpPutResponseHopLimit: 1 } as const;
 
 export function buildAwsPool(ctx: AdapterContext): PoolParts {
@@ -40,12 +49,13 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const withBurst = spec.nodes.burstMax > spec.nodes.core;
 
   const account = awsAccount(ctx);
-  const { key, autoScalingRole } = buildAwsKey(ctx, account, withBurst);
+  const { key, alias, diskKeyId, autoScalingRole } = buildAwsKey(ctx, account, withBurst);
   const identity = buildAwsNodeIdentity(ctx, account);
   const network = buildAwsNetwork(ctx);
   const imageId = resolveAwsImage(ctx);
 
-  const bastion = buildBastion(ctx, network, imageId, key.arn);
+  const diskKey: DiskKey = { id: diskKeyId, alias };
+  const bastion = buildBastion(ctx, network, imageId, diskKey);
 
   const coreTags = tagsFor(spec, "core");
   const stateTags = tagsFor(spec, "state");
@@ -53,7 +63,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     buildCoreNode(ctx, slot, {
       network,
       imageId,
-      keyArn: key.arn,
+      diskKey,
       instanceProfile: identity.instanceProfile.name,
       coreTags,
       stateTags,
@@ -65,7 +75,8 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
       ? buildAwsBurst(ctx, {
           network,
           imageId,
-          keyArn: key.arn,
+          diskKeyId,
+          keyAlias: alias,
           instanceProfileArn: identity.instanceProfile.arn,
           autoScalingRoleArn: autoScalingRole.arn,
         })
@@ -81,12 +92,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   };
 }
 
-function buildBastion(
-  ctx: AdapterContext,
-  network: AwsNetwork,
-  imageId: pulumi.Output<string>,
-  keyArn: pulumi.Output<string>,
-): PoolParts["bastion"] {
+function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.Output<string>, diskKey: DiskKey): PoolParts["bastion"] {
   const { spec, name } = ctx;
   const tags = { ...tagsFor(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
   const privateIp = bastionPrivateIp(spec);
@@ -106,7 +112,7 @@ function buildBastion(
       creditSpecification: { cpuCredits: "standard" },
       rootBlockDevice: {
         encrypted: true,
-        kmsKeyId: keyArn,
+        kmsKeyId: diskKey.id,
         volumeType: "gp3",
         volumeSize: BASTION_ROOT_GIB,
         deleteOnTermination: true,
@@ -122,7 +128,12 @@ function buildBastion(
     },
     // Fixed private IP: the old instance must release it before the new one can take it.
     // A new AMI release must not replace the bastion on the next run; replace it on purpose.
-    { parent: ctx.parent, deleteBeforeReplace: true, ignoreChanges: ["ami"] },
+    {
+      parent: ctx.parent,
+      deleteBeforeReplace: true,
+      ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
+      dependsOn: [diskKey.alias],
+    },
   );
 
   const address = new aws.ec2.Eip(
@@ -137,7 +148,7 @@ function buildBastion(
 interface CoreNodeInputs {
   readonly network: AwsNetwork;
   readonly imageId: pulumi.Output<string>;
-  readonly keyArn: pulumi.Output<string>;
+  readonly diskKey: DiskKey;
   readonly instanceProfile: pulumi.Output<string>;
   readonly coreTags: Readonly<Record<string, string>>;
   readonly stateTags: Readonly<Record<string, string>>;
@@ -159,10 +170,10 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       size: spec.disks.stateGiB,
       type: "gp3",
       encrypted: true,
-      kmsKeyId: inputs.keyArn,
+      kmsKeyId: inputs.diskKey.id,
       tags: { ...inputs.stateTags, Name: `${slot.name}-state` },
     },
-    { parent: ctx.parent },
+    { parent: ctx.parent, dependsOn: [inputs.diskKey.alias], ignoreChanges: [KEY_ID_READ_BACK] },
   );
 
   const instance = new aws.ec2.Instance(
@@ -180,7 +191,7 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // separately managed state volume and the two would rewrite each other's tags.
       rootBlockDevice: {
         encrypted: true,
-        kmsKeyId: inputs.keyArn,
+        kmsKeyId: inputs.diskKey.id,
         volumeType: "gp3",
         volumeSize: spec.disks.bootGiB,
         deleteOnTermination: true,
@@ -194,9 +205,9 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // Fixed private IP and a single-attach state volume: the old VM must go first.
       deleteBeforeReplace: true,
       // A new Ubuntu AMI must not replace every node on the next run; roll nodes on purpose.
-      ignoreChanges: ["ami"],
+      ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
       // Boot installs packages through the NAT, which has to be routable by then.
-      dependsOn: [...inputs.network.egressReady],
+      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias],
     },
   );
 

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
-import { installMocks, type Registered } from "../helpers/mocks";
+import { installMocks, valueOf, type Registered } from "../helpers/mocks";
 
 import type { VmPool as VmPoolClass } from "../../components/pool";
 import type * as AwsAdapter from "../../components/pool/aws";
@@ -14,6 +14,8 @@ const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const SSM_AMI = "ami-0123456789abcdef0";
 const keyArn = (name: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}-id`;
+/** What disks name: the pool key's alias ARN, known at plan time (the mock stack is "test"). */
+const diskKeyArn = (pool: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${pool}-test`;
 
 /**
  * The helper's mock echoes inputs; a few attributes the cloud assigns are
@@ -309,18 +311,18 @@ describe("aws pool: encryption", () => {
     expect(slr.inputs).toMatchObject({ awsServiceName: "autoscaling.amazonaws.com", customSuffix: "logos-test" });
     expect(fleet.one(GROUP, "logos-burst").inputs.serviceLinkedRoleArn).toBe(role);
     expect(fleet.one("aws:kms/alias:Alias", "logos-key-alias").inputs).toMatchObject({
-      namePrefix: "alias/logos-",
+      name: "alias/logos-test",
       targetKeyId: "logos-key-id",
     });
   });
 
-  it("every boot disk, state volume and template disk is encrypted with the pool's key", () => {
+  it("every boot disk, state volume and template disk is encrypted with the pool's key, named by its alias ARN", () => {
     for (const [b, name] of [
       [pilot, "pilot"],
       [fleet, "logos"],
       [custom, "custom"],
     ] as const) {
-      const arn = keyArn(`${name}-key`);
+      const arn = diskKeyArn(name);
       for (const instance of b.ofType(INSTANCE)) {
         expect(instance.inputs.rootBlockDevice, instance.name).toMatchObject({ encrypted: true, kmsKeyId: arn, volumeType: "gp3" });
         expect(instance.inputs.ebsBlockDevices ?? [], instance.name).toEqual([]);
@@ -333,7 +335,10 @@ describe("aws pool: encryption", () => {
         ]);
       }
     }
-    expect(fleet.pool.encryptionKeyId).toBeDefined();
+  });
+
+  it("exports the key's own ARN, which grants and the archive need", async () => {
+    expect(await valueOf(fleet.pool.encryptionKeyId)).toBe(keyArn("logos-key"));
   });
 });
 
@@ -478,5 +483,47 @@ describe("aws pool: identity and tags", () => {
       }
       for (const instance of b.ofType(INSTANCE)) expect(instance.inputs.rootBlockDevice.tags["logos-proof-gated"]).toBe("true");
     }
+  });
+});
+
+describe("aws pool: policy pack on preview inputs", () => {
+  /** The plan's wire form: the engine's unknown sentinel where the mock reports an unknown. */
+  function asPlanned(value: unknown, unknown: string): unknown {
+    if (Array.isArray(value)) return value.map((v) => asPlanned(v, unknown));
+    if (value !== null && typeof value === "object") {
+      if ((value as { __pulumiUnknown?: boolean }).__pulumiUnknown) return unknown;
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, asPlanned(v, unknown)]));
+    }
+    return value;
+  }
+
+  it("pilot and pool shapes pass every rule, with ids the cloud assigns still unknown", async () => {
+    const preview = installMocks(true);
+    const { VmPool } = await import("../../components/pool/index.js");
+    const { evaluateResource, packConfig } = await import("../../policies/evaluate.js");
+    const { UNKNOWN } = await import("../../infra/plan/types.js");
+    new VmPool("pv-pilot", { spec: parseSpec(rawConfig("aws")) });
+    new VmPool("pv-pool", { spec: parseSpec(poolConfig("aws")) });
+    let seen = -1;
+    for (let i = 0; i < 200 && seen !== preview.resources.length; i++) {
+      seen = preview.resources.length;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(preview.resources.filter((r) => r.type === VOLUME).map((r) => r.inputs.kmsKeyId)).toEqual(
+      ["pv-pilot", "pv-pool", "pv-pool", "pv-pool"].map(diskKeyArn),
+    );
+    const config = packConfig({ operatorCidrs: ["203.0.113.0/24"], requireCmek: true });
+    const violations = preview.resources.flatMap((r) =>
+      evaluateResource(
+        {
+          urn: `urn:pulumi:test::logos-compute::${r.type}::${r.name}`,
+          type: r.type,
+          name: r.name,
+          inputs: asPlanned(r.inputs, UNKNOWN) as Record<string, unknown>,
+        },
+        { config },
+      ),
+    );
+    expect(violations.map((v) => v.message)).toEqual([]);
   });
 });
