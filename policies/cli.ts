@@ -127,6 +127,7 @@ async function run(): Promise<number> {
       }
     }
   }
+  const planned = performance.now();
   const checked: Checked[] = plans.map((plan) => ({
     stack: plan.stack,
     resources: plan.resources.length,
@@ -134,6 +135,7 @@ async function run(): Promise<number> {
   }));
   const all = checked.flatMap((c) => c.violations);
   const mandatory = all.filter((v) => v.enforcementLevel === "mandatory").length;
+  const checkMs = performance.now() - planned;
   const seconds = (performance.now() - started) / 1000;
   if (args.json) {
     process.stdout.write(`${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all, mandatory, failed }, null, 2)}\n`);
@@ -141,7 +143,8 @@ async function run(): Promise<number> {
     process.stdout.write(`${render(checked)}\n`);
     process.stdout.write(
       `\n${checked.length} stack${checked.length === 1 ? "" : "s"} checked, ${all.length} violation${all.length === 1 ? "" : "s"} ` +
-        `(${mandatory} mandatory)${failed > 0 ? `, ${failed} not plannable` : ""}, ${seconds.toFixed(1)} s\n`,
+        `(${mandatory} mandatory)${failed > 0 ? `, ${failed} not plannable` : ""}, ${seconds.toFixed(1)} s ` +
+        `(rules: ${checkMs.toFixed(0)} ms)\n`,
     );
   }
   return hasBlocking(all) || failed > 0 ? 1 : 0;

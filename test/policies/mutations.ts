@@ -36,6 +36,7 @@ function tagMutations(field: "tags" | "labels"): Mutation[] {
     m("tag", `drop the ${TAG} ${field === "tags" ? "tag" : "label"}`, (r) => {
       if (!r[field]) return false;
       delete r[field][TAG];
+      return true;
     }),
     m("tag", `drop all ${field}`, (r) => void delete r[field]),
     m("unknown", `make the ${TAG} ${field === "tags" ? "tag" : "label"} unknown`, (r) => {
@@ -86,6 +87,7 @@ function azureMachine(profileOf: (r: Inputs) => Inputs | undefined, nicPath: (r:
         ...(network.networkInterfaceConfigurations ?? []),
         { name: "mutant", ipConfigurations: [{ name: "mutant", publicIPAddressConfiguration: { name: "mutant-pip" } }] },
       ];
+      return true;
     }),
     m("encryption", "drop encryption at host and the disk encryption sets", (r) => {
       const profile = profileOf(r);
@@ -93,16 +95,19 @@ function azureMachine(profileOf: (r: Inputs) => Inputs | undefined, nicPath: (r:
       if (disks.length === 0) return false;
       delete profile!.securityProfile;
       for (const disk of disks) delete disk.managedDisk.diskEncryptionSet;
+      return true;
     }),
     m("encryption", "drop the OS disk's customer key (disk encryption set)", (r) => {
       const os = profileOf(r)?.storageProfile?.osDisk;
       if (!os?.managedDisk?.diskEncryptionSet) return false;
       delete os.managedDisk.diskEncryptionSet;
+      return true;
     }),
     m("unknown", "make the OS disk's encryption set unknown", (r) => {
       const os = profileOf(r)?.storageProfile?.osDisk;
       if (!os?.managedDisk?.diskEncryptionSet) return false;
       os.managedDisk.diskEncryptionSet.id = UNKNOWN;
+      return true;
     }),
     ...tagMutations("tags"),
   ];
@@ -112,36 +117,44 @@ const gcpMachine = (disksOf: "bootDisk" | "disks"): Mutation[] => [
   m("public ip", "add an external IP (access config)", (r) => {
     if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
     r.networkInterfaces[0].accessConfigs = [{ networkTier: "PREMIUM" }];
+    return true;
   }),
   m("public ip", "add an external IPv6 (access config)", (r) => {
     if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
     r.networkInterfaces[0].ipv6AccessConfigs = [{ networkTier: "PREMIUM" }];
+    return true;
   }),
   m("unknown", "make the access configs unknown", (r) => {
     if (isBastion(r, "labels") || !r.networkInterfaces?.[0]) return false;
     r.networkInterfaces[0].accessConfigs = UNKNOWN;
+    return true;
   }),
   disksOf === "bootDisk"
     ? m("encryption", "drop the boot disk's customer key", (r) => {
         if (r.bootDisk?.source || !r.bootDisk?.kmsKeySelfLink) return false;
         delete r.bootDisk.kmsKeySelfLink;
+        return true;
       })
     : m("encryption", "drop the template disk's customer key", (r) => {
         if (!r.disks?.[0]?.diskEncryptionKey) return false;
         delete r.disks[0].diskEncryptionKey;
+        return true;
       }),
   disksOf === "bootDisk"
     ? m("unknown", "make the boot disk's key unknown", (r) => {
         if (r.bootDisk?.source || !r.bootDisk?.kmsKeySelfLink) return false;
         r.bootDisk.kmsKeySelfLink = UNKNOWN;
+        return true;
       })
     : m("unknown", "make the template disk's key unknown", (r) => {
         if (!r.disks?.[0]?.diskEncryptionKey) return false;
         r.disks[0].diskEncryptionKey.kmsKeySelfLink = UNKNOWN;
+        return true;
       }),
   m("tag", `drop the ${TAG} network tag`, (r) => {
     if (!r.tags) return false;
     r.tags = r.tags.filter((t: string) => t !== TAG);
+    return true;
   }),
   ...tagMutations("labels"),
 ];
@@ -160,7 +173,7 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
     m("unknown", "make the source unknown", vpcIngress({ cidrIpv4: UNKNOWN })),
   ],
   "aws:ec2/securityGroupRule:SecurityGroupRule": [
-    m("public ingress", "open 22 to the world", (r) => Object.assign(r, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
+    m("public ingress", "open 22 to the world", (r) => void Object.assign(r, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
     m("unknown", "make the rule type unknown", (r) => void (r.type = UNKNOWN)),
   ],
   "aws:ec2/instance:Instance": [
@@ -176,26 +189,31 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
     m("public ip", "add a public IP", (r) => {
       if (isBastion(r)) return false;
       r.networkInterfaces = [{ ...(r.networkInterfaces?.[0] ?? {}), associatePublicIpAddress: "true" }];
+      return true;
     }),
     m("encryption", "drop EBS encryption", (r) => {
       const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
       if (!ebs) return false;
       ebs.encrypted = "false";
+      return true;
     }),
     m("encryption", "drop the EBS customer key", (r) => {
       const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
       if (!ebs?.kmsKeyId) return false;
       delete ebs.kmsKeyId;
+      return true;
     }),
     m("unknown", "make the EBS key unknown", (r) => {
       const ebs = r.blockDeviceMappings?.find((b: Inputs) => b.ebs)?.ebs;
       if (!ebs) return false;
       ebs.kmsKeyId = UNKNOWN;
+      return true;
     }),
     m("tag", "drop the tag from launched instances", (r) => {
       const spec = r.tagSpecifications?.find((s: Inputs) => s.resourceType === "instance");
       if (!spec?.tags) return false;
       delete spec.tags[TAG];
+      return true;
     }),
     ...tagMutations("tags"),
   ],
@@ -218,11 +236,13 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
       const tag = r.tags?.find((t: Inputs) => t.key === TAG);
       if (!tag) return false;
       tag.propagateAtLaunch = false;
+      return true;
     }),
     m("unknown", "make the tag value unknown", (r) => {
       const tag = r.tags?.find((t: Inputs) => t.key === TAG);
       if (!tag) return false;
       tag.value = UNKNOWN;
+      return true;
     }),
   ],
   "gcp:compute/firewall:Firewall": [
