@@ -4,6 +4,7 @@
  * imports, so they are unit-tested on their own.
  */
 import { createHash } from "node:crypto";
+import type * as pulumi from "@pulumi/pulumi";
 import { stringify } from "yaml";
 
 /** Built-in role definition GUIDs (the same in every tenant). */
@@ -30,7 +31,9 @@ export interface AzureImage {
 export function parseAzureImage(urn: string): AzureImage {
   const parts = urn.split(":");
   if (parts.length !== 4 || parts.some((p) => p.trim() === "")) {
-    throw new Error(`image (${JSON.stringify(urn)}) must be an Azure marketplace URN publisher:offer:sku:version, e.g. Canonical:ubuntu-24_04-lts:server:latest`);
+    throw new Error(
+      `image (${JSON.stringify(urn)}) must be an Azure marketplace URN publisher:offer:sku:version, e.g. Canonical:ubuntu-24_04-lts:server:latest`,
+    );
   }
   const [publisher, offer, sku, version] = parts.map((p) => p.trim());
   return { publisher, offer, sku, version };
@@ -44,7 +47,10 @@ export function parseAzureImage(urn: string): AzureImage {
  * would block re-creating the pool.
  */
 export function keyVaultName(poolName: string, seed: string): string {
-  const stem = poolName.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12);
+  const stem = poolName
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 12);
   const digest = createHash("sha256").update(seed).digest("hex").slice(0, 8);
   return `kv${stem}${digest}`;
 }
@@ -55,7 +61,11 @@ export function keyVaultName(poolName: string, seed: string): string {
  * tooling still assumes.
  */
 export function burstComputerNamePrefix(poolName: string): string {
-  const stem = poolName.toLowerCase().replace(/[^a-z0-9-]/g, "").slice(0, 8).replace(/-+$/, "");
+  const stem = poolName
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "")
+    .slice(0, 8)
+    .replace(/-+$/, "");
   return `${stem || "logos"}-burst`;
 }
 
@@ -117,3 +127,24 @@ export function bastionCloudInit(sshUser: string, authorizedKeys: readonly strin
 export function toCustomData(cloudInit: string): string {
   return Buffer.from(cloudInit, "utf8").toString("base64");
 }
+
+/** The type-token shape of azure-native's per-API-version aliases: `azure-native:network/v20230201:NetworkInterface`. */
+const API_VERSION_ALIAS = /^azure-native:[a-z0-9]+\/v\d[a-z0-9]*:/i;
+
+/**
+ * Drops the aliases azure-native adds for every past API version of a type
+ * (about 60 on a NIC). They only matter to stacks created with the provider's
+ * versioned modules, which this project never used, and resolving them costs
+ * the SDK several Outputs each: without them a 1000-node plan takes a tenth of
+ * the time and memory. Every other alias (ours) is kept.
+ */
+export const dropApiVersionAliases: pulumi.ResourceTransformation = (args) => {
+  const aliases = args.opts.aliases;
+  if (!aliases || aliases.length === 0) return undefined;
+  const kept = aliases.filter((a) => {
+    if (typeof a !== "object" || a === null || !("type" in a)) return true;
+    const type = (a as { type?: unknown }).type;
+    return !(typeof type === "string" && API_VERSION_ALIAS.test(type));
+  });
+  return { props: args.props, opts: { ...args.opts, aliases: kept } };
+};

@@ -6,6 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as network from "@pulumi/azure-native/network";
 import { bastionPrivateIp } from "../../infra/layout";
+import { dropApiVersionAliases } from "./azure-names";
 import { tagsFor } from "../../infra/spec";
 import type { AdapterContext } from "./types";
 
@@ -42,7 +43,7 @@ const DENY_ALL_INBOUND = {
 export function buildAzureNetwork(ctx: AdapterContext, resourceGroupName: pulumi.Input<string>): AzureNetwork {
   const { spec, name } = ctx;
   const location = spec.region;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const tags = tagsFor(spec, "network");
 
   const vnet = new network.VirtualNetwork(
@@ -139,7 +140,12 @@ export function buildAzureNetwork(ctx: AdapterContext, resourceGroupName: pulumi
   // Azure rejects concurrent writes to subnets of one VNet
   // (AnotherOperationInProgress), so each subnet waits for the one before.
   let previous: pulumi.Resource | undefined;
-  const subnet = (resource: string, cidr: string, nsg: network.NetworkSecurityGroup, nat: network.NatGateway | undefined): network.Subnet => {
+  const subnet = (
+    resource: string,
+    cidr: string,
+    nsg: network.NetworkSecurityGroup,
+    nat: network.NatGateway | undefined,
+  ): network.Subnet => {
     const s = new network.Subnet(
       resource,
       {
@@ -158,7 +164,9 @@ export function buildAzureNetwork(ctx: AdapterContext, resourceGroupName: pulumi
   };
 
   const nodeSubnets = spec.zones.map((zone, i) => subnet(`${name}-node-subnet-${zone}`, spec.network.nodeSubnets[i], nodeNsg, natGateway));
-  const burstSubnets = spec.zones.map((zone, i) => subnet(`${name}-burst-subnet-${zone}`, spec.network.burstSubnets[i], nodeNsg, natGateway));
+  const burstSubnets = spec.zones.map((zone, i) =>
+    subnet(`${name}-burst-subnet-${zone}`, spec.network.burstSubnets[i], nodeNsg, natGateway),
+  );
   // The bastion egresses through its own public address; the edge needs no NAT.
   const edgeSubnet = subnet(`${name}-edge-subnet`, spec.network.edgeSubnet, bastionNsg, undefined);
 

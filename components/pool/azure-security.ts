@@ -9,7 +9,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import { tagsFor } from "../../infra/spec";
-import { AZURE_ROLES, keyVaultName, roleDefinitionId } from "./azure-names";
+import { AZURE_ROLES, dropApiVersionAliases, keyVaultName, roleDefinitionId } from "./azure-names";
 import type { AdapterContext } from "./types";
 
 /** Key rotation: a new version every 90 days; each version expires after a year, with a notice 30 days before. */
@@ -30,15 +30,19 @@ export function buildAzureSecurity(
 ): AzureSecurity {
   const { spec, name } = ctx;
   const location = spec.region;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const client = authorization.getClientConfigOutput({ parent: ctx.parent });
 
+  // Kept as its own Output so the key refers to the name we chose, known in plans too.
+  const vaultName = pulumi
+    .all([client.subscriptionId, resourceGroup.name])
+    .apply(([sub, rg]) => keyVaultName(spec.name, `${sub}/${rg ?? ""}`));
   const vault = new keyvault.Vault(
     `${name}-kv`,
     {
       resourceGroupName: resourceGroup.name,
       location,
-      vaultName: pulumi.all([client.subscriptionId, resourceGroup.name]).apply(([sub, rg]) => keyVaultName(spec.name, `${sub}/${rg ?? ""}`)),
+      vaultName,
       properties: {
         tenantId: client.tenantId,
         sku: { family: "A", name: "standard" },
@@ -58,7 +62,7 @@ export function buildAzureSecurity(
     `${name}-disk-key`,
     {
       resourceGroupName: resourceGroup.name,
-      vaultName: vault.name,
+      vaultName,
       properties: {
         kty: "RSA",
         keySize: 3072,
@@ -73,7 +77,7 @@ export function buildAzureSecurity(
       },
       tags: tagsFor(spec, "key"),
     },
-    opts,
+    { ...opts, dependsOn: [vault] },
   );
 
   const diskEncryptionSet = new compute.DiskEncryptionSet(

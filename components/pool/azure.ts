@@ -18,6 +18,7 @@ import {
   azureDataDiskPath,
   bastionCloudInit,
   burstComputerNamePrefix,
+  dropApiVersionAliases,
   parseAzureImage,
   toCustomData,
 } from "./azure-names";
@@ -46,7 +47,7 @@ interface Shared {
 
 export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const { spec, name } = ctx;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
 
   const rg = new resources.ResourceGroup(`${name}-rg`, { location: spec.region, tags: tagsFor(spec, "pool") }, opts);
   const net = buildAzureNetwork(ctx, rg.name);
@@ -108,7 +109,7 @@ function osDisk(s: Shared, sizeGiB: number, storageAccountType: string): compute
 function buildBastion(s: Shared): PoolParts["bastion"] {
   const { ctx } = s;
   const { spec, name } = ctx;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const tags = tagsFor(spec, "bastion");
   const privateIp = bastionPrivateIp(spec);
 
@@ -181,7 +182,7 @@ function buildBastion(s: Shared): PoolParts["bastion"] {
 function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
   const { ctx } = s;
   const { spec, name } = ctx;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const tags = tagsFor(spec, "core");
   const resource = `${name}-core-${slot.index}`;
 
@@ -278,7 +279,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
 function buildBurst(s: Shared, max: number): PoolBurst {
   const { ctx } = s;
   const { spec, name } = ctx;
-  const opts = { parent: ctx.parent };
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const tags = tagsFor(spec, BURST_DISCOVERY_TAG.value);
 
   const scaleSet = new compute.VirtualMachineScaleSet(
@@ -336,7 +337,11 @@ function buildBurst(s: Shared, max: number): PoolBurst {
     { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [s.sec.keyAccess] },
   );
 
-  const cpuRule = (direction: "Increase" | "Decrease", operator: "GreaterThan" | "LessThan", threshold: number): monitorInput.ScaleRuleArgs => ({
+  const cpuRule = (
+    direction: "Increase" | "Decrease",
+    operator: "GreaterThan" | "LessThan",
+    threshold: number,
+  ): monitorInput.ScaleRuleArgs => ({
     metricTrigger: {
       metricName: "Percentage CPU",
       metricNamespace: "microsoft.compute/virtualmachinescalesets",
@@ -362,10 +367,7 @@ function buildBurst(s: Shared, max: number): PoolBurst {
         {
           name: "cpu",
           capacity: { minimum: "0", maximum: String(max), default: "0" },
-          rules: [
-            cpuRule("Increase", "GreaterThan", BURST_CPU.scaleOutAbove),
-            cpuRule("Decrease", "LessThan", BURST_CPU.scaleInBelow),
-          ],
+          rules: [cpuRule("Increase", "GreaterThan", BURST_CPU.scaleOutAbove), cpuRule("Decrease", "LessThan", BURST_CPU.scaleInBelow)],
         },
       ],
       tags,
