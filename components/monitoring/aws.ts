@@ -78,7 +78,7 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
-  const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.arn, tags }, opts);
+  const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.id, tags }, opts);
   if (spec.monitoring.alertEmail) {
     new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: topic.arn, protocol: "email", endpoint: spec.monitoring.alertEmail }, opts);
   }

@@ -46,7 +46,8 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
       ),
     );
   }
-  const notificationChannels = channels.map((c) => c.name);
+  // A channel's id is its resource name, projects/<p>/notificationChannels/<n>.
+  const notificationChannels = channels.map((c) => c.id);
 
   const failures = new gcp.logging.Metric(
     `${name}-validation-failures`,

@@ -1,0 +1,86 @@
+import * as pulumi from "@pulumi/pulumi";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parseSpec } from "../../infra/spec";
+import { evaluateResource, packConfig } from "../../policies/evaluate";
+import { poolConfig } from "../helpers/configs";
+import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+
+let mocks: ReturnType<typeof installMocks>;
+const POOL = 'metadata.user_labels."logos-pool" = "logos"';
+
+async function settled(): Promise<void> {
+  let seen = -1;
+  while (seen !== mocks.resources.length) {
+    seen = mocks.resources.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function policy(name: string): Registered {
+  const found = mocks.ofType("gcp:monitoring/alertPolicy:AlertPolicy").find((r) => r.name === name);
+  expect(found, name).toBeDefined();
+  return found as Registered;
+}
+
+beforeAll(async () => {
+  mocks = installMocks();
+  const { Monitoring } = await import("../../components/monitoring/index.js");
+  const spec = parseSpec(poolConfig("gcp", { alertEmail: "ops@example.org" }));
+  const monitoring = new Monitoring("logos-monitoring", {
+    spec,
+    nodes: [0, 1, 2].map((i) => ({ name: `logos-core-${i}`, instanceId: pulumi.output(`projects/p/zones/us-central1-a/instances/logos-core-${i}`) })),
+    nodeIdentity: {
+      kind: "gcp-service-account",
+      id: pulumi.output("logos-node@logos-test-project.iam.gserviceaccount.com"),
+      principal: pulumi.output("serviceAccount:logos-node@logos-test-project.iam.gserviceaccount.com"),
+    },
+  });
+  await valueOf(monitoring.notificationTarget);
+  await settled();
+});
+
+describe("Monitoring on GCP", () => {
+  it("alerts on CPU, memory and disk over every instance labelled with the pool, at the default thresholds", () => {
+    const cases: [string, string, number][] = [
+      ["logos-monitoring-cpu", "compute.googleapis.com/instance/cpu/utilization", 0.9],
+      ["logos-monitoring-memory", "agent.googleapis.com/memory/percent_used", 90],
+      ["logos-monitoring-disk", "agent.googleapis.com/disk/percent_used", 85],
+    ];
+    for (const [name, metric, threshold] of cases) {
+      const [condition] = policy(name).inputs.conditions;
+      expect(condition.conditionThreshold.filter).toContain(`metric.type = "${metric}"`);
+      expect(condition.conditionThreshold.filter).toContain(POOL);
+      expect(condition.conditionThreshold).toMatchObject({ comparison: "COMPARISON_GT", thresholdValue: threshold, duration: "300s" });
+    }
+  });
+
+  it("counts failed validations with a log-based metric and alerts on one", () => {
+    const [metric] = mocks.ofType("gcp:logging/metric:Metric");
+    expect(metric.inputs.name).toBe("logos-logos-validation-failures");
+    expect(metric.inputs.filter).toBe(
+      'resource.type="gce_instance" AND log_id("logos_validation") AND labels."logos-pool"="logos" AND jsonPayload.status="fail"',
+    );
+    const [condition] = policy("logos-monitoring-job-status").inputs.conditions;
+    expect(condition.conditionThreshold.filter).toContain('metric.type = "logging.googleapis.com/user/logos-logos-validation-failures"');
+    expect(condition.conditionThreshold).toMatchObject({ comparison: "COMPARISON_GT", thresholdValue: 0 });
+  });
+
+  it("notifies the operator's email on every policy", () => {
+    const [channel] = mocks.ofType("gcp:monitoring/notificationChannel:NotificationChannel");
+    expect(channel.inputs).toMatchObject({ type: "email", labels: { email_address: "ops@example.org" } });
+    for (const p of mocks.ofType("gcp:monitoring/alertPolicy:AlertPolicy")) {
+      expect(p.inputs.notificationChannels).toEqual(["logos-monitoring-email-id"]);
+      expect(p.inputs.userLabels).toMatchObject({ "logos-proof-gated": "true" });
+    }
+  });
+
+  it("does not grow with the number of nodes: channel, metric, four policies", () => {
+    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(6);
+  });
+
+  it("is policy-clean", () => {
+    const config = packConfig({ requireCmek: true });
+    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    expect(violations).toEqual([]);
+  });
+});

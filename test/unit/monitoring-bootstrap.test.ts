@@ -1,0 +1,111 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { renderUserData } from "../../infra/bootstrap";
+import {
+  AWS_AGENT_CONFIG_PATH,
+  awsAgentConfig,
+  GCP_AGENT_CONFIG_STAGING,
+  monitoringBootstrap,
+  VALIDATION_LOG_PATH,
+} from "../../infra/monitoring-bootstrap";
+import { VALIDATION_RESULT_PATH } from "../../infra/node/validation";
+import { CONFIG_KEYS, parseSpec } from "../../infra/spec";
+import { rawConfig } from "../helpers/configs";
+
+const aws = parseSpec(rawConfig("aws"));
+const gcp = parseSpec(rawConfig("gcp"));
+const azure = parseSpec(rawConfig("azure"));
+
+function file(extras: ReturnType<typeof monitoringBootstrap>, p: string): string {
+  const found = extras.files?.find((f) => f.path === p);
+  expect(found, p).toBeDefined();
+  return found?.content ?? "";
+}
+
+describe("monitoringBootstrap", () => {
+  it("documents its defaults in the spec: CPU 90, memory 90, disk 85 percent", () => {
+    expect([CONFIG_KEYS.alertCpuPercent.default, CONFIG_KEYS.alertMemoryPercent.default, CONFIG_KEYS.alertDiskPercent.default]).toEqual([90, 90, 85]);
+    expect(aws.monitoring).toEqual({ cpuPercent: 90, memoryPercent: 90, diskPercent: 85 });
+  });
+
+  it("installs the CloudWatch agent from the region's bucket for the node's architecture, then loads our config", () => {
+    const extras = monitoringBootstrap(aws);
+    const commands = (extras.commands ?? []).map((c) => c.join(" "));
+    expect(commands.some((c) => c.includes("https://amazoncloudwatch-agent-us-east-1.s3.us-east-1.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"))).toBe(true);
+    expect(commands.at(-1)).toBe(
+      `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AWS_AGENT_CONFIG_PATH}`,
+    );
+    expect(JSON.parse(file(extras, AWS_AGENT_CONFIG_PATH))).toEqual(awsAgentConfig(aws));
+  });
+
+  it("makes the CloudWatch agent publish memory and the state disk per node and per pool, and ship the result log", () => {
+    const config = awsAgentConfig(aws) as any;
+    expect(config.metrics.aggregation_dimensions).toEqual([["LogosPool"]]);
+    expect(config.metrics.metrics_collected.mem).toEqual({ measurement: ["used_percent"], append_dimensions: { LogosPool: "logos" } });
+    expect(config.metrics.metrics_collected.disk.resources).toEqual(["/", "/var/lib/logos/state"]);
+    expect(config.metrics.metrics_collected.cpu.measurement).toEqual(["usage_active"]);
+    expect(config.logs.logs_collected.files.collect_list).toEqual([
+      { file_path: VALIDATION_LOG_PATH, log_group_name: "/logos/logos/validation", log_stream_name: "{instance_id}", timezone: "UTC" },
+    ]);
+  });
+
+  it("installs the Ops Agent with Google's repository script and a config that ships the result log", () => {
+    const extras = monitoringBootstrap(gcp);
+    const commands = (extras.commands ?? []).map((c) => c.join(" "));
+    expect(commands.some((c) => c.includes("https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh") && c.includes("--also-install"))).toBe(true);
+    const config = parse(file(extras, GCP_AGENT_CONFIG_STAGING));
+    expect(config.logging.receivers.logos_validation).toEqual({ type: "files", include_paths: [VALIDATION_LOG_PATH] });
+    expect(config.logging.processors.logos_validation_pool.fields).toEqual({ 'labels."logos-pool"': { static_value: "logos" } });
+    expect(config.logging.service.pipelines.logos_validation.receivers).toEqual(["logos_validation"]);
+  });
+
+  it("leaves the Azure agent to the VM extension and installs only the result appender", () => {
+    const extras = monitoringBootstrap(azure);
+    expect(extras.packages).toBeUndefined();
+    expect(extras.files?.map((f) => f.path)).toEqual([
+      "/opt/logos/bin/logos-validation-log",
+      "/etc/systemd/system/logos-validation-log.path",
+      "/etc/systemd/system/logos-validation-log.service",
+    ]);
+    expect(file(extras, "/etc/systemd/system/logos-validation-log.path")).toContain(`PathChanged=${VALIDATION_RESULT_PATH}`);
+  });
+
+  it("appends each result as exactly one line", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "appender-"));
+    const src = path.join(dir, "last.json");
+    const dst = path.join(dir, "log", "validation.jsonl");
+    const script = file(monitoringBootstrap(azure), "/opt/logos/bin/logos-validation-log")
+      .replace(VALIDATION_RESULT_PATH, src)
+      .replace(VALIDATION_LOG_PATH, dst);
+    const run = (): void => {
+      const done = spawnSync("/bin/sh", ["-c", script], { encoding: "utf8" });
+      expect(done.status, done.stderr).toBe(0);
+    };
+    run(); // no result yet: nothing appended, no error
+    writeFileSync(src, '{\n  "status": "pass"\n}\n');
+    run();
+    writeFileSync(src, '{"status": "fail"}');
+    run();
+    expect(readFileSync(dst, "utf8")).toBe('{  "status": "pass"}\n{"status": "fail"}\n');
+  });
+
+  it("renders into valid cloud-init on every cloud", () => {
+    for (const spec of [aws, gcp, azure]) {
+      const extras = monitoringBootstrap(spec);
+      const userData = renderUserData({
+        role: "burst",
+        sshUser: "logos",
+        sshAuthorizedKeys: [spec.access.sshPublicKey],
+        repo: spec.repo,
+        stateDir: spec.stateDir,
+        ...extras,
+      });
+      const doc = parse(userData.replace(/^#cloud-config\n/, ""));
+      expect(doc.runcmd.slice(-(extras.commands?.length ?? 0))).toEqual(extras.commands);
+    }
+  });
+});
