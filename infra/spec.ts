@@ -489,11 +489,13 @@ export function parseSpec(raw: RawConfig): PoolSpec {
         `${key("networkCidr")} (${cidr}) holds ${capacity} core nodes per zone but ${key("coreNodes")} (${core}) needs ${perZone(core)} in each of ${zones.length} zones; use a wider network (smaller prefix) or more zones`,
       );
     }
-    // A GCP regional MIG's template names one subnetwork, so all burst nodes share the first burst subnet.
-    const burstPerSubnet = cloud === "gcp" ? burstMax - core : perZone(burstMax - core);
+    // A GCP regional MIG's template and an Azure scale set name one subnet, so
+    // there all burst nodes share the first burst subnet; an AWS ASG spreads.
+    const oneSubnet = cloud === "gcp" || cloud === "azure";
+    const burstPerSubnet = oneSubnet ? burstMax - core : perZone(burstMax - core);
     if (Number.isInteger(burstMax) && Number.isInteger(core) && burstPerSubnet > capacity) {
       p.push(
-        `${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per subnet but ${key("burstMax")} - ${key("coreNodes")} needs ${burstPerSubnet}${cloud === "gcp" ? " in one subnet on gcp" : ""}; use a wider network${cloud === "gcp" ? "" : " or more zones"}`,
+        `${key("networkCidr")} (${cidr}) holds ${capacity} burst nodes per subnet but ${key("burstMax")} - ${key("coreNodes")} needs ${burstPerSubnet}${oneSubnet ? ` in one subnet on ${cloud}` : ""}; use a wider network${oneSubnet ? "" : " or more zones"}`,
       );
     }
   }

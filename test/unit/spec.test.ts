@@ -210,9 +210,12 @@ describe("parseSpec: every problem at once, each naming its key", () => {
 });
 
 describe("parseSpec: burst capacity per subnet", () => {
-  it("on gcp all burst nodes share one subnet", () => {
+  it("on gcp and azure all burst nodes share one subnet", () => {
     expect(problems(rawConfig("gcp", { networkCidr: "10.40.0.0/24", coreNodes: 1, burstMax: 13 }))).toEqual([
       "logos-compute:networkCidr (10.40.0.0/24) holds 10 burst nodes per subnet but logos-compute:burstMax - logos-compute:coreNodes needs 12 in one subnet on gcp; use a wider network",
+    ]);
+    expect(problems(rawConfig("azure", { networkCidr: "10.40.0.0/24", coreNodes: 1, burstMax: 13 }))).toEqual([
+      "logos-compute:networkCidr (10.40.0.0/24) holds 10 burst nodes per subnet but logos-compute:burstMax - logos-compute:coreNodes needs 12 in one subnet on azure; use a wider network",
     ]);
     expect(problems(rawConfig("aws", { networkCidr: "10.40.0.0/24", coreNodes: 1, burstMax: 13 }))).toEqual([]);
   });
