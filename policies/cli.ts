@@ -138,7 +138,9 @@ async function run(): Promise<number> {
   const checkMs = performance.now() - planned;
   const seconds = (performance.now() - started) / 1000;
   if (args.json) {
-    process.stdout.write(`${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all, mandatory, failed }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all, mandatory, failed }, null, 2)}\n`,
+    );
   } else {
     process.stdout.write(`${render(checked)}\n`);
     process.stdout.write(

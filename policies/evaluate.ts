@@ -154,7 +154,7 @@ export function evaluateResource(resource: ResourceInput, options: EvaluateOptio
         continue;
       }
       const reason = error instanceof Error ? error.message : String(error);
-      throw new Error(`rule ${rule.name} failed on ${resource.urn}: ${reason}`);
+      throw new Error(`rule ${rule.name} failed on ${resource.urn}: ${reason}`, { cause: error });
     }
   }
   return violations;

@@ -52,9 +52,7 @@ export function shortType(type: string): string {
 
 /** `["ingress", "0", "cidrBlocks"]` → `ingress[0].cidrBlocks`. */
 export function propertyPath(props: readonly PropertyKey[]): string {
-  return props
-    .map((p) => String(p))
-    .reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : path === "" ? p : `${path}.${p}`), "");
+  return props.map((p) => String(p)).reduce((path, p) => (/^\d+$/.test(p) ? `${path}[${p}]` : path === "" ? p : `${path}.${p}`), "");
 }
 
 /**

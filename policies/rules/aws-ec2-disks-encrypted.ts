@@ -22,13 +22,14 @@ export const awsEc2DisksEncrypted = defineRule({
   description:
     "Instance root and EBS block devices, and every launch template EBS mapping, are encrypted with a " +
     "customer-managed KMS key (when requireCmek is on).",
-  remediation:
-    "Declare rootBlockDevice / blockDeviceMappings (including the root device) with encrypted: true and kmsKeyId.",
+  remediation: "Declare rootBlockDevice / blockDeviceMappings (including the root device) with encrypted: true and kmsKeyId.",
   configKeys: ["requireCmek"],
   validateResource: [
     check(ec2.Instance, (instance, ctx) => {
       if (instance.rootBlockDevice === undefined || instance.rootBlockDevice === null) {
-        ctx.report(`${ctx.label}: no rootBlockDevice, so the root volume follows the AMI and is not proven encrypted; declare it with encrypted: true and kmsKeyId.`);
+        ctx.report(
+          `${ctx.label}: no rootBlockDevice, so the root volume follows the AMI and is not proven encrypted; declare it with encrypted: true and kmsKeyId.`,
+        );
       } else {
         assess(ctx, "rootBlockDevice", instance.rootBlockDevice);
       }
@@ -42,7 +43,9 @@ export const awsEc2DisksEncrypted = defineRule({
         assess(ctx, `blockDeviceMappings[${i}].ebs`, mapping.ebs);
       }
       if (ebsMappings === 0) {
-        ctx.report(`${ctx.label}: no EBS blockDeviceMappings, so the root volume follows the AMI and is not proven encrypted; map the root device with ebs.encrypted "true" and kmsKeyId.`);
+        ctx.report(
+          `${ctx.label}: no EBS blockDeviceMappings, so the root volume follows the AMI and is not proven encrypted; map the root device with ebs.encrypted "true" and kmsKeyId.`,
+        );
       }
     }),
   ],

@@ -19,9 +19,7 @@ export const awsEc2NoPublicIp = defineRule({
   validateResource: [
     check(ec2.Instance, (instance, ctx) => {
       if (isTrue(instance.associatePublicIpAddress) && !isBastion(instance.tags, ctx.settings)) {
-        ctx.report(
-          `${ctx.label}: associatePublicIpAddress is true; set it to false (only ${bastionMarker(ctx.settings)} may be public).`,
-        );
+        ctx.report(`${ctx.label}: associatePublicIpAddress is true; set it to false (only ${bastionMarker(ctx.settings)} may be public).`);
       }
     }),
     check(ec2.LaunchTemplate, (template, ctx) => {
@@ -34,9 +32,7 @@ export const awsEc2NoPublicIp = defineRule({
     }),
     check(ec2.Subnet, (subnet, ctx) => {
       if (subnet.mapPublicIpOnLaunch === true && !isBastion(subnet.tags, ctx.settings)) {
-        ctx.report(
-          `${ctx.label}: mapPublicIpOnLaunch is true, so every instance launched here gets a public IP; set it to false.`,
-        );
+        ctx.report(`${ctx.label}: mapPublicIpOnLaunch is true, so every instance launched here gets a public IP; set it to false.`);
       }
     }),
     check(ec2.Eip, (eip, ctx) => {

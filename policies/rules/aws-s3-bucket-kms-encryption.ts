@@ -34,8 +34,7 @@ export const awsS3BucketKmsEncryption = defineRule({
   description:
     "S3 server-side encryption (the configuration resource, or a bucket's inline setting) uses KMS with a " +
     "customer-managed key when requireCmek is on.",
-  remediation:
-    'Give each bucket an s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and kmsMasterKeyId.',
+  remediation: 'Give each bucket an s3.BucketServerSideEncryptionConfiguration with sseAlgorithm "aws:kms" and kmsMasterKeyId.',
   configKeys: ["requireCmek"],
   validateResource: [
     check(s3.BucketServerSideEncryptionConfiguration, (config, ctx) => assessAll(ctx, config.rules)),

@@ -23,7 +23,8 @@ export const awsTaggingProofGated = defineRule({
   description:
     "Every instance, launch template (and what it launches), auto scaling group, EBS volume and S3 bucket carries " +
     "the required tag (logos-proof-gated=true).",
-  remediation: "Add the required tag to tags (launch templates: also to tagSpecifications for instance and volume; " +
+  remediation:
+    "Add the required tag to tags (launch templates: also to tagSpecifications for instance and volume; " +
     "auto scaling groups: a tag with propagateAtLaunch true).",
   configKeys: ["requiredTag", "requiredTagValue"],
   validateResource: [
@@ -38,7 +39,9 @@ export const awsTaggingProofGated = defineRule({
         const index = specs.findIndex((spec) => spec.resourceType === type);
         const spec = specs[index];
         if (spec === undefined) {
-          ctx.report(`${ctx.label}: no tagSpecifications entry for resourceType "${type}", so launched ${type}s are untagged; add one with ${ctx.settings.requiredTag}=${ctx.settings.requiredTagValue}.`);
+          ctx.report(
+            `${ctx.label}: no tagSpecifications entry for resourceType "${type}", so launched ${type}s are untagged; add one with ${ctx.settings.requiredTag}=${ctx.settings.requiredTagValue}.`,
+          );
         } else {
           assess(ctx, spec.tags, `tagSpecifications[${index}].tags`);
         }
@@ -48,9 +51,13 @@ export const awsTaggingProofGated = defineRule({
       const { requiredTag, requiredTagValue } = ctx.settings;
       const tag = (group.tags ?? []).find((t) => t.key === requiredTag);
       if (tag === undefined) {
-        ctx.report(`${ctx.label}: tags lack ${requiredTag}; add {key: "${requiredTag}", value: "${requiredTagValue}", propagateAtLaunch: true}.`);
+        ctx.report(
+          `${ctx.label}: tags lack ${requiredTag}; add {key: "${requiredTag}", value: "${requiredTagValue}", propagateAtLaunch: true}.`,
+        );
       } else if (tag.value !== requiredTagValue || tag.propagateAtLaunch !== true) {
-        ctx.report(`${ctx.label}: tag ${requiredTag} is "${tag.value}" with propagateAtLaunch ${String(tag.propagateAtLaunch)}; set value "${requiredTagValue}" and propagateAtLaunch true.`);
+        ctx.report(
+          `${ctx.label}: tag ${requiredTag} is "${tag.value}" with propagateAtLaunch ${String(tag.propagateAtLaunch)}; set value "${requiredTagValue}" and propagateAtLaunch true.`,
+        );
       }
     }),
   ],

@@ -16,7 +16,9 @@ export const azureComputeDiskEncrypted = defineRule({
       if (!ctx.settings.requireCmek) return;
       const encryption = disk.encryption;
       if (!encryption?.diskEncryptionSetId) {
-        ctx.report(`${ctx.label}: encryption.diskEncryptionSetId is not set, so only the platform key is used; set it to the pool's disk encryption set.`);
+        ctx.report(
+          `${ctx.label}: encryption.diskEncryptionSetId is not set, so only the platform key is used; set it to the pool's disk encryption set.`,
+        );
       } else if (encryption.type === "EncryptionAtRestWithPlatformKey") {
         ctx.report(`${ctx.label}: encryption.type is "${encryption.type}"; use "EncryptionAtRestWithCustomerKey".`);
       }

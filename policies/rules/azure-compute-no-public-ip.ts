@@ -25,8 +25,7 @@ export const azureComputeNoPublicIp = defineRule({
   cloud: "azure",
   severity: "critical",
   enforcementLevel: "mandatory",
-  description:
-    "No network interface, VM or scale set has a public IP configuration; only the resource tagged as the bastion is exempt.",
+  description: "No network interface, VM or scale set has a public IP configuration; only the resource tagged as the bastion is exempt.",
   remediation: "Remove publicIPAddress / publicIPAddressConfiguration; reach nodes through the bastion (NAT gateway for egress).",
   configKeys: ["bastionTag"],
   validateResource: [

@@ -35,7 +35,9 @@ function assess(ctx: CheckContext, prefix: string, machine: MachineShape | undef
           `set managedDisk.diskEncryptionSet.id (and encryptionAtHost: true).`,
       );
     } else if (ctx.settings.requireCmek) {
-      ctx.report(`${ctx.label}: ${where} has no managedDisk.diskEncryptionSet, so it uses the platform key; set the pool's disk encryption set.`);
+      ctx.report(
+        `${ctx.label}: ${where} has no managedDisk.diskEncryptionSet, so it uses the platform key; set the pool's disk encryption set.`,
+      );
     }
   }
 }
@@ -48,8 +50,7 @@ export const azureComputeVmEncrypted = defineRule({
   description:
     "VMs and scale sets encrypt their OS and data disks: encryption at host or a disk encryption set on every disk, " +
     "and (when requireCmek is on) a disk encryption set on every disk.",
-  remediation:
-    "Set securityProfile.encryptionAtHost: true and managedDisk.diskEncryptionSet.id on the OS disk and every data disk.",
+  remediation: "Set securityProfile.encryptionAtHost: true and managedDisk.diskEncryptionSet.id on the OS disk and every data disk.",
   configKeys: ["requireCmek"],
   validateResource: [
     check(compute.VirtualMachine, (vm, ctx) => assess(ctx, "", vm)),

@@ -16,9 +16,10 @@ interface SecurityRuleShape {
 
 function assess(ctx: CheckContext, where: string, rule: SecurityRuleShape, bastion: boolean): void {
   if (rule.direction.toLowerCase() !== "inbound" || rule.access.toLowerCase() !== "allow") return;
-  const portList = rule.destinationPortRanges && rule.destinationPortRanges.length > 0
-    ? rule.destinationPortRanges.join(",")
-    : (rule.destinationPortRange ?? "*");
+  const portList =
+    rule.destinationPortRanges && rule.destinationPortRanges.length > 0
+      ? rule.destinationPortRanges.join(",")
+      : (rule.destinationPortRange ?? "*");
   const ports = portList === "*" ? describePorts(rule.protocol) : `${rule.protocol.toLowerCase()} ${portList}`;
   const sources: [string, string][] = [];
   if (rule.sourceAddressPrefix !== undefined && rule.sourceAddressPrefix !== null) {

@@ -34,7 +34,9 @@ export const azureStorageAccountSecure = defineRule({
       }
       if (!ctx.settings.requireCmek) return;
       if (encryption?.keySource !== "Microsoft.Keyvault") {
-        ctx.report(`${ctx.label}: encryption.keySource is ${String(encryption?.keySource)}; use "Microsoft.Keyvault" with keyVaultProperties.`);
+        ctx.report(
+          `${ctx.label}: encryption.keySource is ${String(encryption?.keySource)}; use "Microsoft.Keyvault" with keyVaultProperties.`,
+        );
       } else if (!encryption.keyVaultProperties?.keyName || !encryption.keyVaultProperties.keyVaultUri) {
         ctx.report(`${ctx.label}: encryption.keyVaultProperties needs keyName and keyVaultUri for the customer-managed key.`);
       }

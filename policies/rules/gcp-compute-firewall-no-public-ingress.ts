@@ -20,9 +20,7 @@ interface PolicyRuleShape {
 const ALLOWING_ACTIONS = new Set(["allow", "apply_security_profile_group"]);
 
 function report(ctx: CheckContext, where: string, source: string, ports: string, problem: string, bastion: boolean): void {
-  const fix = bastion
-    ? "narrow it to operatorCidrs"
-    : "admit only private ranges or source tags, and reach nodes through the bastion";
+  const fix = bastion ? "narrow it to operatorCidrs" : "admit only private ranges or source tags, and reach nodes through the bastion";
   ctx.report(`${ctx.label}: ${where} source ${source} (${ports}) ${problem}; ${fix}.`);
 }
 

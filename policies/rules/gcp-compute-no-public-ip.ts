@@ -27,8 +27,7 @@ export const gcpComputeNoPublicIp = defineRule({
   cloud: "gcp",
   severity: "critical",
   enforcementLevel: "mandatory",
-  description:
-    "No instance or instance template has an access config (external IPv4/IPv6); only the bastion-labelled one is exempt.",
+  description: "No instance or instance template has an access config (external IPv4/IPv6); only the bastion-labelled one is exempt.",
   remediation: "Drop accessConfigs / ipv6AccessConfigs from networkInterfaces; reach nodes through the bastion (Cloud NAT for egress).",
   configKeys: ["bastionTag"],
   validateResource: [
