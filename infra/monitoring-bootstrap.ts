@@ -119,7 +119,12 @@ export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">): Recor
       logs_collected: {
         files: {
           collect_list: [
-            { file_path: VALIDATION_LOG_PATH, log_group_name: awsValidationLogGroup(spec.name), log_stream_name: "{instance_id}", timezone: "UTC" },
+            {
+              file_path: VALIDATION_LOG_PATH,
+              log_group_name: awsValidationLogGroup(spec.name),
+              log_stream_name: "{instance_id}",
+              timezone: "UTC",
+            },
           ],
         },
       },
@@ -175,10 +180,20 @@ export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "reg
         ],
         commands: [
           ...base.commands,
-          ["sh", "-c", `set -e; deb=/tmp/amazon-cloudwatch-agent.deb; curl -fsSL --retry 5 -o "$deb" "${url}"; dpkg -i -E "$deb"; rm -f "$deb"`],
+          [
+            "sh",
+            "-c",
+            `set -e; deb=/tmp/amazon-cloudwatch-agent.deb; curl -fsSL --retry 5 -o "$deb" "${url}"; dpkg -i -E "$deb"; rm -f "$deb"`,
+          ],
           [
             "/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl",
-            "-a", "fetch-config", "-m", "ec2", "-s", "-c", `file:${AWS_AGENT_CONFIG_PATH}`,
+            "-a",
+            "fetch-config",
+            "-m",
+            "ec2",
+            "-s",
+            "-c",
+            `file:${AWS_AGENT_CONFIG_PATH}`,
           ],
         ],
       };
@@ -191,7 +206,8 @@ export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "reg
         commands: [
           ...base.commands,
           [
-            "sh", "-c",
+            "sh",
+            "-c",
             "set -e; cd /tmp; curl -fsSL --retry 5 -O https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh; " +
               "bash add-google-cloud-ops-agent-repo.sh --also-install; rm -f add-google-cloud-ops-agent-repo.sh",
           ],

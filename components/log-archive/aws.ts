@@ -43,7 +43,11 @@ export function buildAwsArchive(ctx: ArchiveContext): ArchiveParts {
     bucketOpts,
   );
   // ACLs off: the bucket policy and IAM are the only access paths.
-  new aws.s3.BucketOwnershipControls(`${name}-ownership`, { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, bucketOpts);
+  new aws.s3.BucketOwnershipControls(
+    `${name}-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    bucketOpts,
+  );
   const versioning = new aws.s3.BucketVersioning(
     `${name}-versioning`,
     { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },

@@ -48,7 +48,10 @@ function digest(seed: ArchiveSeed, length: number): string {
  * cloud-init and the burst nodes' boot unit, which take no Outputs.
  */
 export function archiveNames(poolName: string, seed: ArchiveSeed): ArchiveNames {
-  const stem = poolName.toLowerCase().replace(/[^a-z0-9]/g, "").slice(0, 12);
+  const stem = poolName
+    .toLowerCase()
+    .replace(/[^a-z0-9]/g, "")
+    .slice(0, 12);
   return {
     // <= 20 + 7 + 12 = 39 of the 63 characters S3 and GCS allow.
     bucket: `${poolName}-audit-${digest(seed, 12)}`,

@@ -80,7 +80,11 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
 
   const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.id, tags }, opts);
   if (spec.monitoring.alertEmail) {
-    new aws.sns.TopicSubscription(`${name}-alerts-email`, { topic: topic.arn, protocol: "email", endpoint: spec.monitoring.alertEmail }, opts);
+    new aws.sns.TopicSubscription(
+      `${name}-alerts-email`,
+      { topic: topic.arn, protocol: "email", endpoint: spec.monitoring.alertEmail },
+      opts,
+    );
   }
 
   const logGroup = new aws.cloudwatch.LogGroup(

@@ -29,13 +29,18 @@ export interface ArmId {
 /** Subscription, resource group and name of a VM / scale set ARM id. */
 export function parseArmId(id: string): ArmId {
   const m = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/[^/]+\/[^/]+\/([^/]+)$/i.exec(id);
-  if (!m) throw new Error(`expected an ARM resource id /subscriptions/<sub>/resourceGroups/<rg>/providers/<ns>/<type>/<name>, got ${JSON.stringify(id)}`);
+  if (!m)
+    throw new Error(
+      `expected an ARM resource id /subscriptions/<sub>/resourceGroups/<rg>/providers/<ns>/<type>/<name>, got ${JSON.stringify(id)}`,
+    );
   return { subscriptionId: m[1], resourceGroupName: m[2], name: m[3] };
 }
 
 /** Max used space per computer and mount, for the disks the pool cares about. */
 export function diskQuery(spec: Pick<PoolSpec, "stateDir">): string {
-  const paths = monitoredDiskPaths(spec.stateDir).map((p) => JSON.stringify(p)).join(", ");
+  const paths = monitoredDiskPaths(spec.stateDir)
+    .map((p) => JSON.stringify(p))
+    .join(", ");
   return [
     "Perf",
     `| where ObjectName == "Logical Disk" and CounterName == "% Used Space" and InstanceName in (${paths})`,
@@ -100,7 +105,9 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
         },
       },
       dataSources: {
-        performanceCounters: [{ name: "logosPerf", streams: ["Microsoft-Perf"], samplingFrequencyInSeconds: 60, counterSpecifiers: PERF_COUNTERS }],
+        performanceCounters: [
+          { name: "logosPerf", streams: ["Microsoft-Perf"], samplingFrequencyInSeconds: 60, counterSpecifiers: PERF_COUNTERS },
+        ],
         logFiles: [{ name: "logosValidation", streams: [STREAM], filePatterns: [VALIDATION_LOG_PATH], format: "text" }],
       },
       destinations: { logAnalytics: [{ name: "workspace", workspaceResourceId: workspace.id }] },
@@ -117,7 +124,13 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   const agentSettings = {
     authentication: { managedIdentity: { "identifier-name": "mi_res_id", "identifier-value": ctx.nodeIdentity.id } },
   };
-  const agent = { publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", typeHandlerVersion: "1.0", autoUpgradeMinorVersion: true, enableAutomaticUpgrade: true };
+  const agent = {
+    publisher: "Microsoft.Azure.Monitor",
+    type: "AzureMonitorLinuxAgent",
+    typeHandlerVersion: "1.0",
+    autoUpgradeMinorVersion: true,
+    enableAutomaticUpgrade: true,
+  };
 
   const vmIds = ctx.nodes.map((node, i) => {
     const id = pulumi.output(node.instanceId);
@@ -129,7 +142,12 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     );
     new monitor.DataCollectionRuleAssociation(
       `${name}-dcr-${i}`,
-      { resourceUri: id, associationName: `logos-${spec.name}`, dataCollectionRuleId: rule.id, description: `${node.name} → ${spec.name} DCR` },
+      {
+        resourceUri: id,
+        associationName: `logos-${spec.name}`,
+        dataCollectionRuleId: rule.id,
+        description: `${node.name} → ${spec.name} DCR`,
+      },
       { ...opts, dependsOn: [extension] },
     );
     return id;
@@ -145,7 +163,12 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     );
     new monitor.DataCollectionRuleAssociation(
       `${name}-dcr-burst`,
-      { resourceUri: id, associationName: `logos-${spec.name}`, dataCollectionRuleId: rule.id, description: `burst scale set → ${spec.name} DCR` },
+      {
+        resourceUri: id,
+        associationName: `logos-${spec.name}`,
+        dataCollectionRuleId: rule.id,
+        description: `burst scale set → ${spec.name} DCR`,
+      },
       { ...opts, dependsOn: [extension] },
     );
   }
@@ -244,8 +267,22 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
       },
       { ...opts, dependsOn: [table] },
     );
-  const disk = logAlert("disk", diskQuery(spec), "UsedPercent", "GreaterThan", m.diskPercent, `A disk of a VM of pool ${spec.name} above ${m.diskPercent}% used`);
-  const jobStatus = logAlert("job-status", failureQuery(), "Failures", "GreaterThanOrEqual", 1, `A proof validation in pool ${spec.name} failed`);
+  const disk = logAlert(
+    "disk",
+    diskQuery(spec),
+    "UsedPercent",
+    "GreaterThan",
+    m.diskPercent,
+    `A disk of a VM of pool ${spec.name} above ${m.diskPercent}% used`,
+  );
+  const jobStatus = logAlert(
+    "job-status",
+    failureQuery(),
+    "Failures",
+    "GreaterThanOrEqual",
+    1,
+    `A proof validation in pool ${spec.name} failed`,
+  );
 
   return { alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] }, notificationTarget: actionGroup.id };
 }

@@ -61,7 +61,14 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
-  const policy = (signal: string, displayName: string, filter: pulumi.Input<string>, threshold: number, docs: string, aligner = "ALIGN_MEAN") =>
+  const policy = (
+    signal: string,
+    displayName: string,
+    filter: pulumi.Input<string>,
+    threshold: number,
+    docs: string,
+    aligner = "ALIGN_MEAN",
+  ) =>
     new gcp.monitoring.AlertPolicy(
       `${name}-${signal}`,
       {

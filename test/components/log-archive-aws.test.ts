@@ -124,7 +124,10 @@ describe("LogArchive on AWS", () => {
     expect(allowed.every((s) => s.Effect === "Allow")).toBe(true);
     expect(allowed.flatMap((s) => [s.Action].flat())).toEqual(["s3:PutObject", "kms:GenerateDataKey", "kms:Encrypt"]);
     expect(allowed[0].Resource).toBe(`arn:aws:s3:::${bucketName}/logos/*`);
-    expect(allowed[1]).toMatchObject({ Resource: KEY_ARN, Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } } });
+    expect(allowed[1]).toMatchObject({
+      Resource: KEY_ARN,
+      Condition: { StringEquals: { "kms:ViaService": "s3.us-east-1.amazonaws.com" } },
+    });
   });
 
   it("gives the validation a command that uploads $LOGOS_AUDIT_LOG as the node", () => {
@@ -140,7 +143,9 @@ describe("LogArchive on AWS", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

@@ -36,7 +36,9 @@ beforeAll(async () => {
     encryptionKeyId: pulumi.output(KEY_ID),
     nodeIdentity: {
       kind: "azure-user-assigned-identity",
-      id: pulumi.output(`/subscriptions/${SUB}/resourceGroups/logos-rg1234/providers/Microsoft.ManagedIdentity/userAssignedIdentities/logos-node`),
+      id: pulumi.output(
+        `/subscriptions/${SUB}/resourceGroups/logos-rg1234/providers/Microsoft.ManagedIdentity/userAssignedIdentities/logos-node`,
+      ),
       principal: pulumi.output(NODE_PRINCIPAL),
     },
     azureNodeClientId: "99999999-8888-7777-6666-555555555555",
@@ -118,7 +120,9 @@ describe("LogArchive on Azure", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

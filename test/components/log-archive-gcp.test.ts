@@ -77,9 +77,7 @@ describe("LogArchive on GCP", () => {
     const member = one("gcp:storage/bucketIAMMember:BucketIAMMember");
     expect(member.inputs.role).toBe("roles/storage.objectCreator");
     expect(member.inputs.member).toBe(NODE_MEMBER);
-    expect(member.inputs.condition.expression).toBe(
-      `resource.name.startsWith("projects/_/buckets/${archive.target}/objects/logos/")`,
-    );
+    expect(member.inputs.condition.expression).toBe(`resource.name.startsWith("projects/_/buckets/${archive.target}/objects/logos/")`);
   });
 
   it("gives the validation a command that uploads $LOGOS_AUDIT_LOG as the node", async () => {
@@ -91,7 +89,9 @@ describe("LogArchive on GCP", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

@@ -24,12 +24,18 @@ function alarm(name: string): Registered {
 beforeAll(async () => {
   mocks = installMocks();
   const { Monitoring } = await import("../../components/monitoring/index.js");
-  const spec = parseSpec(poolConfig("aws", { alertCpuPercent: 80, alertMemoryPercent: 75, alertDiskPercent: 70, alertEmail: "ops@example.org" }));
+  const spec = parseSpec(
+    poolConfig("aws", { alertCpuPercent: 80, alertMemoryPercent: 75, alertDiskPercent: 70, alertEmail: "ops@example.org" }),
+  );
   const monitoring = new Monitoring("logos-monitoring", {
     spec,
     nodes: [0, 1, 2].map((i) => ({ name: `logos-core-${i}`, instanceId: pulumi.output(`i-0000000000000000${i}`) })),
     burst: { groupId: pulumi.output("logos-burst"), groupName: pulumi.output("logos-burst") },
-    nodeIdentity: { kind: "aws-iam-role", id: pulumi.output("logos-node-role"), principal: pulumi.output("arn:aws:iam::123456789012:role/logos-node-role") },
+    nodeIdentity: {
+      kind: "aws-iam-role",
+      id: pulumi.output("logos-node-role"),
+      principal: pulumi.output("arn:aws:iam::123456789012:role/logos-node-role"),
+    },
   });
   await valueOf(monitoring.notificationTarget);
   await settled();
@@ -93,7 +99,9 @@ describe("Monitoring on AWS", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

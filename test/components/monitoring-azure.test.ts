@@ -29,9 +29,19 @@ beforeAll(async () => {
   const spec = parseSpec(poolConfig("azure", { alertMemoryPercent: 80 }));
   const monitoring = new Monitoring("logos-monitoring", {
     spec,
-    nodes: [0, 1, 2].map((i) => ({ name: `logos-core-${i}`, instanceId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachines/logos-core-${i}`) })),
-    burst: { groupId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/logos-burst`), groupName: pulumi.output("logos-burst") },
-    nodeIdentity: { kind: "azure-user-assigned-identity", id: pulumi.output(IDENTITY), principal: pulumi.output("11111111-2222-3333-4444-555555555555") },
+    nodes: [0, 1, 2].map((i) => ({
+      name: `logos-core-${i}`,
+      instanceId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachines/logos-core-${i}`),
+    })),
+    burst: {
+      groupId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/logos-burst`),
+      groupName: pulumi.output("logos-burst"),
+    },
+    nodeIdentity: {
+      kind: "azure-user-assigned-identity",
+      id: pulumi.output(IDENTITY),
+      principal: pulumi.output("11111111-2222-3333-4444-555555555555"),
+    },
   });
   await valueOf(monitoring.notificationTarget);
   await settled();
@@ -44,11 +54,20 @@ describe("Monitoring on Azure", () => {
     const [vmss] = mocks.ofType("azure-native:compute:VirtualMachineScaleSetExtension");
     expect(vmss.inputs.vmScaleSetName).toBe("logos-burst");
     for (const e of [...vmExtensions, vmss]) {
-      expect(e.inputs).toMatchObject({ publisher: "Microsoft.Azure.Monitor", type: "AzureMonitorLinuxAgent", resourceGroupName: "logos-rg1234" });
+      expect(e.inputs).toMatchObject({
+        publisher: "Microsoft.Azure.Monitor",
+        type: "AzureMonitorLinuxAgent",
+        resourceGroupName: "logos-rg1234",
+      });
       expect(e.inputs.settings.authentication.managedIdentity).toEqual({ "identifier-name": "mi_res_id", "identifier-value": IDENTITY });
     }
     const associations = mocks.ofType("azure-native:monitor:DataCollectionRuleAssociation");
-    expect(associations.map((a) => a.inputs.resourceUri.split("/").pop())).toEqual(["logos-core-0", "logos-core-1", "logos-core-2", "logos-burst"]);
+    expect(associations.map((a) => a.inputs.resourceUri.split("/").pop())).toEqual([
+      "logos-core-0",
+      "logos-core-1",
+      "logos-core-2",
+      "logos-burst",
+    ]);
   });
 
   it("collects CPU, memory and disk counters and the validation result log", () => {
@@ -58,7 +77,10 @@ describe("Monitoring on Azure", () => {
       "Memory(*)\\% Used Memory",
       "Logical Disk(*)\\% Used Space",
     ]);
-    expect(rule.inputs.dataSources.logFiles[0]).toMatchObject({ filePatterns: ["/var/log/logos/validation.jsonl"], streams: ["Custom-LogosValidation_CL"] });
+    expect(rule.inputs.dataSources.logFiles[0]).toMatchObject({
+      filePatterns: ["/var/log/logos/validation.jsonl"],
+      streams: ["Custom-LogosValidation_CL"],
+    });
     expect(mocks.ofType("azure-native:operationalinsights:Table")[0].inputs.tableName).toBe("LogosValidation_CL");
   });
 
@@ -90,7 +112,9 @@ describe("Monitoring on Azure", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

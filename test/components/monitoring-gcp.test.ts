@@ -28,7 +28,10 @@ beforeAll(async () => {
   const spec = parseSpec(poolConfig("gcp", { alertEmail: "ops@example.org" }));
   const monitoring = new Monitoring("logos-monitoring", {
     spec,
-    nodes: [0, 1, 2].map((i) => ({ name: `logos-core-${i}`, instanceId: pulumi.output(`projects/p/zones/us-central1-a/instances/logos-core-${i}`) })),
+    nodes: [0, 1, 2].map((i) => ({
+      name: `logos-core-${i}`,
+      instanceId: pulumi.output(`projects/p/zones/us-central1-a/instances/logos-core-${i}`),
+    })),
     nodeIdentity: {
       kind: "gcp-service-account",
       id: pulumi.output("logos-node@logos-test-project.iam.gserviceaccount.com"),
@@ -80,7 +83,9 @@ describe("Monitoring on GCP", () => {
 
   it("is policy-clean", () => {
     const config = packConfig({ requireCmek: true });
-    const violations = mocks.resources.flatMap((r) => evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }));
+    const violations = mocks.resources.flatMap((r) =>
+      evaluateResource({ urn: r.name, type: r.type, name: r.name, inputs: r.inputs }, { config }),
+    );
     expect(violations).toEqual([]);
   });
 });

@@ -25,7 +25,10 @@ function argvOf(command: string, env: Record<string, string>): string[] {
   const printer = path.join(dir, "argv");
   writeFileSync(printer, '#!/bin/sh\nfor a in "$@"; do printf "%s\\0" "$a"; done\n');
   chmodSync(printer, 0o755);
-  const done = spawnSync("/bin/sh", ["-c", command.replace(/^\S+/, shellQuote(printer))], { env: { PATH: "/usr/bin:/bin", ...env }, encoding: "utf8" });
+  const done = spawnSync("/bin/sh", ["-c", command.replace(/^\S+/, shellQuote(printer))], {
+    env: { PATH: "/usr/bin:/bin", ...env },
+    encoding: "utf8",
+  });
   expect(done.status, done.stderr).toBe(0);
   return done.stdout.split("\0").slice(0, -1);
 }
@@ -70,20 +73,32 @@ describe("archiveCommandFor", () => {
     const argv = argvOf(command, { LOGOS_NODE: "core 0; rm -rf /", LOGOS_AUDIT_LOG: "/var/lib/logos/state/a b.json" });
     expect(argv).toEqual([
       ARCHIVE_UPLOADER_PATH,
-      "--cloud", "azure", "--target", "acct/audit-logs", "--pool", "logos",
-      "--node", "core 0; rm -rf /",
-      "--file", "/var/lib/logos/state/a b.json",
-      "--client-id", "c-1",
+      "--cloud",
+      "azure",
+      "--target",
+      "acct/audit-logs",
+      "--pool",
+      "logos",
+      "--node",
+      "core 0; rm -rf /",
+      "--file",
+      "/var/lib/logos/state/a b.json",
+      "--client-id",
+      "c-1",
     ]);
   });
 
   it("quotes any explicit value so /bin/sh hands it over unchanged", () => {
     fc.assert(
-      fc.property(fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")), fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")), (target, node) => {
-        const argv = argvOf(archiveCommandFor({ cloud: "gcp", target, pool: "logos", node }), { LOGOS_AUDIT_LOG: "/x" });
-        expect(argv[4]).toBe(target);
-        expect(argv[8]).toBe(node);
-      }),
+      fc.property(
+        fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")),
+        fc.string({ minLength: 1 }).filter((s) => !s.includes("\0")),
+        (target, node) => {
+          const argv = argvOf(archiveCommandFor({ cloud: "gcp", target, pool: "logos", node }), { LOGOS_AUDIT_LOG: "/x" });
+          expect(argv[4]).toBe(target);
+          expect(argv[8]).toBe(node);
+        },
+      ),
       { numRuns: 40 },
     );
   });

@@ -28,14 +28,22 @@ function file(extras: ReturnType<typeof monitoringBootstrap>, p: string): string
 
 describe("monitoringBootstrap", () => {
   it("documents its defaults in the spec: CPU 90, memory 90, disk 85 percent", () => {
-    expect([CONFIG_KEYS.alertCpuPercent.default, CONFIG_KEYS.alertMemoryPercent.default, CONFIG_KEYS.alertDiskPercent.default]).toEqual([90, 90, 85]);
+    expect([CONFIG_KEYS.alertCpuPercent.default, CONFIG_KEYS.alertMemoryPercent.default, CONFIG_KEYS.alertDiskPercent.default]).toEqual([
+      90, 90, 85,
+    ]);
     expect(aws.monitoring).toEqual({ cpuPercent: 90, memoryPercent: 90, diskPercent: 85 });
   });
 
   it("installs the CloudWatch agent from the region's bucket for the node's architecture, then loads our config", () => {
     const extras = monitoringBootstrap(aws);
     const commands = (extras.commands ?? []).map((c) => c.join(" "));
-    expect(commands.some((c) => c.includes("https://amazoncloudwatch-agent-us-east-1.s3.us-east-1.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb"))).toBe(true);
+    expect(
+      commands.some((c) =>
+        c.includes(
+          "https://amazoncloudwatch-agent-us-east-1.s3.us-east-1.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb",
+        ),
+      ),
+    ).toBe(true);
     expect(commands.at(-1)).toBe(
       `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AWS_AGENT_CONFIG_PATH}`,
     );
@@ -56,7 +64,11 @@ describe("monitoringBootstrap", () => {
   it("installs the Ops Agent with Google's repository script and a config that ships the result log", () => {
     const extras = monitoringBootstrap(gcp);
     const commands = (extras.commands ?? []).map((c) => c.join(" "));
-    expect(commands.some((c) => c.includes("https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh") && c.includes("--also-install"))).toBe(true);
+    expect(
+      commands.some(
+        (c) => c.includes("https://dl.google.com/cloudagents/add-google-cloud-ops-agent-repo.sh") && c.includes("--also-install"),
+      ),
+    ).toBe(true);
     const config = parse(file(extras, GCP_AGENT_CONFIG_STAGING));
     expect(config.logging.receivers.logos_validation).toEqual({ type: "files", include_paths: [VALIDATION_LOG_PATH] });
     expect(config.logging.processors.logos_validation_pool.fields).toEqual({ 'labels."logos-pool"': { static_value: "logos" } });
