@@ -161,26 +161,52 @@ const gcpMachine = (disksOf: "bootDisk" | "disks"): Mutation[] => [
 
 export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   "aws:ec2/securityGroup:SecurityGroup": [
-    m("public ingress", "open 22 to the world", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
-    m("public ingress", "open all ports to the world (IPv6)", awsSgIngress({ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] })),
-    m("public ingress", "open 22 to a stranger's network", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [STRANGER] })),
-    m("unknown", "add an ingress with an unknown source", awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN] })),
+    m(
+      "public ingress",
+      "open 22 to the world",
+      awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] }),
+    ),
+    m(
+      "public ingress",
+      "open all ports to the world (IPv6)",
+      awsSgIngress({ protocol: "-1", fromPort: 0, toPort: 0, ipv6CidrBlocks: ["::/0"] }),
+    ),
+    m(
+      "public ingress",
+      "open 22 to a stranger's network",
+      awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [STRANGER] }),
+    ),
+    m(
+      "unknown",
+      "add an ingress with an unknown source",
+      awsSgIngress({ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [UNKNOWN] }),
+    ),
   ],
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": [
     m("public ingress", "open 22 to the world", vpcIngress({ ipProtocol: "tcp", fromPort: 22, toPort: 22, cidrIpv4: WORLD_SSH_SOURCE })),
-    m("public ingress", "open all ports to the world", vpcIngress({ ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: WORLD_SSH_SOURCE })),
+    m(
+      "public ingress",
+      "open all ports to the world",
+      vpcIngress({ ipProtocol: "-1", fromPort: undefined, toPort: undefined, cidrIpv4: WORLD_SSH_SOURCE }),
+    ),
     m("public ingress", "open 22 to a stranger's network", vpcIngress({ cidrIpv4: STRANGER })),
     m("unknown", "make the source unknown", vpcIngress({ cidrIpv4: UNKNOWN })),
   ],
   "aws:ec2/securityGroupRule:SecurityGroupRule": [
-    m("public ingress", "open 22 to the world", (r) => void Object.assign(r, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] })),
+    m(
+      "public ingress",
+      "open 22 to the world",
+      (r) => void Object.assign(r, { type: "ingress", protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [WORLD_SSH_SOURCE] }),
+    ),
     m("unknown", "make the rule type unknown", (r) => void (r.type = UNKNOWN)),
   ],
   "aws:ec2/instance:Instance": [
     m("public ip", "add a public IP", (r) => (isBastion(r) ? false : void (r.associatePublicIpAddress = true))),
     m("unknown", "make the public-IP flag unknown", (r) => void (r.associatePublicIpAddress = UNKNOWN)),
     m("encryption", "drop root volume encryption", (r) => (r.rootBlockDevice ? void (r.rootBlockDevice.encrypted = false) : false)),
-    m("encryption", "drop the root volume's customer key", (r) => (r.rootBlockDevice?.kmsKeyId ? void delete r.rootBlockDevice.kmsKeyId : false)),
+    m("encryption", "drop the root volume's customer key", (r) =>
+      r.rootBlockDevice?.kmsKeyId ? void delete r.rootBlockDevice.kmsKeyId : false,
+    ),
     m("encryption", "drop the root volume declaration", (r) => void delete r.rootBlockDevice),
     m("unknown", "make the root volume key unknown", (r) => (r.rootBlockDevice ? void (r.rootBlockDevice.kmsKeyId = UNKNOWN) : false)),
     ...tagMutations("tags"),
@@ -221,9 +247,7 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
     m("public ip", "map public IPs on launch", (r) => (isBastion(r) ? false : void (r.mapPublicIpOnLaunch = true))),
     m("unknown", "make the public-IP mapping unknown", (r) => void (r.mapPublicIpOnLaunch = UNKNOWN)),
   ],
-  "aws:ec2/eip:Eip": [
-    m("public ip", "attach the address to a node", (r) => (isBastion(r) ? false : void (r.instance = "i-node"))),
-  ],
+  "aws:ec2/eip:Eip": [m("public ip", "attach the address to a node", (r) => (isBastion(r) ? false : void (r.instance = "i-node")))],
   "aws:ebs/volume:Volume": [
     m("encryption", "drop encryption", (r) => void (r.encrypted = false)),
     m("encryption", "drop the customer key", (r) => (r.kmsKeyId ? void delete r.kmsKeyId : false)),
@@ -260,24 +284,49 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
     m("unknown", "make the key unknown", (r) => void (r.diskEncryptionKey = { kmsKeySelfLink: UNKNOWN })),
     ...tagMutations("labels"),
   ],
-  "gcp:storage/bucket:Bucket": [
-    m("encryption", "drop the default KMS key", (r) => void delete r.encryption),
-    ...tagMutations("labels"),
-  ],
+  "gcp:storage/bucket:Bucket": [m("encryption", "drop the default KMS key", (r) => void delete r.encryption), ...tagMutations("labels")],
   "azure-native:network:NetworkSecurityGroup": [
-    m("public ingress", "open 22 to the world", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: "*" }), ...(r.securityRules ?? [])])),
-    m("public ingress", "open all ports to Internet", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: "Internet", protocol: "*", destinationPortRange: "*" }), ...(r.securityRules ?? [])])),
-    m("public ingress", "open 22 to 0.0.0.0/0 in sourceAddressPrefixes", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefixes: ["10.0.0.0/16", WORLD_SSH_SOURCE] }), ...(r.securityRules ?? [])])),
-    m("public ingress", "open 22 to a stranger's network", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: STRANGER }), ...(r.securityRules ?? [])])),
-    m("unknown", "add a rule with an unknown source", (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: UNKNOWN }), ...(r.securityRules ?? [])])),
+    m(
+      "public ingress",
+      "open 22 to the world",
+      (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: "*" }), ...(r.securityRules ?? [])]),
+    ),
+    m(
+      "public ingress",
+      "open all ports to Internet",
+      (r) =>
+        void (r.securityRules = [
+          azureRule({ sourceAddressPrefix: "Internet", protocol: "*", destinationPortRange: "*" }),
+          ...(r.securityRules ?? []),
+        ]),
+    ),
+    m(
+      "public ingress",
+      "open 22 to 0.0.0.0/0 in sourceAddressPrefixes",
+      (r) => void (r.securityRules = [azureRule({ sourceAddressPrefixes: ["10.0.0.0/16", WORLD_SSH_SOURCE] }), ...(r.securityRules ?? [])]),
+    ),
+    m(
+      "public ingress",
+      "open 22 to a stranger's network",
+      (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: STRANGER }), ...(r.securityRules ?? [])]),
+    ),
+    m(
+      "unknown",
+      "add a rule with an unknown source",
+      (r) => void (r.securityRules = [azureRule({ sourceAddressPrefix: UNKNOWN }), ...(r.securityRules ?? [])]),
+    ),
   ],
   "azure-native:network:SecurityRule": [
     m("public ingress", "open 22 to the world", (r) => void Object.assign(r, azureRule({ sourceAddressPrefix: "*" }))),
     m("unknown", "make the source unknown", (r) => void Object.assign(r, azureRule({ sourceAddressPrefix: UNKNOWN }))),
   ],
   "azure-native:network:NetworkInterface": [
-    m("public ip", "attach a public IP", (r) => (isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = { id: "pip" }))),
-    m("unknown", "make the public IP unknown", (r) => (isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = UNKNOWN))),
+    m("public ip", "attach a public IP", (r) =>
+      isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = { id: "pip" }),
+    ),
+    m("unknown", "make the public IP unknown", (r) =>
+      isBastion(r) || !r.ipConfigurations?.[0] ? false : void (r.ipConfigurations[0].publicIPAddress = UNKNOWN),
+    ),
   ],
   "azure-native:compute:VirtualMachine": azureMachine(
     (r) => r,
@@ -289,7 +338,11 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   ),
   "azure-native:compute:Disk": [
     m("encryption", "drop the disk encryption set", (r) => void delete r.encryption),
-    m("unknown", "make the disk encryption set unknown", (r) => void (r.encryption = { ...(r.encryption ?? {}), diskEncryptionSetId: UNKNOWN })),
+    m(
+      "unknown",
+      "make the disk encryption set unknown",
+      (r) => void (r.encryption = { ...(r.encryption ?? {}), diskEncryptionSetId: UNKNOWN }),
+    ),
     ...tagMutations("tags"),
   ],
   "azure-native:storage:StorageAccount": [

@@ -12,17 +12,17 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { UNKNOWN } from "../../infra/plan/types";
 import { PACK_NAME, registry } from "../../policies/registry";
 
-/* eslint-disable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-disable @typescript-eslint/no-require-imports */
 const grpc = require("@grpc/grpc-js") as any;
 const services = require("@pulumi/pulumi/proto/analyzer_grpc_pb.js") as any;
 const messages = require("@pulumi/pulumi/proto/analyzer_pb.js") as any;
 const { Empty } = require("google-protobuf/google/protobuf/empty_pb.js") as any;
 const { Struct } = require("google-protobuf/google/protobuf/struct_pb.js") as any;
-/* eslint-enable @typescript-eslint/no-require-imports, @typescript-eslint/no-explicit-any */
+/* eslint-enable @typescript-eslint/no-require-imports */
 
 const ROOT = join(__dirname, "..", "..");
 let pack: ChildProcess;
-let client: any; // eslint-disable-line @typescript-eslint/no-explicit-any
+let client: any;
 
 function call<T>(method: string, request: unknown): Promise<T> {
   return new Promise((resolve, reject) => {
@@ -45,8 +45,8 @@ async function analyze(type: string, properties: Record<string, unknown>): Promi
   const options = new messages.AnalyzerResourceOptions();
   options.setCustomtimeouts(new messages.AnalyzerResourceOptions.CustomTimeouts());
   request.setOptions(options);
-  const response = await call<any>("analyze", request); // eslint-disable-line @typescript-eslint/no-explicit-any
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const response = await call<any>("analyze", request);
+
   return response.getDiagnosticsList().map((d: any) => ({
     policy: d.getPolicyname(),
     enforcementLevel: d.getEnforcementlevel(),
@@ -90,11 +90,11 @@ afterAll(() => {
 
 describe("the pack under the real analyzer", () => {
   it("advertises every registered rule with its metadata", async () => {
-    const info = await call<any>("getAnalyzerInfo", new Empty()); // eslint-disable-line @typescript-eslint/no-explicit-any
+    const info = await call<any>("getAnalyzerInfo", new Empty());
     expect(info.getName()).toBe(PACK_NAME);
     expect(info.getVersion()).toBe("0.1.0");
     expect(info.getSupportsconfig()).toBe(true);
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+
     const advertised = info.getPoliciesList().map((p: any) => ({
       name: p.getName(),
       enforcementLevel: p.getEnforcementlevel(),
@@ -112,7 +112,10 @@ describe("the pack under the real analyzer", () => {
   });
 
   it("passes a compliant resource", async () => {
-    const sg = { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }], tags: { "logos-role": "bastion" } };
+    const sg = {
+      ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: ["203.0.113.0/24"] }],
+      tags: { "logos-role": "bastion" },
+    };
     expect(await analyze("aws:ec2/securityGroup:SecurityGroup", sg)).toEqual([]);
   });
 
@@ -129,7 +132,9 @@ describe("the pack under the real analyzer", () => {
 
   it("uses the configured operatorCidrs for the bastion", async () => {
     const nsg = {
-      securityRules: [{ direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "198.51.100.0/24", destinationPortRange: "22" }],
+      securityRules: [
+        { direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: "198.51.100.0/24", destinationPortRange: "22" },
+      ],
       tags: { "logos-role": "bastion" },
     };
     const [diagnostic] = await analyze("azure-native:network:NetworkSecurityGroup", nsg);

@@ -15,7 +15,10 @@ function typesOf(rule: (typeof registry.rules)[number]): string[] {
 
 describe("registry", () => {
   it("registers one rule per file in policies/rules, named after the file", () => {
-    const files = readdirSync(RULES_DIR).filter((f) => f.endsWith(".ts")).map((f) => f.replace(/\.ts$/, "")).sort();
+    const files = readdirSync(RULES_DIR)
+      .filter((f) => f.endsWith(".ts"))
+      .map((f) => f.replace(/\.ts$/, ""))
+      .sort();
     expect(registry.rules.map((r) => r.name).sort()).toEqual(files);
   });
 
@@ -32,12 +35,15 @@ describe("registry", () => {
     for (const type of typesOf(rule)) expect(type).toMatch(new RegExp(`^${rule.cloud === "azure" ? "azure-native" : rule.cloud}:`));
   });
 
-  it.each(registry.rules.map((r) => [r.name, r] as const))("%s has a test file that exercises every resource type it checks", (name, rule) => {
-    const file = join(TESTS_DIR, `${name}.test.ts`);
-    expect(existsSync(file)).toBe(true);
-    const source = readFileSync(file, "utf8");
-    for (const type of typesOf(rule)) expect(source).toContain(`"${type}"`);
-  });
+  it.each(registry.rules.map((r) => [r.name, r] as const))(
+    "%s has a test file that exercises every resource type it checks",
+    (name, rule) => {
+      const file = join(TESTS_DIR, `${name}.test.ts`);
+      expect(existsSync(file)).toBe(true);
+      const source = readFileSync(file, "utf8");
+      for (const type of typesOf(rule)) expect(source).toContain(`"${type}"`);
+    },
+  );
 
   it("rejects a duplicate name", () => {
     const [first] = registry.rules;
@@ -67,16 +73,27 @@ describe("registry", () => {
     expect(args.enforcementLevel).toBe("mandatory");
     expect(args.policies.map((p) => p.name)).toEqual(registry.rules.map((r) => r.name));
     for (const rule of registry.rules) {
-      expect(Object.keys(toPolicy(rule)).sort()).toEqual(
-        ["configSchema", "description", "enforcementLevel", "name", "remediationSteps", "severity", "tags", "validateResource"],
-      );
+      expect(Object.keys(toPolicy(rule)).sort()).toEqual([
+        "configSchema",
+        "description",
+        "enforcementLevel",
+        "name",
+        "remediationSteps",
+        "severity",
+        "tags",
+        "validateResource",
+      ]);
     }
   });
 
   it("covers all three clouds with every guarantee", () => {
     const byCloud = (cloud: string) => registry.rules.filter((r) => r.cloud === cloud).map((r) => r.name.split("-").slice(1).join("-"));
     expect(byCloud("aws")).toEqual(expect.arrayContaining(["ec2-sg-no-public-ingress", "ec2-no-public-ip", "tagging-proof-gated"]));
-    expect(byCloud("gcp")).toEqual(expect.arrayContaining(["compute-firewall-no-public-ingress", "compute-no-public-ip", "labels-proof-gated"]));
-    expect(byCloud("azure")).toEqual(expect.arrayContaining(["network-nsg-no-internet-ingress", "compute-no-public-ip", "tagging-proof-gated"]));
+    expect(byCloud("gcp")).toEqual(
+      expect.arrayContaining(["compute-firewall-no-public-ingress", "compute-no-public-ip", "labels-proof-gated"]),
+    );
+    expect(byCloud("azure")).toEqual(
+      expect.arrayContaining(["network-nsg-no-internet-ingress", "compute-no-public-ip", "tagging-proof-gated"]),
+    );
   });
 });

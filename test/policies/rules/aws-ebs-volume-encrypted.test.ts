@@ -12,11 +12,23 @@ describe(rule.name, () => {
   });
 
   it("accepts the default key when requireCmek is off", () => {
-    expect(messages(rule, VOLUME, variant(passing, (r) => delete r.kmsKeyId), { requireCmek: false })).toEqual([]);
+    expect(
+      messages(
+        rule,
+        VOLUME,
+        variant(passing, (r) => delete r.kmsKeyId),
+        { requireCmek: false },
+      ),
+    ).toEqual([]);
   });
 
   const failing: FailingCase[] = [
-    { name: "an unencrypted volume", type: VOLUME, change: (r) => (r.encrypted = false), expect: "Volume 'subject': encrypted is false; set encrypted: true with kmsKeyId." },
+    {
+      name: "an unencrypted volume",
+      type: VOLUME,
+      change: (r) => (r.encrypted = false),
+      expect: "Volume 'subject': encrypted is false; set encrypted: true with kmsKeyId.",
+    },
     { name: "encryption left to the account default", type: VOLUME, change: (r) => delete r.encrypted, expect: "encrypted is undefined" },
     { name: "no customer key", type: VOLUME, change: (r) => delete r.kmsKeyId, expect: "no kmsKeyId, so AWS's default key is used" },
     { name: "unknown encryption flag", type: VOLUME, change: (r) => (r.encrypted = UNKNOWN), expect: "encrypted is unknown" },

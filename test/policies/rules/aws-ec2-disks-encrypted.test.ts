@@ -27,16 +27,66 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "instance root device unencrypted", type: INSTANCE, change: (r) => (r.rootBlockDevice.encrypted = false), expect: "Instance 'subject': rootBlockDevice.encrypted is false; set it to true with kmsKeyId." },
-    { name: "instance root device without a customer key", type: INSTANCE, change: (r) => delete r.rootBlockDevice.kmsKeyId, expect: "rootBlockDevice has no kmsKeyId" },
-    { name: "instance with no root device declared", type: INSTANCE, change: (r) => delete r.rootBlockDevice, expect: "no rootBlockDevice, so the root volume follows the AMI" },
-    { name: "instance EBS device unencrypted", type: INSTANCE, change: (r) => (r.ebsBlockDevices[0].encrypted = false), expect: "ebsBlockDevices[0].encrypted is false" },
-    { name: "instance EBS device without a customer key", type: INSTANCE, change: (r) => delete r.ebsBlockDevices[0].kmsKeyId, expect: "ebsBlockDevices[0] has no kmsKeyId" },
-    { name: "instance root encryption unknown", type: INSTANCE, change: (r) => (r.rootBlockDevice.encrypted = UNKNOWN), expect: "rootBlockDevice.encrypted is unknown" },
-    { name: "template mapping unencrypted", type: TEMPLATE, change: (r) => (r.blockDeviceMappings[0].ebs.encrypted = "false"), expect: "blockDeviceMappings[0].ebs.encrypted is false" },
-    { name: "template mapping without a customer key", type: TEMPLATE, change: (r) => delete r.blockDeviceMappings[0].ebs.kmsKeyId, expect: "blockDeviceMappings[0].ebs has no kmsKeyId" },
-    { name: "template with no EBS mapping", type: TEMPLATE, change: (r) => r.blockDeviceMappings.splice(0, 1), expect: "no EBS blockDeviceMappings" },
-    { name: "template key unknown", type: TEMPLATE, change: (r) => (r.blockDeviceMappings[0].ebs.kmsKeyId = UNKNOWN), expect: "blockDeviceMappings[0].ebs.kmsKeyId is unknown" },
+    {
+      name: "instance root device unencrypted",
+      type: INSTANCE,
+      change: (r) => (r.rootBlockDevice.encrypted = false),
+      expect: "Instance 'subject': rootBlockDevice.encrypted is false; set it to true with kmsKeyId.",
+    },
+    {
+      name: "instance root device without a customer key",
+      type: INSTANCE,
+      change: (r) => delete r.rootBlockDevice.kmsKeyId,
+      expect: "rootBlockDevice has no kmsKeyId",
+    },
+    {
+      name: "instance with no root device declared",
+      type: INSTANCE,
+      change: (r) => delete r.rootBlockDevice,
+      expect: "no rootBlockDevice, so the root volume follows the AMI",
+    },
+    {
+      name: "instance EBS device unencrypted",
+      type: INSTANCE,
+      change: (r) => (r.ebsBlockDevices[0].encrypted = false),
+      expect: "ebsBlockDevices[0].encrypted is false",
+    },
+    {
+      name: "instance EBS device without a customer key",
+      type: INSTANCE,
+      change: (r) => delete r.ebsBlockDevices[0].kmsKeyId,
+      expect: "ebsBlockDevices[0] has no kmsKeyId",
+    },
+    {
+      name: "instance root encryption unknown",
+      type: INSTANCE,
+      change: (r) => (r.rootBlockDevice.encrypted = UNKNOWN),
+      expect: "rootBlockDevice.encrypted is unknown",
+    },
+    {
+      name: "template mapping unencrypted",
+      type: TEMPLATE,
+      change: (r) => (r.blockDeviceMappings[0].ebs.encrypted = "false"),
+      expect: "blockDeviceMappings[0].ebs.encrypted is false",
+    },
+    {
+      name: "template mapping without a customer key",
+      type: TEMPLATE,
+      change: (r) => delete r.blockDeviceMappings[0].ebs.kmsKeyId,
+      expect: "blockDeviceMappings[0].ebs has no kmsKeyId",
+    },
+    {
+      name: "template with no EBS mapping",
+      type: TEMPLATE,
+      change: (r) => r.blockDeviceMappings.splice(0, 1),
+      expect: "no EBS blockDeviceMappings",
+    },
+    {
+      name: "template key unknown",
+      type: TEMPLATE,
+      change: (r) => (r.blockDeviceMappings[0].ebs.kmsKeyId = UNKNOWN),
+      expect: "blockDeviceMappings[0].ebs.kmsKeyId is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

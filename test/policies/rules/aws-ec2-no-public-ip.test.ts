@@ -31,15 +31,55 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "instance with a public IP", type: INSTANCE, change: (r) => (r.associatePublicIpAddress = true), expect: "Instance 'subject': associatePublicIpAddress is true; set it to false (only logos-role=bastion may be public)." },
-    { name: "instance with an unknown public IP flag", type: INSTANCE, change: (r) => (r.associatePublicIpAddress = UNKNOWN), expect: "associatePublicIpAddress is unknown" },
-    { name: "instance with an unknown bastion tag", type: INSTANCE, change: (r) => ((r.associatePublicIpAddress = true), (r.tags["logos-role"] = UNKNOWN)), expect: "tags.logos-role is unknown" },
-    { name: "template interface with a public IP", type: TEMPLATE, change: (r) => (r.networkInterfaces[0].associatePublicIpAddress = "true"), expect: 'networkInterfaces[0].associatePublicIpAddress is "true"' },
-    { name: "template interface with an unknown flag", type: TEMPLATE, change: (r) => (r.networkInterfaces[0].associatePublicIpAddress = UNKNOWN), expect: "networkInterfaces[0].associatePublicIpAddress is unknown" },
-    { name: "subnet mapping public IPs", type: SUBNET, change: (r) => (r.mapPublicIpOnLaunch = true), expect: "mapPublicIpOnLaunch is true" },
-    { name: "subnet with an unknown mapping", type: SUBNET, change: (r) => (r.mapPublicIpOnLaunch = UNKNOWN), expect: "mapPublicIpOnLaunch is unknown" },
+    {
+      name: "instance with a public IP",
+      type: INSTANCE,
+      change: (r) => (r.associatePublicIpAddress = true),
+      expect: "Instance 'subject': associatePublicIpAddress is true; set it to false (only logos-role=bastion may be public).",
+    },
+    {
+      name: "instance with an unknown public IP flag",
+      type: INSTANCE,
+      change: (r) => (r.associatePublicIpAddress = UNKNOWN),
+      expect: "associatePublicIpAddress is unknown",
+    },
+    {
+      name: "instance with an unknown bastion tag",
+      type: INSTANCE,
+      change: (r) => ((r.associatePublicIpAddress = true), (r.tags["logos-role"] = UNKNOWN)),
+      expect: "tags.logos-role is unknown",
+    },
+    {
+      name: "template interface with a public IP",
+      type: TEMPLATE,
+      change: (r) => (r.networkInterfaces[0].associatePublicIpAddress = "true"),
+      expect: 'networkInterfaces[0].associatePublicIpAddress is "true"',
+    },
+    {
+      name: "template interface with an unknown flag",
+      type: TEMPLATE,
+      change: (r) => (r.networkInterfaces[0].associatePublicIpAddress = UNKNOWN),
+      expect: "networkInterfaces[0].associatePublicIpAddress is unknown",
+    },
+    {
+      name: "subnet mapping public IPs",
+      type: SUBNET,
+      change: (r) => (r.mapPublicIpOnLaunch = true),
+      expect: "mapPublicIpOnLaunch is true",
+    },
+    {
+      name: "subnet with an unknown mapping",
+      type: SUBNET,
+      change: (r) => (r.mapPublicIpOnLaunch = UNKNOWN),
+      expect: "mapPublicIpOnLaunch is unknown",
+    },
     { name: "elastic IP on a node", type: EIP, change: (r) => (r.instance = "i-core-0"), expect: "attaches a public address to i-core-0" },
-    { name: "elastic IP on a node's interface", type: EIP, change: (r) => (r.networkInterface = "eni-1"), expect: "attaches a public address to eni-1" },
+    {
+      name: "elastic IP on a node's interface",
+      type: EIP,
+      change: (r) => (r.networkInterface = "eni-1"),
+      expect: "attaches a public address to eni-1",
+    },
     { name: "elastic IP with an unknown target", type: EIP, change: (r) => (r.instance = UNKNOWN), expect: "instance is unknown" },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {

@@ -14,7 +14,9 @@ const passing: Record<string, Inputs> = {
   [SSE_V2]: { bucket: "logs", rules: [kmsRule] },
   [BUCKET]: { serverSideEncryptionConfiguration: { rule: kmsRule } },
   [BUCKET_V2]: {
-    serverSideEncryptionConfigurations: [{ rules: [{ applyServerSideEncryptionByDefaults: [{ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }] }] }],
+    serverSideEncryptionConfigurations: [
+      { rules: [{ applyServerSideEncryptionByDefaults: [{ sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY }] }] },
+    ],
   },
 };
 
@@ -28,15 +30,55 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "SSE-S3 instead of KMS", type: SSE, change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"), expect: 'rules[0] uses sseAlgorithm "AES256"; use "aws:kms" with kmsMasterKeyId.' },
-    { name: "KMS without a customer key", type: SSE, change: (r) => delete r.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, expect: "rules[0] has no kmsMasterKeyId" },
-    { name: "a rule with no default encryption", type: SSE, change: (r) => (r.rules[0] = { bucketKeyEnabled: true }), expect: "rules[0] has no applyServerSideEncryptionByDefault" },
+    {
+      name: "SSE-S3 instead of KMS",
+      type: SSE,
+      change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"),
+      expect: 'rules[0] uses sseAlgorithm "AES256"; use "aws:kms" with kmsMasterKeyId.',
+    },
+    {
+      name: "KMS without a customer key",
+      type: SSE,
+      change: (r) => delete r.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId,
+      expect: "rules[0] has no kmsMasterKeyId",
+    },
+    {
+      name: "a rule with no default encryption",
+      type: SSE,
+      change: (r) => (r.rules[0] = { bucketKeyEnabled: true }),
+      expect: "rules[0] has no applyServerSideEncryptionByDefault",
+    },
     { name: "no rules at all", type: SSE, change: (r) => (r.rules = []), expect: "no encryption rules" },
-    { name: "unknown algorithm", type: SSE, change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = UNKNOWN), expect: "rules[0].applyServerSideEncryptionByDefault.sseAlgorithm is unknown" },
-    { name: "V2 configuration with SSE-S3", type: SSE_V2, change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"), expect: 'uses sseAlgorithm "AES256"' },
-    { name: "inline bucket SSE-S3", type: BUCKET, change: (r) => (r.serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"), expect: 'serverSideEncryptionConfiguration.rule uses sseAlgorithm "AES256"' },
-    { name: "inline bucket key unknown", type: BUCKET, change: (r) => (r.serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.kmsMasterKeyId = UNKNOWN), expect: "kmsMasterKeyId is unknown" },
-    { name: "inline BucketV2 without a key", type: BUCKET_V2, change: (r) => delete r.serverSideEncryptionConfigurations[0].rules[0].applyServerSideEncryptionByDefaults[0].kmsMasterKeyId, expect: "applyServerSideEncryptionByDefaults[0] has no kmsMasterKeyId" },
+    {
+      name: "unknown algorithm",
+      type: SSE,
+      change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = UNKNOWN),
+      expect: "rules[0].applyServerSideEncryptionByDefault.sseAlgorithm is unknown",
+    },
+    {
+      name: "V2 configuration with SSE-S3",
+      type: SSE_V2,
+      change: (r) => (r.rules[0].applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"),
+      expect: 'uses sseAlgorithm "AES256"',
+    },
+    {
+      name: "inline bucket SSE-S3",
+      type: BUCKET,
+      change: (r) => (r.serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.sseAlgorithm = "AES256"),
+      expect: 'serverSideEncryptionConfiguration.rule uses sseAlgorithm "AES256"',
+    },
+    {
+      name: "inline bucket key unknown",
+      type: BUCKET,
+      change: (r) => (r.serverSideEncryptionConfiguration.rule.applyServerSideEncryptionByDefault.kmsMasterKeyId = UNKNOWN),
+      expect: "kmsMasterKeyId is unknown",
+    },
+    {
+      name: "inline BucketV2 without a key",
+      type: BUCKET_V2,
+      change: (r) => delete r.serverSideEncryptionConfigurations[0].rules[0].applyServerSideEncryptionByDefaults[0].kmsMasterKeyId,
+      expect: "applyServerSideEncryptionByDefaults[0] has no kmsMasterKeyId",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

@@ -20,11 +20,36 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "suspended versioning", type: VERSIONING, change: (r) => (r.versioningConfiguration.status = "Suspended"), expect: `BucketVersioning 'subject': versioningConfiguration.status is "Suspended"; set it to "Enabled".` },
-    { name: "unknown status", type: VERSIONING, change: (r) => (r.versioningConfiguration.status = UNKNOWN), expect: "versioningConfiguration.status is unknown" },
-    { name: "V2 versioning disabled", type: VERSIONING_V2, change: (r) => (r.versioningConfiguration.status = "Disabled"), expect: '"Disabled"' },
-    { name: "inline bucket versioning off", type: BUCKET, change: (r) => (r.versioning.enabled = false), expect: "versioning.enabled is false" },
-    { name: "inline BucketV2 versioning off", type: BUCKET_V2, change: (r) => (r.versionings[0].enabled = false), expect: "versionings[0].enabled is false" },
+    {
+      name: "suspended versioning",
+      type: VERSIONING,
+      change: (r) => (r.versioningConfiguration.status = "Suspended"),
+      expect: `BucketVersioning 'subject': versioningConfiguration.status is "Suspended"; set it to "Enabled".`,
+    },
+    {
+      name: "unknown status",
+      type: VERSIONING,
+      change: (r) => (r.versioningConfiguration.status = UNKNOWN),
+      expect: "versioningConfiguration.status is unknown",
+    },
+    {
+      name: "V2 versioning disabled",
+      type: VERSIONING_V2,
+      change: (r) => (r.versioningConfiguration.status = "Disabled"),
+      expect: '"Disabled"',
+    },
+    {
+      name: "inline bucket versioning off",
+      type: BUCKET,
+      change: (r) => (r.versioning.enabled = false),
+      expect: "versioning.enabled is false",
+    },
+    {
+      name: "inline BucketV2 versioning off",
+      type: BUCKET_V2,
+      change: (r) => (r.versionings[0].enabled = false),
+      expect: "versionings[0].enabled is false",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

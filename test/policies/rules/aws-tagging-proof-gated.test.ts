@@ -32,18 +32,53 @@ describe(rule.name, () => {
 
   const dropTag = (r: Inputs): void => void delete r.tags["logos-proof-gated"];
   const failing: FailingCase[] = [
-    { name: "instance without the tag", type: INSTANCE, change: dropTag, expect: "Instance 'subject': tags lack logos-proof-gated; add logos-proof-gated=true." },
+    {
+      name: "instance without the tag",
+      type: INSTANCE,
+      change: dropTag,
+      expect: "Instance 'subject': tags lack logos-proof-gated; add logos-proof-gated=true.",
+    },
     { name: "instance with no tags", type: INSTANCE, change: (r) => delete r.tags, expect: "has no tags; add logos-proof-gated=true" },
-    { name: "instance with the wrong value", type: INSTANCE, change: (r) => (r.tags = { "logos-proof-gated": "false" }), expect: 'tags.logos-proof-gated is "false"' },
-    { name: "instance with an unknown tag value", type: INSTANCE, change: (r) => (r.tags = { "logos-proof-gated": UNKNOWN }), expect: "tags.logos-proof-gated is unknown" },
+    {
+      name: "instance with the wrong value",
+      type: INSTANCE,
+      change: (r) => (r.tags = { "logos-proof-gated": "false" }),
+      expect: 'tags.logos-proof-gated is "false"',
+    },
+    {
+      name: "instance with an unknown tag value",
+      type: INSTANCE,
+      change: (r) => (r.tags = { "logos-proof-gated": UNKNOWN }),
+      expect: "tags.logos-proof-gated is unknown",
+    },
     { name: "volume without the tag", type: VOLUME, change: dropTag, expect: "Volume 'subject': tags lack logos-proof-gated" },
     { name: "bucket without the tag", type: BUCKET, change: dropTag, expect: "Bucket 'subject': tags lack" },
     { name: "BucketV2 without the tag", type: BUCKET_V2, change: dropTag, expect: "BucketV2 'subject': tags lack" },
-    { name: "template without the tag", type: TEMPLATE, change: (r) => (r.tags = { Name: "x" }), expect: "LaunchTemplate 'subject': tags lack" },
-    { name: "template launching untagged instances", type: TEMPLATE, change: (r) => r.tagSpecifications.splice(0, 1), expect: 'no tagSpecifications entry for resourceType "instance"' },
-    { name: "template launching volumes without the tag", type: TEMPLATE, change: (r) => (r.tagSpecifications[1].tags = { Name: "x" }), expect: "tagSpecifications[1].tags lack logos-proof-gated" },
+    {
+      name: "template without the tag",
+      type: TEMPLATE,
+      change: (r) => (r.tags = { Name: "x" }),
+      expect: "LaunchTemplate 'subject': tags lack",
+    },
+    {
+      name: "template launching untagged instances",
+      type: TEMPLATE,
+      change: (r) => r.tagSpecifications.splice(0, 1),
+      expect: 'no tagSpecifications entry for resourceType "instance"',
+    },
+    {
+      name: "template launching volumes without the tag",
+      type: TEMPLATE,
+      change: (r) => (r.tagSpecifications[1].tags = { Name: "x" }),
+      expect: "tagSpecifications[1].tags lack logos-proof-gated",
+    },
     { name: "group without the tag", type: GROUP, change: (r) => (r.tags = []), expect: "Group 'subject': tags lack logos-proof-gated" },
-    { name: "group not propagating the tag", type: GROUP, change: (r) => (r.tags[0].propagateAtLaunch = false), expect: "propagateAtLaunch false" },
+    {
+      name: "group not propagating the tag",
+      type: GROUP,
+      change: (r) => (r.tags[0].propagateAtLaunch = false),
+      expect: "propagateAtLaunch false",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

@@ -6,7 +6,10 @@ const DISK = "azure-native:compute:Disk";
 const passing = {
   resourceGroupName: "rg",
   creationData: { createOption: "Empty" },
-  encryption: { diskEncryptionSetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/diskEncryptionSets/des", type: "EncryptionAtRestWithCustomerKey" },
+  encryption: {
+    diskEncryptionSetId: "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/diskEncryptionSets/des",
+    type: "EncryptionAtRestWithCustomerKey",
+  },
 };
 
 describe(rule.name, () => {
@@ -15,14 +18,42 @@ describe(rule.name, () => {
   });
 
   it("accepts platform keys when requireCmek is off", () => {
-    expect(messages(rule, DISK, variant(passing, (r) => delete r.encryption), { requireCmek: false })).toEqual([]);
+    expect(
+      messages(
+        rule,
+        DISK,
+        variant(passing, (r) => delete r.encryption),
+        { requireCmek: false },
+      ),
+    ).toEqual([]);
   });
 
   const failing: FailingCase[] = [
-    { name: "no encryption block", type: DISK, change: (r) => delete r.encryption, expect: "Disk 'subject': encryption.diskEncryptionSetId is not set, so only the platform key is used; set it to the pool's disk encryption set." },
-    { name: "platform key type", type: DISK, change: (r) => (r.encryption = { type: "EncryptionAtRestWithPlatformKey" }), expect: "encryption.diskEncryptionSetId is not set" },
-    { name: "a set with the platform key type", type: DISK, change: (r) => (r.encryption.type = "EncryptionAtRestWithPlatformKey"), expect: 'encryption.type is "EncryptionAtRestWithPlatformKey"' },
-    { name: "unknown set", type: DISK, change: (r) => (r.encryption.diskEncryptionSetId = UNKNOWN), expect: "encryption.diskEncryptionSetId is unknown" },
+    {
+      name: "no encryption block",
+      type: DISK,
+      change: (r) => delete r.encryption,
+      expect:
+        "Disk 'subject': encryption.diskEncryptionSetId is not set, so only the platform key is used; set it to the pool's disk encryption set.",
+    },
+    {
+      name: "platform key type",
+      type: DISK,
+      change: (r) => (r.encryption = { type: "EncryptionAtRestWithPlatformKey" }),
+      expect: "encryption.diskEncryptionSetId is not set",
+    },
+    {
+      name: "a set with the platform key type",
+      type: DISK,
+      change: (r) => (r.encryption.type = "EncryptionAtRestWithPlatformKey"),
+      expect: 'encryption.type is "EncryptionAtRestWithPlatformKey"',
+    },
+    {
+      name: "unknown set",
+      type: DISK,
+      change: (r) => (r.encryption.diskEncryptionSetId = UNKNOWN),
+      expect: "encryption.diskEncryptionSetId is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing, change)).join("\n")).toContain(fragment);

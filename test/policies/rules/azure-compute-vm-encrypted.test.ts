@@ -34,18 +34,49 @@ describe(rule.name, () => {
   });
 
   it.each(Object.keys(passing))("accepts disk encryption sets without encryption at host on %s", (type) => {
-    expect(messages(rule, type, variant(passing[type]!, (r) => delete profile(type, r).securityProfile))).toEqual([]);
+    expect(
+      messages(
+        rule,
+        type,
+        variant(passing[type]!, (r) => delete profile(type, r).securityProfile),
+      ),
+    ).toEqual([]);
   });
 
   const failing: FailingCase[] = [];
   for (const type of Object.keys(passing)) {
     const p = prefix(type);
     failing.push(
-      { name: `${type}: OS disk without a set and no encryption at host`, type, change: (r) => (delete profile(type, r).securityProfile, delete profile(type, r).storageProfile.osDisk.managedDisk), expect: `neither ${p}securityProfile.encryptionAtHost nor a disk encryption set on ${p}storageProfile.osDisk; set managedDisk.diskEncryptionSet.id (and encryptionAtHost: true).` },
-      { name: `${type}: data disk without the customer key`, type, change: (r) => delete profile(type, r).storageProfile.dataDisks[0].managedDisk.diskEncryptionSet, expect: `${p}storageProfile.dataDisks[0] has no managedDisk.diskEncryptionSet, so it uses the platform key` },
-      { name: `${type}: OS disk not declared`, type, change: (r) => delete profile(type, r).storageProfile.osDisk, expect: `${p}storageProfile.osDisk (not declared) has no managedDisk.diskEncryptionSet` },
-      { name: `${type}: encryption at host unknown`, type, change: (r) => (profile(type, r).securityProfile.encryptionAtHost = UNKNOWN), expect: `${p}securityProfile.encryptionAtHost is unknown` },
-      { name: `${type}: disk encryption set unknown`, type, change: (r) => (profile(type, r).storageProfile.osDisk.managedDisk.diskEncryptionSet.id = UNKNOWN), expect: `${p}storageProfile.osDisk.managedDisk.diskEncryptionSet.id is unknown` },
+      {
+        name: `${type}: OS disk without a set and no encryption at host`,
+        type,
+        change: (r) => (delete profile(type, r).securityProfile, delete profile(type, r).storageProfile.osDisk.managedDisk),
+        expect: `neither ${p}securityProfile.encryptionAtHost nor a disk encryption set on ${p}storageProfile.osDisk; set managedDisk.diskEncryptionSet.id (and encryptionAtHost: true).`,
+      },
+      {
+        name: `${type}: data disk without the customer key`,
+        type,
+        change: (r) => delete profile(type, r).storageProfile.dataDisks[0].managedDisk.diskEncryptionSet,
+        expect: `${p}storageProfile.dataDisks[0] has no managedDisk.diskEncryptionSet, so it uses the platform key`,
+      },
+      {
+        name: `${type}: OS disk not declared`,
+        type,
+        change: (r) => delete profile(type, r).storageProfile.osDisk,
+        expect: `${p}storageProfile.osDisk (not declared) has no managedDisk.diskEncryptionSet`,
+      },
+      {
+        name: `${type}: encryption at host unknown`,
+        type,
+        change: (r) => (profile(type, r).securityProfile.encryptionAtHost = UNKNOWN),
+        expect: `${p}securityProfile.encryptionAtHost is unknown`,
+      },
+      {
+        name: `${type}: disk encryption set unknown`,
+        type,
+        change: (r) => (profile(type, r).storageProfile.osDisk.managedDisk.diskEncryptionSet.id = UNKNOWN),
+        expect: `${p}storageProfile.osDisk.managedDisk.diskEncryptionSet.id is unknown`,
+      },
     );
   }
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {

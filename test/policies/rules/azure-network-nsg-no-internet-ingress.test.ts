@@ -16,7 +16,15 @@ const sshFromBastion = {
   destinationAddressPrefix: "*",
   destinationPortRange: "22",
 };
-const denyAll = { ...sshFromBastion, name: "deny-all", access: "Deny", protocol: "*", priority: 4096, sourceAddressPrefix: "*", destinationPortRange: "*" };
+const denyAll = {
+  ...sshFromBastion,
+  name: "deny-all",
+  access: "Deny",
+  protocol: "*",
+  priority: 4096,
+  sourceAddressPrefix: "*",
+  destinationPortRange: "*",
+};
 
 const passing: Record<string, Inputs> = {
   [NSG]: { resourceGroupName: "rg", securityRules: [sshFromBastion, denyAll], tags: { "logos-role": "network" } },
@@ -38,7 +46,14 @@ describe(rule.name, () => {
   });
 
   it.each([["VirtualNetwork"], ["AzureLoadBalancer"], ["10.0.0.0/8"]])("passes a node rule from %s", (source) => {
-    expect(messages(rule, RULE, variant(passing[RULE]!, (r) => (r.sourceAddressPrefix = source)), settings)).toEqual([]);
+    expect(
+      messages(
+        rule,
+        RULE,
+        variant(passing[RULE]!, (r) => (r.sourceAddressPrefix = source)),
+        settings,
+      ),
+    ).toEqual([]);
   });
 
   it("ignores outbound rules", () => {
@@ -48,16 +63,56 @@ describe(rule.name, () => {
 
   const failing: FailingCase[] = [];
   for (const source of ["*", "0.0.0.0/0", "0.0.0.0", "Internet", "internet", "Any", "::/0", "10.0.0.0/0"]) {
-    failing.push({ name: `inline rule from "${source}"`, type: NSG, change: (r) => (r.securityRules[0].sourceAddressPrefix = source), expect: `securityRules[0] (allow-ssh-from-bastion).sourceAddressPrefix "${source}" (tcp 22) admits the whole internet` });
-    failing.push({ name: `standalone rule from "${source}" in sourceAddressPrefixes`, type: RULE, change: (r) => ((r.sourceAddressPrefix = undefined), (r.sourceAddressPrefixes = ["10.1.0.0/16", source])), expect: `rule.sourceAddressPrefixes "${source}" (tcp 22) admits the whole internet` });
+    failing.push({
+      name: `inline rule from "${source}"`,
+      type: NSG,
+      change: (r) => (r.securityRules[0].sourceAddressPrefix = source),
+      expect: `securityRules[0] (allow-ssh-from-bastion).sourceAddressPrefix "${source}" (tcp 22) admits the whole internet`,
+    });
+    failing.push({
+      name: `standalone rule from "${source}" in sourceAddressPrefixes`,
+      type: RULE,
+      change: (r) => ((r.sourceAddressPrefix = undefined), (r.sourceAddressPrefixes = ["10.1.0.0/16", source])),
+      expect: `rule.sourceAddressPrefixes "${source}" (tcp 22) admits the whole internet`,
+    });
   }
   failing.push(
-    { name: "all ports from the internet", type: RULE, change: (r) => ((r.sourceAddressPrefix = "Internet"), (r.protocol = "*"), (r.destinationPortRange = "*")), expect: `"Internet" (all protocols and ports) admits the whole internet` },
-    { name: "a public service tag", type: RULE, change: (r) => (r.sourceAddressPrefix = "AzureCloud"), expect: '"AzureCloud" (tcp 22) is a service tag that admits public addresses' },
-    { name: "a public network outside operatorCidrs", type: RULE, change: (r) => (r.sourceAddressPrefix = "40.1.2.0/24"), expect: '"40.1.2.0/24" (tcp 22) is public and outside operatorCidrs' },
-    { name: "lower-case inbound allow", type: RULE, change: (r) => ((r.access = "allow"), (r.direction = "inbound"), (r.sourceAddressPrefix = "*")), expect: "admits the whole internet" },
-    { name: "unknown source", type: RULE, change: (r) => (r.sourceAddressPrefix = UNKNOWN), expect: "RULE 'subject': sourceAddressPrefix is unknown".replace("RULE", "SecurityRule") },
-    { name: "unknown access", type: NSG, change: (r) => (r.securityRules[0].access = UNKNOWN), expect: "securityRules[0].access is unknown" },
+    {
+      name: "all ports from the internet",
+      type: RULE,
+      change: (r) => ((r.sourceAddressPrefix = "Internet"), (r.protocol = "*"), (r.destinationPortRange = "*")),
+      expect: `"Internet" (all protocols and ports) admits the whole internet`,
+    },
+    {
+      name: "a public service tag",
+      type: RULE,
+      change: (r) => (r.sourceAddressPrefix = "AzureCloud"),
+      expect: '"AzureCloud" (tcp 22) is a service tag that admits public addresses',
+    },
+    {
+      name: "a public network outside operatorCidrs",
+      type: RULE,
+      change: (r) => (r.sourceAddressPrefix = "40.1.2.0/24"),
+      expect: '"40.1.2.0/24" (tcp 22) is public and outside operatorCidrs',
+    },
+    {
+      name: "lower-case inbound allow",
+      type: RULE,
+      change: (r) => ((r.access = "allow"), (r.direction = "inbound"), (r.sourceAddressPrefix = "*")),
+      expect: "admits the whole internet",
+    },
+    {
+      name: "unknown source",
+      type: RULE,
+      change: (r) => (r.sourceAddressPrefix = UNKNOWN),
+      expect: "RULE 'subject': sourceAddressPrefix is unknown".replace("RULE", "SecurityRule"),
+    },
+    {
+      name: "unknown access",
+      type: NSG,
+      change: (r) => (r.securityRules[0].access = UNKNOWN),
+      expect: "securityRules[0].access is unknown",
+    },
     { name: "unknown rule list", type: NSG, change: (r) => (r.securityRules = UNKNOWN), expect: "securityRules is unknown" },
   );
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
@@ -65,9 +120,24 @@ describe(rule.name, () => {
   });
 
   const bastionCases: FailingCase[] = [
-    { name: "bastion open outside operatorCidrs", type: NSG, change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["198.51.100.0/24"]), expect: '"198.51.100.0/24" (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs.' },
-    { name: "bastion open to VirtualNetwork", type: NSG, change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["VirtualNetwork"]), expect: "is not a CIDR inside operatorCidrs" },
-    { name: "bastion open to the internet", type: NSG, change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["Internet"]), expect: "admits the whole internet" },
+    {
+      name: "bastion open outside operatorCidrs",
+      type: NSG,
+      change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["198.51.100.0/24"]),
+      expect: '"198.51.100.0/24" (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs.',
+    },
+    {
+      name: "bastion open to VirtualNetwork",
+      type: NSG,
+      change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["VirtualNetwork"]),
+      expect: "is not a CIDR inside operatorCidrs",
+    },
+    {
+      name: "bastion open to the internet",
+      type: NSG,
+      change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["Internet"]),
+      expect: "admits the whole internet",
+    },
   ];
   it.each(bastionCases)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(bastionNsg, change), settings).join("\n")).toContain(fragment);

@@ -23,21 +23,78 @@ describe(rule.name, () => {
   });
 
   it("accepts Microsoft-managed keys when requireCmek is off", () => {
-    expect(messages(rule, ACCOUNT, variant(passing, (r) => delete r.encryption), { requireCmek: false })).toEqual([]);
+    expect(
+      messages(
+        rule,
+        ACCOUNT,
+        variant(passing, (r) => delete r.encryption),
+        { requireCmek: false },
+      ),
+    ).toEqual([]);
   });
 
   const failing: FailingCase[] = [
-    { name: "HTTP allowed", type: ACCOUNT, change: (r) => (r.enableHttpsTrafficOnly = false), expect: "StorageAccount 'subject': enableHttpsTrafficOnly is false; set it to true." },
-    { name: "HTTPS-only left to the API default", type: ACCOUNT, change: (r) => delete r.enableHttpsTrafficOnly, expect: "enableHttpsTrafficOnly is undefined" },
-    { name: "TLS 1.0", type: ACCOUNT, change: (r) => (r.minimumTlsVersion = "TLS1_0"), expect: 'minimumTlsVersion is TLS1_0; set "TLS1_2".' },
-    { name: "TLS left to the API default", type: ACCOUNT, change: (r) => delete r.minimumTlsVersion, expect: "minimumTlsVersion is undefined" },
-    { name: "public blob access", type: ACCOUNT, change: (r) => (r.allowBlobPublicAccess = true), expect: "allowBlobPublicAccess is true; set it to false." },
-    { name: "blob public access left to the API default", type: ACCOUNT, change: (r) => delete r.allowBlobPublicAccess, expect: "allowBlobPublicAccess is undefined" },
-    { name: "blob encryption off", type: ACCOUNT, change: (r) => (r.encryption.services.blob.enabled = false), expect: "encryption.services.blob.enabled is false" },
-    { name: "Microsoft-managed keys", type: ACCOUNT, change: (r) => (r.encryption.keySource = "Microsoft.Storage"), expect: 'encryption.keySource is Microsoft.Storage; use "Microsoft.Keyvault"' },
-    { name: "Key Vault source without a key", type: ACCOUNT, change: (r) => delete r.encryption.keyVaultProperties, expect: "encryption.keyVaultProperties needs keyName and keyVaultUri" },
+    {
+      name: "HTTP allowed",
+      type: ACCOUNT,
+      change: (r) => (r.enableHttpsTrafficOnly = false),
+      expect: "StorageAccount 'subject': enableHttpsTrafficOnly is false; set it to true.",
+    },
+    {
+      name: "HTTPS-only left to the API default",
+      type: ACCOUNT,
+      change: (r) => delete r.enableHttpsTrafficOnly,
+      expect: "enableHttpsTrafficOnly is undefined",
+    },
+    {
+      name: "TLS 1.0",
+      type: ACCOUNT,
+      change: (r) => (r.minimumTlsVersion = "TLS1_0"),
+      expect: 'minimumTlsVersion is TLS1_0; set "TLS1_2".',
+    },
+    {
+      name: "TLS left to the API default",
+      type: ACCOUNT,
+      change: (r) => delete r.minimumTlsVersion,
+      expect: "minimumTlsVersion is undefined",
+    },
+    {
+      name: "public blob access",
+      type: ACCOUNT,
+      change: (r) => (r.allowBlobPublicAccess = true),
+      expect: "allowBlobPublicAccess is true; set it to false.",
+    },
+    {
+      name: "blob public access left to the API default",
+      type: ACCOUNT,
+      change: (r) => delete r.allowBlobPublicAccess,
+      expect: "allowBlobPublicAccess is undefined",
+    },
+    {
+      name: "blob encryption off",
+      type: ACCOUNT,
+      change: (r) => (r.encryption.services.blob.enabled = false),
+      expect: "encryption.services.blob.enabled is false",
+    },
+    {
+      name: "Microsoft-managed keys",
+      type: ACCOUNT,
+      change: (r) => (r.encryption.keySource = "Microsoft.Storage"),
+      expect: 'encryption.keySource is Microsoft.Storage; use "Microsoft.Keyvault"',
+    },
+    {
+      name: "Key Vault source without a key",
+      type: ACCOUNT,
+      change: (r) => delete r.encryption.keyVaultProperties,
+      expect: "encryption.keyVaultProperties needs keyName and keyVaultUri",
+    },
     { name: "unknown TLS version", type: ACCOUNT, change: (r) => (r.minimumTlsVersion = UNKNOWN), expect: "minimumTlsVersion is unknown" },
-    { name: "unknown key source", type: ACCOUNT, change: (r) => (r.encryption.keySource = UNKNOWN), expect: "encryption.keySource is unknown" },
+    {
+      name: "unknown key source",
+      type: ACCOUNT,
+      change: (r) => (r.encryption.keySource = UNKNOWN),
+      expect: "encryption.keySource is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing, change)).join("\n")).toContain(fragment);

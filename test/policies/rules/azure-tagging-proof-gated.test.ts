@@ -17,9 +17,19 @@ describe(rule.name, () => {
   const failing: FailingCase[] = [];
   for (const type of Object.keys(passing)) {
     failing.push(
-      { name: `${type} without the tag`, type, change: (r) => (r.tags = { env: "pool" }), expect: "tags lack logos-proof-gated; add logos-proof-gated=true." },
+      {
+        name: `${type} without the tag`,
+        type,
+        change: (r) => (r.tags = { env: "pool" }),
+        expect: "tags lack logos-proof-gated; add logos-proof-gated=true.",
+      },
       { name: `${type} with no tags`, type, change: (r) => delete r.tags, expect: "has no tags" },
-      { name: `${type} with the wrong value`, type, change: (r) => (r.tags["logos-proof-gated"] = "TRUE"), expect: 'tags.logos-proof-gated is "TRUE"' },
+      {
+        name: `${type} with the wrong value`,
+        type,
+        change: (r) => (r.tags["logos-proof-gated"] = "TRUE"),
+        expect: 'tags.logos-proof-gated is "TRUE"',
+      },
       { name: `${type} with unknown tags`, type, change: (r) => (r.tags = UNKNOWN), expect: "tags is unknown" },
     );
   }

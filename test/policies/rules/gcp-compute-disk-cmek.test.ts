@@ -40,15 +40,61 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "disk without a key", type: DISK, change: (r) => delete r.diskEncryptionKey, expect: "Disk 'subject': the disk has no diskEncryptionKey.kmsKeySelfLink, so Google's default key is used; set it to the pool's Cloud KMS key." },
-    { name: "disk with a raw (customer-supplied) key", type: DISK, change: (r) => (r.diskEncryptionKey = { rawKey: "[secret]" }), expect: "no diskEncryptionKey.kmsKeySelfLink" },
-    { name: "disk with an unknown key", type: DISK, change: (r) => (r.diskEncryptionKey.kmsKeySelfLink = UNKNOWN), expect: "diskEncryptionKey.kmsKeySelfLink is unknown" },
-    { name: "regional disk without a key", type: REGION_DISK, change: (r) => delete r.diskEncryptionKey, expect: "no diskEncryptionKey.kmsKeyName" },
-    { name: "instance boot disk without a key", type: INSTANCE, change: (r) => delete r.bootDisk.kmsKeySelfLink, expect: "bootDisk has no kmsKeySelfLink" },
-    { name: "instance boot disk key unknown", type: INSTANCE, change: (r) => (r.bootDisk.kmsKeySelfLink = UNKNOWN), expect: "bootDisk.kmsKeySelfLink is unknown" },
-    { name: "template disk without a key", type: TEMPLATE, change: (r) => delete r.disks[0].diskEncryptionKey, expect: "disks[0] has no diskEncryptionKey.kmsKeySelfLink" },
-    { name: "template disk key unknown", type: TEMPLATE, change: (r) => (r.disks[0].diskEncryptionKey = UNKNOWN), expect: "disks[0].diskEncryptionKey is unknown" },
-    { name: "regional template disk without a key", type: REGION_TEMPLATE, change: (r) => delete r.disks[0].diskEncryptionKey, expect: "disks[0] has no diskEncryptionKey.kmsKeySelfLink" },
+    {
+      name: "disk without a key",
+      type: DISK,
+      change: (r) => delete r.diskEncryptionKey,
+      expect:
+        "Disk 'subject': the disk has no diskEncryptionKey.kmsKeySelfLink, so Google's default key is used; set it to the pool's Cloud KMS key.",
+    },
+    {
+      name: "disk with a raw (customer-supplied) key",
+      type: DISK,
+      change: (r) => (r.diskEncryptionKey = { rawKey: "[secret]" }),
+      expect: "no diskEncryptionKey.kmsKeySelfLink",
+    },
+    {
+      name: "disk with an unknown key",
+      type: DISK,
+      change: (r) => (r.diskEncryptionKey.kmsKeySelfLink = UNKNOWN),
+      expect: "diskEncryptionKey.kmsKeySelfLink is unknown",
+    },
+    {
+      name: "regional disk without a key",
+      type: REGION_DISK,
+      change: (r) => delete r.diskEncryptionKey,
+      expect: "no diskEncryptionKey.kmsKeyName",
+    },
+    {
+      name: "instance boot disk without a key",
+      type: INSTANCE,
+      change: (r) => delete r.bootDisk.kmsKeySelfLink,
+      expect: "bootDisk has no kmsKeySelfLink",
+    },
+    {
+      name: "instance boot disk key unknown",
+      type: INSTANCE,
+      change: (r) => (r.bootDisk.kmsKeySelfLink = UNKNOWN),
+      expect: "bootDisk.kmsKeySelfLink is unknown",
+    },
+    {
+      name: "template disk without a key",
+      type: TEMPLATE,
+      change: (r) => delete r.disks[0].diskEncryptionKey,
+      expect: "disks[0] has no diskEncryptionKey.kmsKeySelfLink",
+    },
+    {
+      name: "template disk key unknown",
+      type: TEMPLATE,
+      change: (r) => (r.disks[0].diskEncryptionKey = UNKNOWN),
+      expect: "disks[0].diskEncryptionKey is unknown",
+    },
+    {
+      name: "regional template disk without a key",
+      type: REGION_TEMPLATE,
+      change: (r) => delete r.disks[0].diskEncryptionKey,
+      expect: "disks[0] has no diskEncryptionKey.kmsKeySelfLink",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

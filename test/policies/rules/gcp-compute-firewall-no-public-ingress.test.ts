@@ -53,32 +53,118 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "firewall 22 from 0.0.0.0/0", type: FIREWALL, change: (r) => (r.sourceRanges = ["0.0.0.0/0"]), expect: "Firewall 'subject': sourceRanges source 0.0.0.0/0 (tcp 22) admits the whole internet; admit only private ranges or source tags, and reach nodes through the bastion." },
-    { name: "firewall all protocols from ::/0", type: FIREWALL, change: (r) => ((r.allows = [{ protocol: "all" }]), (r.sourceRanges = ["::/0"])), expect: "source ::/0 (all protocols and ports) admits the whole internet" },
-    { name: "firewall with no source at all", type: FIREWALL, change: (r) => delete r.sourceRanges, expect: "source (none, so 0.0.0.0/0) (tcp 22) admits the whole internet" },
-    { name: "firewall with direction defaulted to INGRESS", type: FIREWALL, change: (r) => ((r.direction = undefined), (r.sourceRanges = ["0.0.0.0/0"])), expect: "admits the whole internet" },
-    { name: "firewall from a public network outside operatorCidrs", type: FIREWALL, change: (r) => (r.sourceRanges = ["35.1.0.0/24"]), expect: "35.1.0.0/24 (tcp 22) is public and outside operatorCidrs" },
+    {
+      name: "firewall 22 from 0.0.0.0/0",
+      type: FIREWALL,
+      change: (r) => (r.sourceRanges = ["0.0.0.0/0"]),
+      expect:
+        "Firewall 'subject': sourceRanges source 0.0.0.0/0 (tcp 22) admits the whole internet; admit only private ranges or source tags, and reach nodes through the bastion.",
+    },
+    {
+      name: "firewall all protocols from ::/0",
+      type: FIREWALL,
+      change: (r) => ((r.allows = [{ protocol: "all" }]), (r.sourceRanges = ["::/0"])),
+      expect: "source ::/0 (all protocols and ports) admits the whole internet",
+    },
+    {
+      name: "firewall with no source at all",
+      type: FIREWALL,
+      change: (r) => delete r.sourceRanges,
+      expect: "source (none, so 0.0.0.0/0) (tcp 22) admits the whole internet",
+    },
+    {
+      name: "firewall with direction defaulted to INGRESS",
+      type: FIREWALL,
+      change: (r) => ((r.direction = undefined), (r.sourceRanges = ["0.0.0.0/0"])),
+      expect: "admits the whole internet",
+    },
+    {
+      name: "firewall from a public network outside operatorCidrs",
+      type: FIREWALL,
+      change: (r) => (r.sourceRanges = ["35.1.0.0/24"]),
+      expect: "35.1.0.0/24 (tcp 22) is public and outside operatorCidrs",
+    },
     { name: "firewall unknown source", type: FIREWALL, change: (r) => (r.sourceRanges = [UNKNOWN]), expect: "sourceRanges[0] is unknown" },
     { name: "firewall unknown direction", type: FIREWALL, change: (r) => (r.direction = UNKNOWN), expect: "direction is unknown" },
-    { name: "policy rule from 0.0.0.0/0", type: POLICY_RULE, change: (r) => (r.match.srcIpRanges = ["0.0.0.0/0"]), expect: "rule.match.srcIpRanges source 0.0.0.0/0 (tcp 22) admits the whole internet" },
-    { name: "policy rule from a region", type: POLICY_RULE, change: (r) => (r.match.srcRegionCodes = ["US"]), expect: "rule.match.srcRegionCodes source US (tcp 22) selects internet hosts" },
-    { name: "policy rule from FQDNs", type: POLICY_RULE, change: (r) => (r.match.srcFqdns = ["example.com"]), expect: "srcFqdns source example.com" },
-    { name: "policy rule from the internet scope", type: POLICY_RULE, change: (r) => (r.match.srcNetworkScope = "INTERNET"), expect: "srcNetworkScope source INTERNET" },
+    {
+      name: "policy rule from 0.0.0.0/0",
+      type: POLICY_RULE,
+      change: (r) => (r.match.srcIpRanges = ["0.0.0.0/0"]),
+      expect: "rule.match.srcIpRanges source 0.0.0.0/0 (tcp 22) admits the whole internet",
+    },
+    {
+      name: "policy rule from a region",
+      type: POLICY_RULE,
+      change: (r) => (r.match.srcRegionCodes = ["US"]),
+      expect: "rule.match.srcRegionCodes source US (tcp 22) selects internet hosts",
+    },
+    {
+      name: "policy rule from FQDNs",
+      type: POLICY_RULE,
+      change: (r) => (r.match.srcFqdns = ["example.com"]),
+      expect: "srcFqdns source example.com",
+    },
+    {
+      name: "policy rule from the internet scope",
+      type: POLICY_RULE,
+      change: (r) => (r.match.srcNetworkScope = "INTERNET"),
+      expect: "srcNetworkScope source INTERNET",
+    },
     { name: "policy rule with unknown action", type: POLICY_RULE, change: (r) => (r.action = UNKNOWN), expect: "action is unknown" },
-    { name: "network policy rule from ::/0", type: NETWORK_POLICY_RULE, change: (r) => (r.match.srcIpRanges = ["::/0"]), expect: "source ::/0" },
-    { name: "regional policy rule from 0.0.0.0/0", type: REGION_POLICY_RULE, change: (r) => (r.match.srcIpRanges = ["0.0.0.0/0"]), expect: "source 0.0.0.0/0" },
-    { name: "policy-with-rules from 0.0.0.0/0", type: POLICY_WITH_RULES, change: (r) => (r.rules[0].match.srcIpRanges = ["0.0.0.0/0"]), expect: "rules[0].match.srcIpRanges source 0.0.0.0/0" },
-    { name: "network policy-with-rules from threat lists", type: NETWORK_POLICY_WITH_RULES, change: (r) => (r.rules[0].match.srcThreatIntelligences = ["iplist-tor-exit-nodes"]), expect: "srcThreatIntelligences" },
-    { name: "regional policy-with-rules unknown source", type: REGION_POLICY_WITH_RULES, change: (r) => (r.rules[0].match.srcIpRanges = [UNKNOWN]), expect: "rules[0].match.srcIpRanges[0] is unknown" },
+    {
+      name: "network policy rule from ::/0",
+      type: NETWORK_POLICY_RULE,
+      change: (r) => (r.match.srcIpRanges = ["::/0"]),
+      expect: "source ::/0",
+    },
+    {
+      name: "regional policy rule from 0.0.0.0/0",
+      type: REGION_POLICY_RULE,
+      change: (r) => (r.match.srcIpRanges = ["0.0.0.0/0"]),
+      expect: "source 0.0.0.0/0",
+    },
+    {
+      name: "policy-with-rules from 0.0.0.0/0",
+      type: POLICY_WITH_RULES,
+      change: (r) => (r.rules[0].match.srcIpRanges = ["0.0.0.0/0"]),
+      expect: "rules[0].match.srcIpRanges source 0.0.0.0/0",
+    },
+    {
+      name: "network policy-with-rules from threat lists",
+      type: NETWORK_POLICY_WITH_RULES,
+      change: (r) => (r.rules[0].match.srcThreatIntelligences = ["iplist-tor-exit-nodes"]),
+      expect: "srcThreatIntelligences",
+    },
+    {
+      name: "regional policy-with-rules unknown source",
+      type: REGION_POLICY_WITH_RULES,
+      change: (r) => (r.rules[0].match.srcIpRanges = [UNKNOWN]),
+      expect: "rules[0].match.srcIpRanges[0] is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change), settings).join("\n")).toContain(fragment);
   });
 
   const bastionCases: FailingCase[] = [
-    { name: "bastion firewall outside operatorCidrs", type: FIREWALL, change: (r) => (r.sourceRanges = ["198.51.100.0/24"]), expect: "198.51.100.0/24 (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs." },
-    { name: "bastion firewall from a private range", type: FIREWALL, change: (r) => (r.sourceRanges = ["10.40.0.0/16"]), expect: "10.40.0.0/16 (tcp 22) is outside operatorCidrs" },
-    { name: "bastion firewall wider than the limit", type: FIREWALL, change: (r) => (r.sourceRanges = ["203.0.0.0/8"]), expect: "is wider than the allowed /16" },
+    {
+      name: "bastion firewall outside operatorCidrs",
+      type: FIREWALL,
+      change: (r) => (r.sourceRanges = ["198.51.100.0/24"]),
+      expect: "198.51.100.0/24 (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs.",
+    },
+    {
+      name: "bastion firewall from a private range",
+      type: FIREWALL,
+      change: (r) => (r.sourceRanges = ["10.40.0.0/16"]),
+      expect: "10.40.0.0/16 (tcp 22) is outside operatorCidrs",
+    },
+    {
+      name: "bastion firewall wider than the limit",
+      type: FIREWALL,
+      change: (r) => (r.sourceRanges = ["203.0.0.0/8"]),
+      expect: "is wider than the allowed /16",
+    },
   ];
   it.each(bastionCases)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(bastionFirewall, change), settings).join("\n")).toContain(fragment);

@@ -14,17 +14,41 @@ describe(rule.name, () => {
   });
 
   it.each(Object.keys(passing))("exempts a %s labelled as the bastion", (type) => {
-    const bastion = variant(passing[type]!, (r) => ((r.labels = { "logos-role": "bastion" }), (r.networkInterfaces[0].accessConfigs = [{ natIp: UNKNOWN }])));
+    const bastion = variant(
+      passing[type]!,
+      (r) => ((r.labels = { "logos-role": "bastion" }), (r.networkInterfaces[0].accessConfigs = [{ natIp: UNKNOWN }])),
+    );
     expect(messages(rule, type, bastion)).toEqual([]);
   });
 
   const failing: FailingCase[] = [];
   for (const type of Object.keys(passing)) {
     failing.push(
-      { name: `${type} with an external IPv4`, type, change: (r) => (r.networkInterfaces[0].accessConfigs = [{}]), expect: "networkInterfaces[0].accessConfigs gives it an external IP; remove accessConfigs (only the bastion, labelled logos-role=bastion, may be public)." },
-      { name: `${type} with an external IPv6`, type, change: (r) => (r.networkInterfaces[0].ipv6AccessConfigs = [{ networkTier: "PREMIUM" }]), expect: "networkInterfaces[0].ipv6AccessConfigs gives it an external IP" },
-      { name: `${type} with unknown access configs`, type, change: (r) => (r.networkInterfaces[0].accessConfigs = UNKNOWN), expect: "networkInterfaces[0].accessConfigs is unknown" },
-      { name: `${type} with an unknown role label`, type, change: (r) => (r.labels["logos-role"] = UNKNOWN), expect: "labels.logos-role is unknown" },
+      {
+        name: `${type} with an external IPv4`,
+        type,
+        change: (r) => (r.networkInterfaces[0].accessConfigs = [{}]),
+        expect:
+          "networkInterfaces[0].accessConfigs gives it an external IP; remove accessConfigs (only the bastion, labelled logos-role=bastion, may be public).",
+      },
+      {
+        name: `${type} with an external IPv6`,
+        type,
+        change: (r) => (r.networkInterfaces[0].ipv6AccessConfigs = [{ networkTier: "PREMIUM" }]),
+        expect: "networkInterfaces[0].ipv6AccessConfigs gives it an external IP",
+      },
+      {
+        name: `${type} with unknown access configs`,
+        type,
+        change: (r) => (r.networkInterfaces[0].accessConfigs = UNKNOWN),
+        expect: "networkInterfaces[0].accessConfigs is unknown",
+      },
+      {
+        name: `${type} with an unknown role label`,
+        type,
+        change: (r) => (r.labels["logos-role"] = UNKNOWN),
+        expect: "labels.logos-role is unknown",
+      },
     );
   }
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {

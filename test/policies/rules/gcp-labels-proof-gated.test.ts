@@ -28,14 +28,34 @@ describe(rule.name, () => {
   const failing: FailingCase[] = [];
   for (const type of Object.keys(passing)) {
     failing.push(
-      { name: `${type} without the label`, type, change: (r) => (r.labels = { env: "pool" }), expect: "labels lack logos-proof-gated; add logos-proof-gated=true." },
+      {
+        name: `${type} without the label`,
+        type,
+        change: (r) => (r.labels = { env: "pool" }),
+        expect: "labels lack logos-proof-gated; add logos-proof-gated=true.",
+      },
       { name: `${type} with no labels`, type, change: (r) => delete r.labels, expect: "has no labels; add logos-proof-gated=true" },
-      { name: `${type} with the wrong value`, type, change: (r) => (r.labels = { "logos-proof-gated": "no" }), expect: 'labels.logos-proof-gated is "no"' },
-      { name: `${type} with an unknown label`, type, change: (r) => (r.labels = { "logos-proof-gated": UNKNOWN }), expect: "labels.logos-proof-gated is unknown" },
+      {
+        name: `${type} with the wrong value`,
+        type,
+        change: (r) => (r.labels = { "logos-proof-gated": "no" }),
+        expect: 'labels.logos-proof-gated is "no"',
+      },
+      {
+        name: `${type} with an unknown label`,
+        type,
+        change: (r) => (r.labels = { "logos-proof-gated": UNKNOWN }),
+        expect: "labels.logos-proof-gated is unknown",
+      },
     );
   }
   for (const type of [INSTANCE, TEMPLATE, REGION_TEMPLATE]) {
-    failing.push({ name: `${type} without the network tag`, type, change: (r) => (r.tags = ["logos-node"]), expect: 'network tags lack "logos-proof-gated"; add it to tags.' });
+    failing.push({
+      name: `${type} without the network tag`,
+      type,
+      change: (r) => (r.tags = ["logos-node"]),
+      expect: 'network tags lack "logos-proof-gated"; add it to tags.',
+    });
   }
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);

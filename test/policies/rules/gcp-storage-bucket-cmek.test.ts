@@ -15,9 +15,24 @@ describe(rule.name, () => {
   });
 
   const failing: FailingCase[] = [
-    { name: "no encryption block", type: BUCKET, change: (r) => delete r.encryption, expect: "Bucket 'subject': encryption.defaultKmsKeyName is not set, so Google's default key is used; set it to a Cloud KMS key." },
-    { name: "empty key name", type: BUCKET, change: (r) => (r.encryption.defaultKmsKeyName = ""), expect: "encryption.defaultKmsKeyName is not set" },
-    { name: "unknown key", type: BUCKET, change: (r) => (r.encryption.defaultKmsKeyName = UNKNOWN), expect: "encryption.defaultKmsKeyName is unknown" },
+    {
+      name: "no encryption block",
+      type: BUCKET,
+      change: (r) => delete r.encryption,
+      expect: "Bucket 'subject': encryption.defaultKmsKeyName is not set, so Google's default key is used; set it to a Cloud KMS key.",
+    },
+    {
+      name: "empty key name",
+      type: BUCKET,
+      change: (r) => (r.encryption.defaultKmsKeyName = ""),
+      expect: "encryption.defaultKmsKeyName is not set",
+    },
+    {
+      name: "unknown key",
+      type: BUCKET,
+      change: (r) => (r.encryption.defaultKmsKeyName = UNKNOWN),
+      expect: "encryption.defaultKmsKeyName is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing, change)).join("\n")).toContain(fragment);
