@@ -11,6 +11,8 @@ export const UBUNTU_ROOT_DEVICE = "/dev/sda1";
 export const BURST_CPU_TARGET = 70;
 /** Seconds a new member's CPU is left out of the average: its first boot installs the toolchain at full CPU. */
 export const BURST_WARMUP_SECONDS = 600;
+/** The standby's state in the warm pool; see the group for why it runs. */
+export const WARM_POOL_STATE = "Running";
 
 export interface AwsBurstInputs {
   readonly network: AwsNetwork;
@@ -26,8 +28,9 @@ export interface AwsBurstInputs {
  * Burst capacity: one launch template (same image, type, bootstrap and
  * encryption as the core nodes, no public address) behind an Auto Scaling
  * group in the burst subnets, scaled on average CPU. The standby is the
- * group's warm pool: one instance launched and bootstrapped, then stopped, so
- * scale-out starts it instead of installing from scratch.
+ * group's warm pool: one instance launched, bootstrapped and kept running
+ * outside the group's capacity, so scale-out takes it instead of installing
+ * from scratch.
  */
 export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): PoolBurst {
   const { spec, name } = ctx;
@@ -90,7 +93,11 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
             // MinSize and MaxGroupPreparedCapacity equal is the only setting that
             // gives the warm pool an absolute size, whatever the desired capacity.
             warmPool: {
-              poolState: "Stopped",
+              // Not "Stopped": Auto Scaling stops a warm instance as soon as it has
+              // launched, without waiting for user data, so the toolchain install
+              // would be cut off and the standby would join half-bootstrapped.
+              // Stopping safely needs a launch lifecycle hook the node completes.
+              poolState: WARM_POOL_STATE,
               minSize: spec.nodes.standby,
               maxGroupPreparedCapacity: spec.nodes.standby,
               instanceReusePolicy: { reuseOnScaleIn: false },

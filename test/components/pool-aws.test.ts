@@ -445,9 +445,9 @@ describe("aws pool: burst and standby", () => {
     });
   });
 
-  it("standby 1 is the group's warm pool of exactly one stopped, pre-initialised instance", () => {
+  it("standby 1 is the group's warm pool of exactly one running, pre-initialised instance (a stopped one would be cut off mid-bootstrap)", () => {
     expect(fleet.one(GROUP, "logos-burst").inputs.warmPool).toEqual({
-      poolState: "Stopped",
+      poolState: "Running",
       minSize: 1,
       maxGroupPreparedCapacity: 1,
       instanceReusePolicy: { reuseOnScaleIn: false },
