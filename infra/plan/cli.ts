@@ -3,7 +3,9 @@
  *
  * Plans stacks offline and prints a summary per stack, or with --json one
  * plan document `{ stack, cloud, resources, outputs }` (with several stacks,
- * a JSON array of them). Exit 1 when a stack cannot be planned.
+ * a JSON array of them). Exit 1 when a stack cannot be planned. Values only
+ * the cloud computes are unknown, as in a first `pulumi preview`, unless
+ * --placeholders asks for fakes.
  */
 import { listStacks, planStacks, PlanError } from "./engine";
 import { renderSummary } from "./summary";
@@ -11,15 +13,19 @@ import { renderSummary } from "./summary";
 interface Args {
   stacks: string[];
   json: boolean;
+  placeholders: boolean;
 }
 
 function usage(): never {
-  process.stderr.write("usage: npm run plan -- [--stack <name>]... [--json]   (no --stack: every stack in stacks/)\n");
+  process.stderr.write(
+    "usage: npm run plan -- [--stack <name>]... [--json] [--placeholders]\n" +
+      "  no --stack: every stack in stacks/; --placeholders: fill values only the cloud computes (ids, ARNs) with fakes instead of unknown\n",
+  );
   process.exit(64);
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { stacks: [], json: false };
+  const args: Args = { stacks: [], json: false, placeholders: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === "--stack" || a === "-s") {
@@ -28,6 +34,7 @@ function parseArgs(argv: string[]): Args {
       args.stacks.push(v);
     } else if (a.startsWith("--stack=")) args.stacks.push(a.slice(8));
     else if (a === "--json") args.json = true;
+    else if (a === "--placeholders") args.placeholders = true;
     else if (a === "--all") continue;
     else if (a === "--help" || a === "-h") usage();
     else {
@@ -48,6 +55,7 @@ async function run(): Promise<number> {
   const started = performance.now();
   if (!args.json) process.stderr.write(`planning ${stacks.length} stack${stacks.length > 1 ? "s" : ""}: ${stacks.join(", ")}\n`);
   const results = await planStacks(stacks, {
+    computed: args.placeholders ? "placeholder" : "unknown",
     onDone: (stack, r) => {
       if (!args.json)
         process.stderr.write(

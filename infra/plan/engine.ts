@@ -29,6 +29,14 @@ export class PlanError extends Error {
 export interface PlanOptions {
   /** Config overrides (`coreNodes` or `namespace:key`), applied over the stack file. */
   readonly overrides?: Readonly<Record<string, unknown>>;
+  /**
+   * What the mock answers for values only the cloud can compute (ids, ARNs,
+   * self links, generated keys). `unknown` (the default) is what a first
+   * `pulumi preview` sees: they stay unknown, so the policy check fails
+   * closed exactly where a real preview would. `placeholder` fills plausible
+   * fake values, for reading a plan in full.
+   */
+  readonly computed?: "unknown" | "placeholder";
 }
 
 export interface PlanRun {
@@ -168,7 +176,11 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
   recordRegistrations(resources);
   await pulumi.runtime.setMocks(
     {
-      newResource: (args) => fakeState(args.type, args.name, args.inputs as Record<string, unknown>, defaults),
+      newResource: (args) =>
+        options.computed === "placeholder"
+          ? fakeState(args.type, args.name, args.inputs as Record<string, unknown>, defaults)
+          : // A provider's preview echoes the inputs it was given; everything it computes is unknown.
+            { id: undefined, state: { ...(args.inputs as Record<string, unknown>) } },
       call: (args) => fakeCall(args, defaults),
     },
     config.project,
@@ -216,7 +228,7 @@ export function planStack(stack: string, options: PlanOptions = {}): Promise<Pla
     // grows past 1 GiB instead of deferring garbage collection.
     const child = spawn(process.execPath, ["--max-old-space-size=768", "--import", "tsx", WORKER, stack], {
       cwd: REPO_ROOT,
-      env: { ...process.env, LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}) },
+      env: { ...process.env, LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}), LOGOS_PLAN_COMPUTED: options.computed ?? "unknown" },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];

@@ -8,7 +8,8 @@ async function run(): Promise<void> {
   const stack = process.argv[2];
   if (!stack) throw new PlanError("usage: worker.ts <stack>");
   const overrides = JSON.parse(process.env.LOGOS_PLAN_OVERRIDES ?? "{}") as Record<string, unknown>;
-  const result = await planInProcess(stack, { overrides });
+  const computed = process.env.LOGOS_PLAN_COMPUTED === "placeholder" ? "placeholder" : "unknown";
+  const result = await planInProcess(stack, { overrides, computed });
   // Exit only once the pipe has taken everything: a large plan outlives one write.
   await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(result), (e) => (e ? reject(e) : resolve())));
 }
