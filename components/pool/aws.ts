@@ -88,6 +88,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     nodes,
     ...(burst ? { burst } : {}),
     encryptionKeyId: key.arn,
+    encryptionKeyRef: diskKeyId,
     nodeIdentity: { kind: "aws-iam-role", id: identity.role.name, principal: identity.role.arn },
   };
 }

@@ -83,6 +83,7 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
     nodes,
     ...(burst ? { burst } : {}),
     encryptionKeyId: sec.key.id,
+    encryptionKeyRef: sec.key.id,
     nodeIdentity: {
       kind: "azure-user-assigned-identity",
       id: sec.nodeIdentity.id,

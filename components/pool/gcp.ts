@@ -53,6 +53,7 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
     nodes,
     ...(burst ? { burst } : {}),
     encryptionKeyId: key.id,
+    encryptionKeyRef: key.id,
     nodeIdentity: {
       kind: "gcp-service-account",
       id: nodeIdentity.email,

@@ -47,6 +47,9 @@ export class VmPool extends pulumi.ComponentResource {
   readonly bastionPublicIp: pulumi.Output<string>;
   readonly bastionPrivateIp: string;
   readonly encryptionKeyId: pulumi.Output<string>;
+  /** The key by a reference known at preview; see {@link PoolParts.encryptionKeyRef}. */
+  readonly encryptionKeyRef: pulumi.Output<string>;
+  readonly azureKeyVault: PoolParts["azureKeyVault"];
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   readonly networkId: pulumi.Output<string>;
   /** Private half of the deploy key the validation logs in with; a secret. */
@@ -77,6 +80,8 @@ export class VmPool extends pulumi.ComponentResource {
     this.bastionPublicIp = parts.bastion.publicIp;
     this.bastionPrivateIp = parts.bastion.privateIp;
     this.encryptionKeyId = parts.encryptionKeyId;
+    this.encryptionKeyRef = parts.encryptionKeyRef;
+    this.azureKeyVault = parts.azureKeyVault;
     this.nodeIdentity = parts.nodeIdentity;
     this.networkId = parts.networkId;
 

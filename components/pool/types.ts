@@ -62,6 +62,19 @@ export interface PoolParts {
   /** The customer-managed key (ARN / Cloud KMS key id / Key Vault key id). */
   readonly encryptionKeyId: pulumi.Output<string>;
   /**
+   * A reference to the same key that is already known at preview (built from
+   * names, not from ids the cloud assigns): AWS alias ARN, GCP crypto key id,
+   * Azure Key Vault key id. Encryption settings use it so the policy pack can
+   * prove them in a first `pulumi preview` instead of failing closed.
+   */
+  readonly encryptionKeyRef: pulumi.Output<string>;
+  /** Azure only: the vault holding the key, for services that name vault and key separately. */
+  readonly azureKeyVault?: {
+    readonly vaultId: pulumi.Output<string>;
+    readonly vaultUri: pulumi.Output<string>;
+    readonly keyName: pulumi.Output<string>;
+  };
+  /**
    * The identity nodes run as, for grants (write-only archive access, metrics):
    * AWS IAM role name, GCP service account email, Azure user-assigned identity principal id.
    */
@@ -69,6 +82,8 @@ export interface PoolParts {
     readonly kind: "aws-iam-role" | "gcp-service-account" | "azure-user-assigned-identity";
     readonly id: pulumi.Output<string>;
     readonly principal: pulumi.Output<string>;
+    /** Azure only: client id of the user-assigned identity (IMDS token requests name it). */
+    readonly clientId?: pulumi.Output<string>;
   };
 }
 
