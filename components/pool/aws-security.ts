@@ -101,7 +101,9 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
       policy: pulumi.jsonStringify({ Version: "2012-10-17", Statement: statements }),
       tags: tagsFor(spec, "key"),
     },
-    opts,
+    // The audit archive outlives `pulumi destroy` and is encrypted under this
+    // key; deleting the key would make the kept history unreadable.
+    { ...opts, retainOnDelete: true },
   );
   const aliasName = keyAliasName(name, pulumi.getStack());
   const alias = new aws.kms.Alias(`${name}-key-alias`, { name: aliasName, targetKeyId: key.keyId }, opts);

@@ -96,7 +96,7 @@ export class ProofValidation extends pulumi.ComponentResource {
     }
 
     const scriptPath = args.scriptPath ?? VALIDATION_SCRIPT_REMOTE_COPY;
-    this.command = buildValidationCommand({ ...args.options, nodeName: args.node.name, scriptPath });
+    this.command = buildValidationCommand({ ...args.options, nodeName: args.node.name, scriptPath, waitForBoot: true });
     const digest = scriptDigest();
     const privateKey = pulumi.secret(args.privateKey);
     const dialErrorLimit = args.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;

@@ -113,6 +113,14 @@ export interface ValidationOptions {
   readonly python?: string;
   /** Also write the JSON result to this file. @default not written */
   readonly resultFile?: string;
+  /**
+   * Wait for the node's first boot (cloud-init: packages, state disk,
+   * checkout) before validating; a no-op where cloud-init is absent.
+   * `ProofValidation` sets it: the command can reach a node that is still
+   * installing Coq.
+   * @default false
+   */
+  readonly waitForBoot?: boolean;
 }
 
 export interface ValidationFootprint {
@@ -235,8 +243,18 @@ export function validationArgv(o: ValidationOptions): string[] {
  * login shell is; every value is quoted.
  */
 export function buildValidationCommand(o: ValidationOptions): string {
-  return shellJoin(["env", `LOGOS_STATE_DIR=${o.stateDir}`, ...validationArgv(o)]);
+  const run = shellJoin(["env", `LOGOS_STATE_DIR=${o.stateDir}`, ...validationArgv(o)]);
+  return o.waitForBoot ? `${WAIT_FOR_BOOT}${run}` : run;
 }
+
+/**
+ * Blocks until cloud-init has finished. A failed boot is reported and the
+ * validation still runs, so its stage and message say precisely what is
+ * missing (checkout, toolchain, state directory).
+ */
+export const WAIT_FOR_BOOT =
+  "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || " +
+  "echo 'cloud-init finished with errors (see /var/log/cloud-init-output.log); validating anyway' >&2; fi; ";
 
 /** Sum of the step limits plus slack: the longest a validation can legitimately take. */
 export function validationBudgetSeconds(o: ValidationOptions): number {

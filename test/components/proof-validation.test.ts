@@ -119,7 +119,12 @@ describe("ProofValidation", () => {
     expect(copy?.type).toBe("command:remote:CopyToRemote");
     expect(run?.type).toBe("command:remote:Command");
 
-    const expected = buildValidationCommand({ ...options, nodeName: "logos-core-0", scriptPath: VALIDATION_SCRIPT_REMOTE_COPY });
+    const expected = buildValidationCommand({
+      ...options,
+      nodeName: "logos-core-0",
+      scriptPath: VALIDATION_SCRIPT_REMOTE_COPY,
+      waitForBoot: true,
+    });
     expect(run?.inputs["create"]).toBe(expected);
     expect(v.command).toBe(expected);
     expect(run?.inputs["logging"]).toBe("stderr");

@@ -10,6 +10,7 @@ import {
   VALIDATION_SCRIPT_SOURCE,
   VALIDATION_STAGES,
   buildValidationCommand,
+  WAIT_FOR_BOOT,
   shellJoin,
   shellQuote,
   validationArgv,
@@ -71,6 +72,14 @@ describe("buildValidationCommand", () => {
         `--agent-hash ${AGENT_HASH} --lock-timeout 1800 --lem-timeout 900 --boot-timeout 900 ` +
         "--footprint-timeout 300 --archive-timeout 300",
     );
+  });
+
+  it("waits for the first boot when asked, then runs the same command", () => {
+    const cmd = buildValidationCommand({ ...base, waitForBoot: true });
+    expect(cmd).toBe(`${WAIT_FOR_BOOT}${buildValidationCommand(base)}`);
+    expect(cmd.startsWith("if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait")).toBe(true);
+    // The remote shell must parse it.
+    expect(spawnSync("sh", ["-n", "-c", cmd]).status).toBe(0);
   });
 
   it("passes every option, quoted", () => {

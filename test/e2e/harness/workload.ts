@@ -120,6 +120,8 @@ export function optionsFor(c: Checkout, scriptPath: string, extra: Partial<Valid
     nodeName: "e2e-node",
     scriptPath,
     timeouts: { lock: 300, lem: 180, boot: 180, footprint: 60, archive: 30 },
+    // As ProofValidation runs it: the boot wait is part of the exact command.
+    waitForBoot: true,
     ...extra,
   };
 }
