@@ -3,6 +3,7 @@
  * Pulumi imports) and deterministic, so it is snapshot-tested and identical
  * on all three clouds except for the state disk's device path.
  */
+import { gzipSync } from "node:zlib";
 import { stringify } from "yaml";
 
 export type BootRole = "core" | "standby" | "burst";
@@ -150,13 +151,25 @@ export function renderUserData(o: BootstrapOptions): string {
     packages: [...TOOLCHAIN_PACKAGES, ...(o.packages ?? [])],
     write_files: files.map((f) => ({
       path: f.path,
-      content: f.content,
+      ...packed(f.content),
       permissions: f.permissions,
       owner: f.owner ?? "root:root",
     })),
     runcmd: commands,
   };
   return `#cloud-config\n# logos-compute ${o.role} node\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/**
+ * Files above this size travel gzip-compressed: AWS caps user-data at 16 KiB,
+ * and the validation script alone is larger. Small files stay readable.
+ */
+export const PACK_ABOVE_BYTES = 4096;
+
+function packed(content: string): { content: string; encoding?: "gz+b64" } {
+  if (Buffer.byteLength(content) <= PACK_ABOVE_BYTES) return { content };
+  // gzip's header carries no timestamp from Node's zlib, so the output is stable.
+  return { content: gzipSync(Buffer.from(content), { level: 9 }).toString("base64"), encoding: "gz+b64" };
 }
 
 function parentOf(path: string): string {

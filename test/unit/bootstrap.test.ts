@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderUserData, TOOLCHAIN_PACKAGES, type BootstrapOptions } from "../../infra/bootstrap";
@@ -79,6 +80,17 @@ describe("renderUserData", () => {
     expect((d.runcmd as string[][]).some((c) => c[0] === "/opt/logos/bin/logos-state-disk")).toBe(false);
     expect(file(d, "/etc/x")).toBe("y");
     expect((d.runcmd as string[][]).at(-1)).toEqual(["echo", "hi"]);
+  });
+
+  it("packs large files with gzip so user-data fits AWS's 16 KiB, and the packed bytes round-trip", () => {
+    const big = "x".repeat(40_000) + "\n# end\n";
+    const text = renderUserData({ ...base, files: [{ path: "/opt/big", content: big, permissions: "0755" }] });
+    expect(Buffer.byteLength(text)).toBeLessThan(16 * 1024);
+    const f = (parse(text).write_files as Array<{ path: string; content: string; encoding?: string }>).find((x) => x.path === "/opt/big")!;
+    expect(f.encoding).toBe("gz+b64");
+    expect(gunzipSync(Buffer.from(f.content, "base64")).toString()).toBe(big);
+    // Deterministic: the same input renders the same bytes.
+    expect(renderUserData({ ...base, files: [{ path: "/opt/big", content: big, permissions: "0755" }] })).toBe(text);
   });
 
   it("the state-disk script formats only a disk with no filesystem and never an existing one", () => {
