@@ -87,7 +87,13 @@ function engineStyleRunner(policies: readonly ResourceValidationPolicy[]): (reso
           props,
           urn: resource.urn,
           name: resource.name,
-          opts: { protect: false, ignoreChanges: [], aliases: [], customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 }, additionalSecretOutputs: [] },
+          opts: {
+            protect: false,
+            ignoreChanges: [],
+            aliases: [],
+            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
+            additionalSecretOutputs: [],
+          },
           stackTags: new Map(),
           isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === resource.type,
           asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === resource.type ? props : undefined),
@@ -149,11 +155,39 @@ export async function benchPolicy(): Promise<{ rows: Row[] }> {
 
   const policyRun = timeNpmRunPolicy();
   const rows: Row[] = [
-    { bench: "policy", metric: "rule evaluation throughput (all stacks)", value: throughput, unit: "resources/s", target: "-", status: "info" },
+    {
+      bench: "policy",
+      metric: "rule evaluation throughput (all stacks)",
+      value: throughput,
+      unit: "resources/s",
+      target: "-",
+      status: "info",
+    },
     { bench: "policy", metric: "planned resources evaluated per pass", value: all.length, unit: "resources", target: "-", status: "info" },
-    { bench: "policy", metric: "per-resource time, logos pack (AWS resources)", value: perResourceUs(oursMs), unit: "µs", target: "-", status: "info" },
-    { bench: "policy", metric: "per-resource time, @pulumi/awsguard (same resources)", value: perResourceUs(theirsMs), unit: "µs", target: "-", status: "info" },
-    { bench: "policy", metric: "awsguard time / logos pack time", value: Number(ratio.toFixed(2)), unit: "x", target: ">= 1.0", status: ratio >= 1 ? "pass" : "FAIL" },
+    {
+      bench: "policy",
+      metric: "per-resource time, logos pack (AWS resources)",
+      value: perResourceUs(oursMs),
+      unit: "µs",
+      target: "-",
+      status: "info",
+    },
+    {
+      bench: "policy",
+      metric: "per-resource time, @pulumi/awsguard (same resources)",
+      value: perResourceUs(theirsMs),
+      unit: "µs",
+      target: "-",
+      status: "info",
+    },
+    {
+      bench: "policy",
+      metric: "awsguard time / logos pack time",
+      value: Number(ratio.toFixed(2)),
+      unit: "x",
+      target: ">= 1.0",
+      status: ratio >= 1 ? "pass" : "FAIL",
+    },
     {
       bench: "policy",
       metric: `npm run policy (${stacks.length} stacks, plan + check)`,

@@ -17,8 +17,10 @@ export const awsEc2NoPublicIp = defineRule({
     "bastion (tagged with the bastion tag) may have a public address.",
   configKeys: ["bastionTag"],
   validateResource: [
+    // The bastion marker is read first: what the bastion's own address will be is irrelevant.
     check(ec2.Instance, (instance, ctx) => {
-      if (isTrue(instance.associatePublicIpAddress) && !isBastion(instance.tags, ctx.settings)) {
+      if (isBastion(instance.tags, ctx.settings)) return;
+      if (isTrue(instance.associatePublicIpAddress)) {
         ctx.report(`${ctx.label}: associatePublicIpAddress is true; set it to false (only ${bastionMarker(ctx.settings)} may be public).`);
       }
     }),
@@ -31,16 +33,20 @@ export const awsEc2NoPublicIp = defineRule({
       }
     }),
     check(ec2.Subnet, (subnet, ctx) => {
-      if (subnet.mapPublicIpOnLaunch === true && !isBastion(subnet.tags, ctx.settings)) {
+      if (isBastion(subnet.tags, ctx.settings)) return;
+      if (subnet.mapPublicIpOnLaunch === true) {
         ctx.report(`${ctx.label}: mapPublicIpOnLaunch is true, so every instance launched here gets a public IP; set it to false.`);
       }
     }),
     check(ec2.Eip, (eip, ctx) => {
-      const attached = eip.instance ?? eip.networkInterface;
-      if (attached !== undefined && attached !== null && !isBastion(eip.tags, ctx.settings)) {
-        ctx.report(
-          `${ctx.label}: attaches a public address to ${attached}; remove it (only ${bastionMarker(ctx.settings)} may be public).`,
-        );
+      if (isBastion(eip.tags, ctx.settings)) return;
+      // Being attached at all is the violation, so an attachment whose id is not known yet still counts.
+      for (const field of ["instance", "networkInterface"] as const) {
+        if (Object.keys(eip).includes(field)) {
+          ctx.report(
+            `${ctx.label}: ${field} attaches this public address to a node; remove it (only ${bastionMarker(ctx.settings)} may be public).`,
+          );
+        }
       }
     }),
   ],

@@ -202,7 +202,7 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   ],
   "aws:ec2/instance:Instance": [
     m("public ip", "add a public IP", (r) => (isBastion(r) ? false : void (r.associatePublicIpAddress = true))),
-    m("unknown", "make the public-IP flag unknown", (r) => void (r.associatePublicIpAddress = UNKNOWN)),
+    m("unknown", "make the public-IP flag unknown", (r) => (isBastion(r) ? false : void (r.associatePublicIpAddress = UNKNOWN))),
     m("encryption", "drop root volume encryption", (r) => (r.rootBlockDevice ? void (r.rootBlockDevice.encrypted = false) : false)),
     m("encryption", "drop the root volume's customer key", (r) =>
       r.rootBlockDevice?.kmsKeyId ? void delete r.rootBlockDevice.kmsKeyId : false,
@@ -245,7 +245,7 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   ],
   "aws:ec2/subnet:Subnet": [
     m("public ip", "map public IPs on launch", (r) => (isBastion(r) ? false : void (r.mapPublicIpOnLaunch = true))),
-    m("unknown", "make the public-IP mapping unknown", (r) => void (r.mapPublicIpOnLaunch = UNKNOWN)),
+    m("unknown", "make the public-IP mapping unknown", (r) => (isBastion(r) ? false : void (r.mapPublicIpOnLaunch = UNKNOWN))),
   ],
   "aws:ec2/eip:Eip": [m("public ip", "attach the address to a node", (r) => (isBastion(r) ? false : void (r.instance = "i-node")))],
   "aws:ebs/volume:Volume": [

@@ -42,12 +42,16 @@ describe("mutation test: the pack catches every known-bad change", () => {
     const missed: string[] = [];
     const tally = new Map<MutationKind, { tried: number; caught: number }>();
     for (const resource of plan.resources) {
+      // A change is caught when it brings a violation the unchanged resource did not have.
+      const baseline = new Set(evaluateResource(resource, { config }).map((v) => `${v.rule}: ${v.message}`));
       for (const mutation of MUTATIONS[resource.type] ?? []) {
         const inputs = structuredClone(resource.inputs);
-        if (!mutation.apply(inputs)) continue;
+        // A change that leaves the inputs as they were (e.g. "make X unknown" when it already is) is not a mutation.
+        if (!mutation.apply(inputs) || JSON.stringify(inputs) === JSON.stringify(resource.inputs)) continue;
         const count = tally.get(mutation.kind) ?? { tried: 0, caught: 0 };
         count.tried += 1;
-        if (evaluateResource({ ...resource, inputs }, { config }).length > 0) count.caught += 1;
+        const found = evaluateResource({ ...resource, inputs }, { config }).map((v) => `${v.rule}: ${v.message}`);
+        if (found.some((v) => !baseline.has(v))) count.caught += 1;
         else missed.push(`${resource.type} ${resource.name}: ${mutation.name}`);
         tally.set(mutation.kind, count);
       }
@@ -56,6 +60,7 @@ describe("mutation test: the pack catches every known-bad change", () => {
     const caught = [...tally.values()].reduce((n, c) => n + c.caught, 0);
     const byKind = [...tally.entries()].map(([kind, c]) => `${kind} ${c.caught}/${c.tried}`).join(", ");
     console.log(`mutation ${stack}: caught ${caught} / tried ${tried} (${byKind})`);
+    for (const miss of missed) console.log(`  missed: ${miss}`);
     expect(missed).toEqual([]);
     // Every stack must give each kind of change something to bite on.
     expect([...tally.keys()].sort()).toEqual(["encryption", "public ingress", "public ip", "tag", "unknown"]);

@@ -73,17 +73,38 @@ describe(rule.name, () => {
       change: (r) => (r.mapPublicIpOnLaunch = UNKNOWN),
       expect: "mapPublicIpOnLaunch is unknown",
     },
-    { name: "elastic IP on a node", type: EIP, change: (r) => (r.instance = "i-core-0"), expect: "attaches a public address to i-core-0" },
+    {
+      name: "elastic IP on a node",
+      type: EIP,
+      change: (r) => (r.instance = "i-core-0"),
+      expect: "Eip 'subject': instance attaches this public address to a node; remove it (only logos-role=bastion may be public).",
+    },
     {
       name: "elastic IP on a node's interface",
       type: EIP,
       change: (r) => (r.networkInterface = "eni-1"),
-      expect: "attaches a public address to eni-1",
+      expect: "networkInterface attaches this public address to a node",
     },
-    { name: "elastic IP with an unknown target", type: EIP, change: (r) => (r.instance = UNKNOWN), expect: "instance is unknown" },
+    {
+      name: "elastic IP on a node not created yet",
+      type: EIP,
+      change: (r) => (r.instance = UNKNOWN),
+      expect: "instance attaches this public address to a node",
+    },
+    {
+      name: "elastic IP with an unknown bastion tag",
+      type: EIP,
+      change: (r) => ((r.instance = "i-1"), (r.tags["logos-role"] = UNKNOWN)),
+      expect: "tags.logos-role is unknown",
+    },
   ];
   it.each(failing)("rejects $name", ({ type, change, expect: fragment }) => {
     expect(messages(rule, type, variant(passing[type]!, change)).join("\n")).toContain(fragment);
+  });
+
+  it("does not read the bastion's own attachment, which is often unknown at preview", () => {
+    expect(messages(rule, EIP, { domain: "vpc", instance: UNKNOWN, tags: { "logos-role": "bastion" } })).toEqual([]);
+    expect(messages(rule, INSTANCE, { associatePublicIpAddress: UNKNOWN, tags: { "logos-role": "bastion" } })).toEqual([]);
   });
 
   it("uses the configured bastion tag", () => {
