@@ -1,10 +1,15 @@
 /**
- * The program: config → spec → pool (→ validation, archive, monitoring) →
- * stack outputs. `infra/index.ts` exports what this returns; the offline plan
- * calls it under the mock monitor.
+ * The program: config → spec → pool → proof validation, log archive and
+ * monitoring → stack outputs. `infra/index.ts` exports what this returns; the
+ * offline plan calls it under the mock monitor.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { VmPool } from "../components/pool";
+import { archiveBootstrap, archiveCommandFor, LogArchive } from "../components/log-archive";
+import { archiveNames, archiveTarget } from "../components/log-archive/names";
+import { Monitoring, monitoringBootstrap } from "../components/monitoring";
+import { VmPool, type BootstrapExtras } from "../components/pool";
+import { ProofValidation } from "../components/proof-validation";
+import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { buildSchedulerDocument } from "./scheduler/contract";
 import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { parseSpec, SpecError, type PoolSpec, type RawConfig } from "./spec";
@@ -24,11 +29,115 @@ export function specFromConfig(raw: RawConfig = pulumi.runtime.allConfig()): Poo
   }
 }
 
-export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
-  const pool = new VmPool(spec.name, { spec });
+/** Concatenates bootstrap extras in order. */
+export function mergeExtras(...parts: readonly BootstrapExtras[]): BootstrapExtras {
+  return {
+    files: parts.flatMap((p) => p.files ?? []),
+    packages: [...new Set(parts.flatMap((p) => p.packages ?? []))],
+    commands: parts.flatMap((p) => p.commands ?? []),
+  };
+}
 
-  const validations: pulumi.Output<NodeValidation>[] = pool.nodes.map(() =>
-    pulumi.output<NodeValidation>(spec.validation.enabled ? { status: "pending" } : { status: "disabled" }),
+/**
+ * The Pulumi organization, or the name self-managed backends use. The SDK's
+ * mock monitor (tests, the offline plan) sets none and throws when asked.
+ */
+function organizationOrDefault(): string {
+  try {
+    return pulumi.getOrganization();
+  } catch {
+    return "organization";
+  }
+}
+
+/** What the validation checks on every node, from the spec. */
+export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<ValidationOptions, "nodeName" | "scriptPath"> {
+  const step = spec.validation.stepTimeoutSeconds;
+  return {
+    repoDir: spec.repo.dir,
+    agentHash: spec.repo.agentHash,
+    ...(spec.repo.agentScriptDigest !== undefined ? { agentScriptDigest: spec.repo.agentScriptDigest } : {}),
+    ref: spec.repo.ref,
+    stateDir: spec.stateDir,
+    archiveCommand,
+    timeouts: { lock: step, lem: step, boot: step },
+    strictFootprint: spec.validation.strictFootprint,
+    resultFile: VALIDATION_RESULT_PATH,
+  };
+}
+
+export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
+  // The archive's names are fixed by the deployment, so the upload command is
+  // a plain string the nodes' cloud-init and boot unit can carry.
+  const names = archiveNames(spec.name, {
+    organization: organizationOrDefault(),
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    cloud: spec.cloud,
+    region: spec.region,
+    ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
+  });
+  const archiveCommand = archiveCommandFor({
+    cloud: spec.cloud,
+    target: archiveTarget(spec.cloud, names),
+    pool: spec.name,
+    ...(spec.cloud === "aws" ? { region: spec.region } : {}),
+  });
+  const checks = validationOptions(spec, archiveCommand);
+
+  const shared = mergeExtras(archiveBootstrap(), monitoringBootstrap(spec));
+  // Core nodes are validated over SSH as the login user, who must own the result directory.
+  const resultDir: BootstrapExtras = {
+    commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],
+  };
+  const bootUnit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
+  const pool = new VmPool(spec.name, {
+    spec,
+    coreBootstrap: mergeExtras(shared, resultDir),
+    burstBootstrap: spec.validation.enabled ? mergeExtras(shared, { files: bootUnit.files, commands: bootUnit.commands }) : shared,
+  });
+
+  const archive = new LogArchive(`${spec.name}-archive`, {
+    spec,
+    names,
+    encryptionKeyId: pool.encryptionKeyId,
+    encryptionKeyRef: pool.encryptionKeyRef,
+    nodeIdentity: pool.nodeIdentity,
+    ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
+  });
+
+  const monitoring = new Monitoring(`${spec.name}-monitoring`, {
+    spec,
+    nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId })),
+    ...(pool.burst ? { burst: pool.burst } : {}),
+    nodeIdentity: pool.nodeIdentity,
+  });
+
+  const validations = pool.nodes.map((n) =>
+    spec.validation.enabled
+      ? new ProofValidation(
+          `${n.slot.name}-validate`,
+          {
+            node: { name: n.slot.name, host: n.slot.privateIp, id: n.instanceId },
+            bastion: { host: pool.bastionPublicIp, user: spec.access.sshUser },
+            user: spec.access.sshUser,
+            privateKey: pool.deployPrivateKey,
+            options: checks,
+          },
+          // The archive must exist before the first upload; the node before anything runs on it.
+          { dependsOn: [n.instance, archive] },
+        )
+      : undefined,
+  );
+  const nodeResults: pulumi.Output<NodeValidation>[] = validations.map((v) =>
+    v
+      ? v.result.apply((r): NodeValidation => ({
+          status: r.status,
+          stage: r.stage,
+          ...(r.ref ? { ref: r.ref } : {}),
+          ...(r.auditEntriesAfter !== null ? { auditEntries: r.auditEntriesAfter } : {}),
+        }))
+      : pulumi.output<NodeValidation>({ status: "disabled" }),
   );
 
   // The document's shape is decided from plain values; only what the cloud
@@ -69,7 +178,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   const scheduler: pulumi.Input<SchedulerDocument> = {
     ...plain,
     bastion: { ...plain.bastion, host: pool.bastionPublicIp },
-    nodes: plain.nodes.map((n, i) => ({ ...n, validation: validations[i] })),
+    nodes: plain.nodes.map((n, i) => ({ ...n, validation: nodeResults[i] })),
     groups: plain.groups.map((g) => ({
       ...g,
       group: g.role === "standby" && burst?.standby ? burst.standby.id : (burst?.groupName ?? g.group),
@@ -92,6 +201,9 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       vcpus: n.vcpus,
       memoryGiB: n.memoryGiB,
     })),
+    validation: Object.fromEntries(pool.nodes.map((n, i) => [n.slot.name, validations[i]?.result ?? { status: "disabled" }])),
+    logArchive: { target: archive.target, url: archive.url, archiveCommand: archive.archiveCommand },
+    monitoring: { notificationTarget: monitoring.notificationTarget },
     encryptionKey: pool.encryptionKeyId,
   };
 }

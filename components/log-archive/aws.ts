@@ -57,7 +57,9 @@ export function buildAwsArchive(ctx: ArchiveContext): ArchiveParts {
     `${name}-encryption`,
     {
       bucket: bucket.id,
-      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: keyArn }, bucketKeyEnabled: true }],
+      rules: [
+        { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: ctx.encryptionKeyRef }, bucketKeyEnabled: true },
+      ],
     },
     bucketOpts,
   );

@@ -29,7 +29,7 @@ export function buildGcpArchive(ctx: ArchiveContext): ArchiveParts {
   const keyGrant = new gcp.kms.CryptoKeyIAMMember(
     `${name}-key-gcs-agent`,
     {
-      cryptoKeyId: ctx.encryptionKeyId,
+      cryptoKeyId: ctx.encryptionKeyRef,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member: pulumi.interpolate`serviceAccount:${agent.emailAddress}`,
     },
@@ -46,7 +46,7 @@ export function buildGcpArchive(ctx: ArchiveContext): ArchiveParts {
       uniformBucketLevelAccess: true,
       publicAccessPrevention: "enforced",
       versioning: { enabled: true },
-      encryption: { defaultKmsKeyName: ctx.encryptionKeyId },
+      encryption: { defaultKmsKeyName: ctx.encryptionKeyRef },
       retentionPolicy: {
         retentionPeriod: retentionSeconds(spec.archive.retentionDays),
         // Irreversible once applied: the period can then only grow, and the bucket cannot be deleted while objects are retained.

@@ -20,8 +20,14 @@ export type { AzureKeyVaultRef } from "./types";
 export interface LogArchiveArgs {
   /** The validated, cloud-neutral spec (archive settings: `spec.archive`). */
   readonly spec: PoolSpec;
-  /** The pool's customer-managed key (`VmPool.encryptionKeyId`). */
+  /** The pool's customer-managed key (`VmPool.encryptionKeyId`); IAM grants name it. */
   readonly encryptionKeyId: pulumi.Input<string>;
+  /**
+   * The same key by a reference known at preview (`VmPool.encryptionKeyRef`),
+   * so the policy pack can prove the archive's encryption in a first preview.
+   * @default encryptionKeyId
+   */
+  readonly encryptionKeyRef?: pulumi.Input<string>;
   /** The identity nodes run as (`VmPool.nodeIdentity`): granted add-only access. */
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   /**
@@ -99,6 +105,7 @@ export class LogArchive extends pulumi.ComponentResource {
       spec,
       names,
       encryptionKeyId: args.encryptionKeyId,
+      encryptionKeyRef: args.encryptionKeyRef ?? args.encryptionKeyId,
       nodeIdentity: args.nodeIdentity,
       ...(args.azureKeyVault ? { azureKeyVault: args.azureKeyVault } : {}),
     });

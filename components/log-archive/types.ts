@@ -20,6 +20,8 @@ export interface ArchiveContext {
   readonly spec: PoolSpec;
   readonly names: ArchiveNames;
   readonly encryptionKeyId: pulumi.Input<string>;
+  /** The same key by a reference known at preview; encryption settings use it. */
+  readonly encryptionKeyRef: pulumi.Input<string>;
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   readonly azureKeyVault?: AzureKeyVaultRef;
 }
