@@ -41,10 +41,9 @@ export function parseAzureImage(urn: string): AzureImage {
 
 /**
  * A Key Vault name: globally unique, 3-24 of [a-z0-9-], starting with a
- * letter, no "--". Derived from the pool name and a seed that differs per
- * deployment (subscription + resource group), because a deleted vault keeps
- * its name reserved through the purge-protection window and a fixed name
- * would block re-creating the pool.
+ * letter, no "--". Derived from the pool name and a seed (subscription +
+ * resource group, so per stack) and therefore the same on every run: the
+ * key's id and the vault's URI are known at preview.
  */
 export function keyVaultName(poolName: string, seed: string): string {
   const stem = poolName
@@ -53,6 +52,34 @@ export function keyVaultName(poolName: string, seed: string): string {
     .slice(0, 12);
   const digest = createHash("sha256").update(seed).digest("hex").slice(0, 8);
   return `kv${stem}${digest}`;
+}
+
+/** Resource group names: up to 90 of [A-Za-z0-9_.()-], not ending in a period. */
+const RESOURCE_GROUP_MAX = 90;
+
+/**
+ * The pool's resource groups, named from pool and stack so every id inside
+ * them (disk encryption set, vault, key) can be written down before the cloud
+ * answers. `keys` holds only the Key Vault and is retained on destroy: the
+ * audit archive may still need the key after the pool is gone, and deleting
+ * a group deletes everything in it.
+ */
+export function azureResourceGroupNames(poolName: string, stack: string): { readonly pool: string; readonly keys: string } {
+  const name = (suffix: string): string => {
+    const stem = `${poolName}-${stack}`.toLowerCase().replace(/[^a-z0-9_.()-]/g, "-");
+    return `${stem.slice(0, RESOURCE_GROUP_MAX - suffix.length)}${suffix}`;
+  };
+  return { pool: name("-rg"), keys: name("-keys-rg") };
+}
+
+/** The ARM id of a resource Azure would otherwise only report after creating it. */
+export function armId(subscriptionId: string, resourceGroup: string, provider: string, ...path: readonly string[]): string {
+  return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${provider}/${path.join("/")}`;
+}
+
+/** A vault's data-plane URI in Azure's public cloud. */
+export function keyVaultUri(vaultName: string): string {
+  return `https://${vaultName}.vault.azure.net/`;
 }
 
 /**

@@ -1,15 +1,17 @@
 /**
  * The Azure pool's keys and identities: a Key Vault key with rotation behind
  * a disk encryption set (the CMK every disk uses), and the one user-assigned
- * identity all nodes run as.
+ * identity all nodes run as. The vault and key sit in a group of their own
+ * that outlives the pool.
  */
 import * as pulumi from "@pulumi/pulumi";
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
+import * as resources from "@pulumi/azure-native/resources";
 import { tagsFor } from "../../infra/spec";
-import { AZURE_ROLES, dropApiVersionAliases, keyVaultName, roleDefinitionId } from "./azure-names";
+import { armId, AZURE_ROLES, dropApiVersionAliases, keyVaultName, keyVaultUri, roleDefinitionId } from "./azure-names";
 import type { AdapterContext } from "./types";
 
 /** Key rotation: a new version every 90 days; each version expires after a year, with a notice 30 days before. */
@@ -21,26 +23,69 @@ export interface AzureSecurity {
   readonly diskEncryptionSet: compute.DiskEncryptionSet;
   /** Disks may only be created once the encryption set can use the key. */
   readonly keyAccess: authorization.RoleAssignment;
+  /**
+   * The encryption set's ARM id built from names, known at preview so the
+   * policy pack can prove every disk's CMK. It carries no dependency: whatever
+   * names it must also wait for `ready`.
+   */
+  readonly diskEncryptionSetRef: pulumi.Output<string>;
+  /** The encryption set and its key grant: what every encrypted disk waits for. */
+  readonly ready: readonly pulumi.Resource[];
+  /** The key and its vault by ids built from names (known at preview). */
+  readonly keyRef: pulumi.Output<string>;
+  readonly vaultRef: {
+    readonly vaultId: pulumi.Output<string>;
+    readonly vaultUri: pulumi.Output<string>;
+    readonly keyName: pulumi.Output<string>;
+  };
   readonly nodeIdentity: managedidentity.UserAssignedIdentity;
 }
 
+/**
+ * `poolGroup` is the pool's resource group; `groupNames` are the plain names
+ * of it and of the key group this creates (see `azureResourceGroupNames`);
+ * `client` is the deploying identity (subscription and tenant).
+ *
+ * Destroy and re-create: the key group, vault and key are retained, so the
+ * same stack finds them again under the same names and azure-native refuses
+ * to create them ("already existing resource"). Adopt them with
+ * `pulumi import` (group, vault, key, with `--parent` the pool), which keeps
+ * the archive on the same key. Had the vault been deleted by hand, purge
+ * protection keeps its name reserved for the 90-day retention: recover it
+ * (`az keyvault recover`) and import it; it cannot be purged early. A new
+ * stack name always gets fresh names.
+ */
 export function buildAzureSecurity(
   ctx: AdapterContext,
-  resourceGroup: { readonly name: pulumi.Input<string>; readonly id: pulumi.Input<string> },
+  poolGroup: { readonly name: pulumi.Input<string>; readonly id: pulumi.Input<string> },
+  groupNames: { readonly pool: string; readonly keys: string },
+  client: pulumi.Output<authorization.GetClientConfigResult>,
 ): AzureSecurity {
   const { spec, name } = ctx;
   const location = spec.region;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
-  const client = authorization.getClientConfigOutput({ parent: ctx.parent });
+  const keyName = `${spec.name}-disk`;
+  const diskEncryptionSetName = `${spec.name}-des`;
 
-  // Kept as its own Output so the key refers to the name we chose, known in plans too.
-  const vaultName = pulumi
-    .all([client.subscriptionId, resourceGroup.name])
-    .apply(([sub, rg]) => keyVaultName(spec.name, `${sub}/${rg ?? ""}`));
+  // Its own group, kept on destroy: deleting the pool's group would take the
+  // vault with it, and a (soft-)deleted vault's key decrypts nothing.
+  const keyGroup = new resources.ResourceGroup(
+    `${name}-keys-rg`,
+    { resourceGroupName: groupNames.keys, location, tags: tagsFor(spec, "key") },
+    { ...opts, retainOnDelete: true },
+  );
+  const keyGroupName = keyGroup.id.apply(() => groupNames.keys);
+
+  // Plain names from an invoke (answered in preview), so the key id, vault
+  // URI and everything built from them are known in plans too.
+  const vaultName = client.subscriptionId.apply((sub) => keyVaultName(spec.name, `${sub}/${groupNames.keys}`));
+  const vaultId = pulumi
+    .all([client.subscriptionId, vaultName])
+    .apply(([sub, vault]) => armId(sub, groupNames.keys, "Microsoft.KeyVault", "vaults", vault));
   const vault = new keyvault.Vault(
     `${name}-kv`,
     {
-      resourceGroupName: resourceGroup.name,
+      resourceGroupName: keyGroupName,
       location,
       vaultName,
       properties: {
@@ -55,14 +100,15 @@ export function buildAzureSecurity(
       },
       tags: tagsFor(spec, "key"),
     },
-    opts,
+    { ...opts, retainOnDelete: true },
   );
 
   const key = new keyvault.Key(
     `${name}-disk-key`,
     {
-      resourceGroupName: resourceGroup.name,
+      resourceGroupName: keyGroupName,
       vaultName,
+      keyName,
       properties: {
         kty: "RSA",
         keySize: 3072,
@@ -77,13 +123,15 @@ export function buildAzureSecurity(
       },
       tags: tagsFor(spec, "key"),
     },
-    { ...opts, dependsOn: [vault] },
+    // The audit archive may be encrypted with this key long after the pool is gone.
+    { ...opts, dependsOn: [vault], retainOnDelete: true },
   );
 
   const diskEncryptionSet = new compute.DiskEncryptionSet(
     `${name}-des`,
     {
-      resourceGroupName: resourceGroup.name,
+      resourceGroupName: poolGroup.name,
+      diskEncryptionSetName,
       location,
       encryptionType: "EncryptionAtRestWithCustomerKey",
       identity: { type: "SystemAssigned" },
@@ -110,7 +158,7 @@ export function buildAzureSecurity(
 
   const nodeIdentity = new managedidentity.UserAssignedIdentity(
     `${name}-node-identity`,
-    { resourceGroupName: resourceGroup.name, location, tags: tagsFor(spec, "identity") },
+    { resourceGroupName: poolGroup.name, location, tags: tagsFor(spec, "identity") },
     opts,
   );
   // Metrics and (through data collection rules) logs: the monitoring agent's
@@ -121,10 +169,22 @@ export function buildAzureSecurity(
       principalId: nodeIdentity.principalId,
       principalType: "ServicePrincipal",
       roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, AZURE_ROLES.monitoringMetricsPublisher)),
-      scope: resourceGroup.id,
+      scope: poolGroup.id,
     },
     opts,
   );
 
-  return { vault, key, diskEncryptionSet, keyAccess, nodeIdentity };
+  return {
+    vault,
+    key,
+    diskEncryptionSet,
+    keyAccess,
+    diskEncryptionSetRef: client.subscriptionId.apply((sub) =>
+      armId(sub, groupNames.pool, "Microsoft.Compute", "diskEncryptionSets", diskEncryptionSetName),
+    ),
+    ready: [diskEncryptionSet, keyAccess],
+    keyRef: vaultId.apply((id) => `${id}/keys/${keyName}`),
+    vaultRef: { vaultId, vaultUri: vaultName.apply(keyVaultUri), keyName: pulumi.output(keyName) },
+    nodeIdentity,
+  };
 }

@@ -4,6 +4,7 @@
  * flexible scale set (autoscaled, with a standby pool) for burst capacity.
  */
 import * as pulumi from "@pulumi/pulumi";
+import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
@@ -14,8 +15,10 @@ import { BASTION_TYPES } from "../../infra/machines";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
 import { tagsFor } from "../../infra/spec";
 import {
+  armId,
   authorizedKeysPath,
   azureDataDiskPath,
+  azureResourceGroupNames,
   bastionCloudInit,
   burstComputerNamePrefix,
   dropApiVersionAliases,
@@ -39,6 +42,8 @@ export const BURST_CPU = { scaleOutAbove: 70, scaleInBelow: 30 } as const;
 interface Shared {
   readonly ctx: AdapterContext;
   readonly resourceGroupName: pulumi.Output<string>;
+  /** The ARM id of a resource in the pool's group, from names alone (known at preview). */
+  readonly idInGroup: (provider: string, ...path: readonly string[]) => pulumi.Output<string>;
   readonly net: AzureNetwork;
   readonly sec: AzureSecurity;
   readonly image: computeInput.ImageReferenceArgs;
@@ -49,14 +54,25 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
 
-  const rg = new resources.ResourceGroup(`${name}-rg`, { location: spec.region, tags: tagsFor(spec, "pool") }, opts);
-  const net = buildAzureNetwork(ctx, rg.name);
-  const sec = buildAzureSecurity(ctx, { name: rg.name, id: rg.id });
+  // Named, not auto-named: the ids of what it holds are built from its name
+  // so they are known at preview (see `buildAzureSecurity`).
+  const groupNames = azureResourceGroupNames(spec.name, pulumi.getStack());
+  const rg = new resources.ResourceGroup(
+    `${name}-rg`,
+    { resourceGroupName: groupNames.pool, location: spec.region, tags: tagsFor(spec, "pool") },
+    opts,
+  );
+  // The name is ours; deriving it from the id keeps the dependency on the group.
+  const rgName = rg.id.apply(() => groupNames.pool);
+  const net = buildAzureNetwork(ctx, rgName);
+  const client = authorization.getClientConfigOutput({ parent: ctx.parent });
+  const sec = buildAzureSecurity(ctx, { name: rgName, id: rg.id }, groupNames, client);
 
   const sshPath = authorizedKeysPath(spec.access.sshUser);
   const shared: Shared = {
     ctx,
-    resourceGroupName: rg.name,
+    resourceGroupName: rgName,
+    idInGroup: (provider, ...path) => client.subscriptionId.apply((sub) => armId(sub, groupNames.pool, provider, ...path)),
     net,
     sec,
     image: parseAzureImage(spec.image),
@@ -83,11 +99,13 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
     nodes,
     ...(burst ? { burst } : {}),
     encryptionKeyId: sec.key.id,
-    encryptionKeyRef: sec.key.id,
+    encryptionKeyRef: sec.keyRef,
+    azureKeyVault: sec.vaultRef,
     nodeIdentity: {
       kind: "azure-user-assigned-identity",
       id: sec.nodeIdentity.id,
       principal: sec.nodeIdentity.principalId,
+      clientId: sec.nodeIdentity.clientId,
     },
   };
 }
@@ -98,7 +116,7 @@ function osDisk(s: Shared, sizeGiB: number, storageAccountType: string): compute
     caching: "ReadWrite",
     diskSizeGB: sizeGiB,
     deleteOption: "Delete",
-    managedDisk: { storageAccountType, diskEncryptionSet: { id: s.sec.diskEncryptionSet.id } },
+    managedDisk: { storageAccountType, diskEncryptionSet: { id: s.sec.diskEncryptionSetRef } },
   };
 }
 
@@ -166,7 +184,7 @@ function buildBastion(s: Shared): PoolParts["bastion"] {
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       tags,
     },
-    { ...opts, dependsOn: [s.sec.keyAccess] },
+    { ...opts, dependsOn: [...s.sec.ready] },
   );
 
   return {
@@ -206,22 +224,26 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     opts,
   );
 
+  // Named, so the VM can attach it by an id known at preview: the policy pack
+  // proves an attached disk's encryption through the disk resource it names.
+  const stateDiskName = `${slot.name}-state`;
   const stateDisk = new compute.Disk(
     `${resource}-state`,
     {
       resourceGroupName: s.resourceGroupName,
+      diskName: stateDiskName,
       location: spec.region,
       zones: [slot.zone],
       sku: { name: "Premium_LRS" },
       diskSizeGB: spec.disks.stateGiB,
       creationData: { createOption: "Empty" },
-      encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: s.sec.diskEncryptionSet.id },
+      encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: s.sec.diskEncryptionSetRef },
       // Never reachable by SAS export: the audit history leaves only through the archive.
       networkAccessPolicy: "DenyAll",
       publicNetworkAccess: "Disabled",
       tags: { ...tags, "logos-node": slot.name },
     },
-    { ...opts, dependsOn: [s.sec.keyAccess] },
+    { ...opts, dependsOn: [...s.sec.ready] },
   );
 
   const vm = new compute.VirtualMachine(
@@ -243,7 +265,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
             caching: "None",
             // Replacing or deleting the VM only detaches the state disk.
             deleteOption: "Detach",
-            managedDisk: { id: stateDisk.id },
+            managedDisk: { id: s.idInGroup("Microsoft.Compute", "disks", stateDiskName) },
           },
         ],
       },
@@ -259,7 +281,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     },
     // The replacement needs the same NIC, address and state disk, which Azure
     // lets only one VM hold: the old VM must be gone first.
-    { ...opts, deleteBeforeReplace: true, dependsOn: [s.sec.keyAccess] },
+    { ...opts, deleteBeforeReplace: true, dependsOn: [...s.sec.ready, stateDisk] },
   );
 
   return {
@@ -302,7 +324,7 @@ function buildBurst(s: Shared, max: number): PoolBurst {
             caching: "ReadWrite",
             diskSizeGB: spec.disks.bootGiB,
             deleteOption: "Delete",
-            managedDisk: { storageAccountType: "Premium_LRS", diskEncryptionSet: { id: s.sec.diskEncryptionSet.id } },
+            managedDisk: { storageAccountType: "Premium_LRS", diskEncryptionSet: { id: s.sec.diskEncryptionSetRef } },
           },
         },
         osProfile: {
@@ -335,7 +357,7 @@ function buildBurst(s: Shared, max: number): PoolBurst {
       tags,
     },
     // Autoscale owns the instance count after creation.
-    { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [s.sec.keyAccess] },
+    { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [...s.sec.ready] },
   );
 
   const cpuRule = (

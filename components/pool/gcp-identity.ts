@@ -1,6 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { tagsFor } from "../../infra/spec";
+import { cryptoKeyId, gcpKeyNames } from "./gcp-names";
 import type { AdapterContext } from "./types";
 
 /** 90 days: Cloud KMS rotates to a new primary version; old versions keep decrypting. */
@@ -25,30 +26,59 @@ export interface GcpKey {
   readonly key: gcp.kms.CryptoKey;
   /** The Compute Engine service agent's use of the key; every CMEK disk must wait for it. */
   readonly grant: gcp.kms.CryptoKeyIAMMember;
+  /**
+   * The key's id built from names (see `cryptoKeyId`), so it is known at
+   * preview and the policy pack can prove every disk's CMEK. It carries no
+   * dependency: whatever names it must also wait for `ready`.
+   */
+  readonly ref: pulumi.Output<string>;
+  /** The key and its grant: what a CMEK disk, template or VM must wait for. */
+  readonly ready: readonly pulumi.Resource[];
 }
 
 /**
  * The pool's customer-managed key. Disks are encrypted by the Compute Engine
  * service agent, not by the VM's identity, so that agent is what gets
  * encrypter/decrypter on the key.
+ *
+ * Ring and key carry explicit names (see `gcpKeyNames`) so the key id is
+ * known at preview. Destroy and re-create: Cloud KMS keeps the ring (the
+ * provider only forgets it) and the key is retained on purpose, because the
+ * retained audit archive may still need it. A re-created stack therefore
+ * finds both under the same names and its create fails with 409
+ * ALREADY_EXISTS; adopt them instead of creating new ones, which also keeps
+ * the archive readable with the same key:
+ *   pulumi import gcp:kms/keyRing:KeyRing <pool>-keyring projects/<p>/locations/<r>/keyRings/<ring>
+ *   pulumi import gcp:kms/cryptoKey:CryptoKey <pool>-key projects/<p>/locations/<r>/keyRings/<ring>/cryptoKeys/<key>
+ * (with `--parent` the pool component). Another Pulumi project using the
+ * same stack name gets a different ring (the hash), so only the same stack
+ * ever meets its own key again.
  */
 export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
+  const names = gcpKeyNames({
+    pulumiProject: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    project,
+    poolName: spec.name,
+  });
 
-  // Key rings and keys cannot be deleted in Cloud KMS; the auto-named ring
-  // keeps a re-created stack from colliding with the ring it left behind.
-  const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: spec.region }, opts);
+  const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: spec.region, name: names.ring }, opts);
   const key = new gcp.kms.CryptoKey(
     `${name}-key`,
     {
+      name: names.key,
       keyRing: ring.id,
       purpose: "ENCRYPT_DECRYPT",
       rotationPeriod: KEY_ROTATION_PERIOD,
       versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
       labels: tagsFor(spec, "key"),
     },
-    opts,
+    // Deleting a crypto key through the provider destroys every version:
+    // anything still encrypted with it, the retained audit archive included,
+    // would become unreadable. A destroyed stack leaves the key in place.
+    { ...opts, retainOnDelete: true },
   );
 
   const projectInfo = gcp.organizations.getProjectOutput({ projectId: project }, opts);
@@ -61,7 +91,7 @@ export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
     },
     opts,
   );
-  return { key, grant };
+  return { key, grant, ref: pulumi.output(cryptoKeyId(project, spec.region, names)), ready: [key, grant] };
 }
 
 export interface GcpIdentity {

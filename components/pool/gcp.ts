@@ -4,7 +4,7 @@ import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
 import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
 import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
 import { buildGcpBastion, LOGIN_METADATA, SHIELDED } from "./gcp-bastion";
-import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity } from "./gcp-identity";
+import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity, type GcpKey } from "./gcp-identity";
 import { BURST_NETWORK_TAG, buildGcpFirewall, buildGcpNetwork, NODE_NETWORK_TAG, type GcpNetwork } from "./gcp-network";
 import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
 
@@ -36,24 +36,25 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
   if (!project) throw new Error(`pool ${spec.name}: gcp:project is required on gcp`);
 
   const net = buildGcpNetwork(ctx, project);
-  const { key, grant } = buildGcpKey(ctx, project);
+  const key = buildGcpKey(ctx, project);
   const nodeIdentity = buildGcpNodeIdentity(ctx, project);
   const bastionIdentity = buildGcpBastionIdentity(ctx, project);
   buildGcpFirewall(ctx, project, net.network, { bastion: bastionIdentity.email, nodes: nodeIdentity.email });
 
   // Every CMEK disk is created by the Compute Engine service agent, which
   // needs the key grant first or the create fails with a permission error.
-  const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.id, [grant]);
-  const nodes = buildCoreNodes(ctx, project, net, key, grant, nodeIdentity.email);
-  const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, grant, nodeIdentity.email) : undefined;
+  // Disks name the key by `key.ref`, which carries no dependency, hence `key.ready`.
+  const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.ref, [...key.ready]);
+  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email);
+  const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email) : undefined;
 
   return {
     networkId: net.network.id,
     bastion: { publicIp: bastion.address.address, privateIp: bastionPrivateIp(spec), instanceId: bastion.instance.id },
     nodes,
     ...(burst ? { burst } : {}),
-    encryptionKeyId: key.id,
-    encryptionKeyRef: key.id,
+    encryptionKeyId: key.key.id,
+    encryptionKeyRef: key.ref,
     nodeIdentity: {
       kind: "gcp-service-account",
       id: nodeIdentity.email,
@@ -68,14 +69,7 @@ function nodeMetadata(userData: pulumi.Output<string>): pulumi.Output<Record<str
   return userData.apply((ud): Record<string, string> => ({ ...LOGIN_METADATA, "user-data": ud }));
 }
 
-function buildCoreNodes(
-  ctx: AdapterContext,
-  project: string,
-  net: GcpNetwork,
-  key: gcp.kms.CryptoKey,
-  grant: gcp.kms.CryptoKeyIAMMember,
-  email: pulumi.Output<string>,
-): PoolNode[] {
+function buildCoreNodes(ctx: AdapterContext, project: string, net: GcpNetwork, key: GcpKey, email: pulumi.Output<string>): PoolNode[] {
   const { spec, name } = ctx;
   const labels = tagsFor(spec, "core");
   const stateLabels = tagsFor(spec, "state");
@@ -91,10 +85,10 @@ function buildCoreNodes(
         zone: slot.zone,
         size: spec.disks.stateGiB,
         type: DISK_TYPE,
-        diskEncryptionKey: { kmsKeySelfLink: key.id },
+        diskEncryptionKey: { kmsKeySelfLink: key.ref },
         labels: stateLabels,
       },
-      { parent: ctx.parent, dependsOn: [grant] },
+      { parent: ctx.parent, dependsOn: [...key.ready] },
     );
 
     const instance = new gcp.compute.Instance(
@@ -105,7 +99,7 @@ function buildCoreNodes(
         machineType: spec.machine.type.name,
         bootDisk: {
           autoDelete: true,
-          kmsKeySelfLink: key.id,
+          kmsKeySelfLink: key.ref,
           initializeParams: { image: spec.image, size: spec.disks.bootGiB, type: DISK_TYPE, labels },
         },
         attachedDisks: [{ source: stateDisk.id, deviceName: STATE_DEVICE_NAME, mode: "READ_WRITE" }],
@@ -121,7 +115,7 @@ function buildCoreNodes(
       },
       // The replacement needs the old VM's private address and its state disk
       // (single-writer), so the old VM must go first.
-      { parent: ctx.parent, dependsOn: [grant], deleteBeforeReplace: true },
+      { parent: ctx.parent, dependsOn: [...key.ready], deleteBeforeReplace: true },
     );
 
     return {
@@ -136,14 +130,7 @@ function buildCoreNodes(
   });
 }
 
-function buildBurst(
-  ctx: AdapterContext,
-  project: string,
-  net: GcpNetwork,
-  key: gcp.kms.CryptoKey,
-  grant: gcp.kms.CryptoKeyIAMMember,
-  email: pulumi.Output<string>,
-): PoolBurst {
+function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: GcpKey, email: pulumi.Output<string>): PoolBurst {
   const { spec, name } = ctx;
   const labels = { ...tagsFor(spec, "burst"), [BURST_DISCOVERY_TAG.key]: BURST_DISCOVERY_TAG.value };
   const max = spec.nodes.burstMax - spec.nodes.core;
@@ -161,7 +148,7 @@ function buildBurst(
           sourceImage: spec.image,
           diskSizeGb: spec.disks.bootGiB,
           diskType: DISK_TYPE,
-          diskEncryptionKey: { kmsKeySelfLink: key.id },
+          diskEncryptionKey: { kmsKeySelfLink: key.ref },
           labels,
         },
       ],
@@ -176,7 +163,7 @@ function buildBurst(
       labels,
       tags: [PROOF_GATED_TAG, NODE_NETWORK_TAG, BURST_NETWORK_TAG],
     },
-    { parent: ctx.parent },
+    { parent: ctx.parent, dependsOn: [...key.ready] },
   );
 
   const standby = spec.nodes.standby === 1;
@@ -203,7 +190,7 @@ function buildBurst(
         : {}),
     },
     // The group creates CMEK boot disks as soon as it scales.
-    { parent: ctx.parent, dependsOn: [grant] },
+    { parent: ctx.parent, dependsOn: [...key.ready] },
   );
 
   new gcp.compute.RegionAutoscaler(

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, valueOf, type Registered } from "../helpers/mocks";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
@@ -5,12 +6,15 @@ import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
 import { parseSpec, PROOF_GATED_TAG, type PoolSpec } from "../../infra/spec";
 import { STATE_DISK_SCRIPT } from "../../infra/bootstrap";
 import {
+  armId,
   AZURE_ROLES,
   azureDataDiskPath,
+  azureResourceGroupNames,
   bastionCloudInit,
   burstComputerNamePrefix,
   dropApiVersionAliases,
   keyVaultName,
+  keyVaultUri,
   parseAzureImage,
 } from "../../components/pool/azure-names";
 import type { VmPool } from "../../components/pool";
@@ -44,6 +48,15 @@ const UNTAGGABLE = new Set<string>([T.subnet, T.role, "tls:index/privateKey:Priv
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000003";
 const DEPLOY_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyForTestsOnly0000000000000000000 deploy";
 const STATE_DEVICE = "/dev/disk/azure/scsi1/lun0";
+/** Pool `logos` in stack `test`: every id below is built from names, never read back from the cloud. */
+const POOL_RG = "logos-test-rg";
+const KEYS_RG = "logos-test-keys-rg";
+const VAULT = "kvlogosbfa792c2";
+const DES_REF = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${POOL_RG}/providers/Microsoft.Compute/diskEncryptionSets/logos-des`;
+const VAULT_ID = `/subscriptions/${SUBSCRIPTION}/resourceGroups/${KEYS_RG}/providers/Microsoft.KeyVault/vaults/${VAULT}`;
+const KEY_REF = `${VAULT_ID}/keys/logos-disk`;
+const stateDiskId = (node: string): string =>
+  `/subscriptions/${SUBSCRIPTION}/resourceGroups/${POOL_RG}/providers/Microsoft.Compute/disks/${node}-state`;
 
 interface Built {
   readonly name: string;
@@ -145,7 +158,8 @@ describe("azure pool: shapes", () => {
       expect(b.ofType(T.key)).toHaveLength(1);
       expect(b.ofType(T.des)).toHaveLength(1);
       expect(b.ofType(T.identity)).toHaveLength(1);
-      expect(b.ofType(T.rg)).toHaveLength(1);
+      // The pool's group, and the key group that outlives it.
+      expect(b.ofType(T.rg).map((r) => r.inputs.resourceGroupName)).toEqual([POOL_RG, KEYS_RG]);
     }
   });
 });
@@ -272,7 +286,7 @@ describe("azure pool: bastion", () => {
 
   it("its boot disk uses the CMK", () => {
     const vm = built.pool.one(T.vm, "pool-bastion");
-    expect(vm.inputs.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual({ id: "pool-des-id" });
+    expect(vm.inputs.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual({ id: DES_REF });
   });
 });
 
@@ -308,14 +322,19 @@ describe("azure pool: core nodes", () => {
     const b = built.pool;
     for (const slot of nodeSlots(b.spec)) {
       const disk = b.one(T.disk, `pool-core-${slot.index}-state`);
-      expect(disk.inputs).toMatchObject({ creationData: { createOption: "Empty" }, diskSizeGB: b.spec.disks.stateGiB, zones: [slot.zone] });
+      expect(disk.inputs).toMatchObject({
+        diskName: `${slot.name}-state`,
+        creationData: { createOption: "Empty" },
+        diskSizeGB: b.spec.disks.stateGiB,
+        zones: [slot.zone],
+      });
       const vm = b.one(T.vm, `pool-core-${slot.index}`);
       expect(vm.inputs.storageProfile.dataDisks).toEqual([
         expect.objectContaining({
           lun: 0,
           createOption: "Attach",
           deleteOption: "Detach",
-          managedDisk: { id: `pool-core-${slot.index}-state-id` },
+          managedDisk: { id: stateDiskId(slot.name) },
         }),
       ]);
       expect(vm.inputs.storageProfile.dataDisks[0].diskSizeGB).toBeUndefined();
@@ -353,10 +372,12 @@ describe("azure pool: customer-managed key", () => {
       enableSoftDelete: true,
       tenantId: "00000000-0000-0000-0000-000000000004",
     });
-    expect(vault.inputs.vaultName).toMatch(/^kvlogos[0-9a-f]{8}$/);
+    expect(vault.inputs.vaultName).toBe(VAULT);
+    expect(vault.inputs.resourceGroupName).toBe(KEYS_RG);
     const key = b.one(T.key, "pool-disk-key");
-    expect(key.inputs.resourceGroupName).toBe(vault.inputs.resourceGroupName);
-    expect(key.inputs.vaultName).toBe(vault.inputs.vaultName);
+    expect(key.inputs.resourceGroupName).toBe(KEYS_RG);
+    expect(key.inputs.vaultName).toBe(VAULT);
+    expect(key.inputs.keyName).toBe("logos-disk");
     expect(key.inputs.properties).toMatchObject({ kty: "RSA", keySize: 3072 });
     const policy = key.inputs.properties.rotationPolicy;
     expect(policy.attributes.expiryTime).toBe("P1Y");
@@ -367,6 +388,8 @@ describe("azure pool: customer-managed key", () => {
     const b = built.pool;
     const des = b.one(T.des, "pool-des");
     expect(des.inputs).toMatchObject({
+      resourceGroupName: POOL_RG,
+      diskEncryptionSetName: "logos-des",
       encryptionType: "EncryptionAtRestWithCustomerKey",
       identity: { type: "SystemAssigned" },
       rotationToLatestKeyVersionEnabled: true,
@@ -380,9 +403,9 @@ describe("azure pool: customer-managed key", () => {
     });
   });
 
-  it("every disk uses it: boot disks, state disks, the burst template", () => {
+  it("every disk uses it, named by the id built from names: boot disks, state disks, the burst template", () => {
     for (const b of [built.pilot, built.pool]) {
-      const des = { id: `${b.name}-des-id` };
+      const des = { id: DES_REF };
       for (const vm of b.ofType(T.vm)) expect(vm.inputs.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual(des);
       for (const disk of b.ofType(T.disk))
         expect(disk.inputs.encryption).toEqual({ type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: des.id });
@@ -390,6 +413,18 @@ describe("azure pool: customer-managed key", () => {
         expect(vmss.inputs.virtualMachineProfile.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual(des);
     }
     expect(built.pool.pool.encryptionKeyId).toBeDefined();
+  });
+
+  it("hands on the key and its vault by ids built from names, and the node identity's client id", async () => {
+    const pool = built.pool.pool;
+    expect(await valueOf(pool.encryptionKeyRef)).toBe(KEY_REF);
+    const vault = pool.azureKeyVault;
+    expect(vault).toBeDefined();
+    if (!vault) return;
+    expect(await valueOf(vault.vaultId)).toBe(VAULT_ID);
+    expect(await valueOf(vault.vaultUri)).toBe(`https://${VAULT}.vault.azure.net/`);
+    expect(await valueOf(vault.keyName)).toBe("logos-disk");
+    expect(pool.nodeIdentity.clientId).toBeDefined();
   });
 });
 
@@ -523,6 +558,26 @@ describe("azure helpers", () => {
     expect(keyVaultName(pool, `${seed}x`)).not.toBe(n);
   });
 
+  it.each([
+    ["logos", "test", "logos-test-rg", "logos-test-keys-rg"],
+    ["logos", "Team.EU/Prod", "logos-team.eu-prod-rg", "logos-team.eu-prod-keys-rg"],
+  ])("resource group names for pool %s in stack %s", (pool, stack, poolGroup, keys) => {
+    expect(azureResourceGroupNames(pool, stack)).toEqual({ pool: poolGroup, keys });
+  });
+
+  it("keeps resource group names within Azure's 90 characters", () => {
+    const names = azureResourceGroupNames("a-very-long-pool-nm", "s".repeat(120));
+    for (const n of [names.pool, names.keys]) expect(n).toMatch(/^[a-z0-9_.()-]{1,90}$/);
+    expect(names.keys.endsWith("-keys-rg")).toBe(true);
+  });
+
+  it("writes ARM ids and vault URIs the way Azure reports them", () => {
+    expect(armId("s", "g", "Microsoft.Compute", "disks", "d")).toBe(
+      "/subscriptions/s/resourceGroups/g/providers/Microsoft.Compute/disks/d",
+    );
+    expect(keyVaultUri(VAULT)).toBe(`https://${VAULT}.vault.azure.net/`);
+  });
+
   it("keeps burst computer-name prefixes short and the state device stable", () => {
     expect(burstComputerNamePrefix("logos")).toBe("logos-burst");
     expect(burstComputerNamePrefix("a-very-long-pool-nm").length).toBeLessThanOrEqual(15);
@@ -556,5 +611,116 @@ describe("azure pool: scale", () => {
     expect(mine).toHaveLength(3000);
     expect(new Set(pool.nodes.map((n) => n.slot.privateIp)).size).toBe(1000);
     expect(elapsed).toBeLessThan(30_000);
+  });
+});
+
+/**
+ * A first `pulumi preview`: the provider echoes the inputs it was given and
+ * nothing the cloud computes (ids, principal ids, key URIs) is known.
+ * Invokes are answered, as in a real preview.
+ */
+function installPreviewMocks(): Registered[] {
+  const resources: Registered[] = [];
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: undefined, state: { ...args.inputs } };
+      },
+      call(args) {
+        if (args.token === "azure-native:authorization:getClientConfig")
+          return { clientId: "c", objectId: "o", subscriptionId: SUBSCRIPTION, tenantId: "00000000-0000-0000-0000-000000000004" };
+        return args.inputs;
+      },
+    },
+    "logos-compute",
+    "test",
+    true,
+  );
+  return resources;
+}
+
+/** An Output's value if it is known; an unknown one never resolves, so this fails instead of hanging. */
+function known<T>(o: pulumi.Output<T>, ms = 2000): Promise<T> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("unknown at preview")), ms));
+  return Promise.race([valueOf(o), timeout]);
+}
+
+async function waitFor(done: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting for registrations");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// Last in the file: it switches the mock monitor to preview semantics for whatever runs after it.
+describe("azure pool: a first preview, where nothing the cloud computes is known", () => {
+  let resources: Registered[] = [];
+  let pool: VmPool;
+  const names = new Map<pulumi.Resource, string>();
+  const options = new Map<string, pulumi.ResourceOptions>();
+  const ofType = (t: string): Registered[] => resources.filter((r) => r.type === t);
+  const dependsOn = (name: string): string[] => {
+    const deps = options.get(name)?.dependsOn;
+    return (Array.isArray(deps) ? (deps as pulumi.Resource[]) : []).map((d) => names.get(d) ?? "?");
+  };
+
+  beforeAll(async () => {
+    resources = installPreviewMocks();
+    const { VmPool } = await import("../../components/pool/index.js");
+    const record: pulumi.ResourceTransformation = (args) => {
+      names.set(args.resource, args.name);
+      options.set(args.name, args.opts);
+      return undefined;
+    };
+    pool = new VmPool("preview", { spec: parseSpec(poolConfig("azure")) }, { transformations: [record] });
+    await waitFor(() => ofType(T.vm).length === 4 && ofType(T.disk).length === 3 && ofType(T.vmss).length === 1);
+  });
+
+  it("is a real preview: ids the cloud assigns are unknown", () => {
+    const vm = ofType(T.vm).find((r) => r.name === "preview-core-0");
+    expect(typeof vm?.inputs.networkProfile.networkInterfaces[0].id).not.toBe("string");
+    expect(typeof ofType(T.des)[0].inputs.activeKey.keyUrl).not.toBe("string");
+  });
+
+  it("every disk, OS disk and the scale set name the encryption set by a plain, known id", () => {
+    for (const vm of ofType(T.vm)) expect(vm.inputs.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual({ id: DES_REF });
+    for (const disk of ofType(T.disk))
+      expect(disk.inputs.encryption).toEqual({ type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: DES_REF });
+    const vmss = ofType(T.vmss)[0];
+    expect(vmss.inputs.virtualMachineProfile.storageProfile.osDisk.managedDisk.diskEncryptionSet).toEqual({ id: DES_REF });
+  });
+
+  it("core VMs attach their state disk by a known id, so its encryption can be proven through the disk", () => {
+    for (const vm of ofType(T.vm).filter((r) => r.name.startsWith("preview-core-"))) {
+      expect(vm.inputs.storageProfile.dataDisks[0].managedDisk).toEqual({ id: stateDiskId(vm.inputs.vmName) });
+    }
+  });
+
+  it("hands on the key reference and vault facts as known strings", async () => {
+    expect(await known(pool.encryptionKeyRef)).toBe(KEY_REF);
+    const vault = pool.azureKeyVault;
+    expect(vault).toBeDefined();
+    if (!vault) return;
+    expect(await known(vault.vaultId)).toBe(VAULT_ID);
+    expect(await known(vault.vaultUri)).toBe(`https://${VAULT}.vault.azure.net/`);
+    expect(await known(vault.keyName)).toBe("logos-disk");
+  });
+
+  it("whatever names the encryption set waits for it and its key grant", () => {
+    const named = [...ofType(T.vm), ...ofType(T.disk), ...ofType(T.vmss)].map((r) => r.name);
+    expect(named).toHaveLength(8);
+    for (const n of named) {
+      const deps = dependsOn(n).filter((d) => !d.endsWith("-state"));
+      expect({ n, deps }).toEqual({ n, deps: ["preview-des", "preview-des-key-access"] });
+    }
+    for (const i of [0, 1, 2]) expect(dependsOn(`preview-core-${i}`)).toContain(`preview-core-${i}-state`);
+  });
+
+  it("keeps the key group, vault and key when the stack is destroyed, so the retained archive stays readable", () => {
+    for (const n of ["preview-keys-rg", "preview-kv", "preview-disk-key"])
+      expect({ n, kept: options.get(n)?.retainOnDelete }).toEqual({ n, kept: true });
+    expect(options.get("preview-rg")?.retainOnDelete).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, valueOf, type Registered } from "../helpers/mocks";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
@@ -5,6 +6,7 @@ import { nodeSlots, bastionPrivateIp } from "../../infra/layout";
 import { parseSpec, PROOF_GATED_TAG, type PoolSpec } from "../../infra/spec";
 import { renderBastionUserData } from "../../components/pool/gcp-bastion";
 import { serviceAccountEmail } from "../../components/pool/gcp-identity";
+import { cryptoKeyId, gcpKeyNames, type GcpKeyScope } from "../../components/pool/gcp-names";
 import type { VmPool } from "../../components/pool";
 
 // Must run before anything that creates resources is imported.
@@ -35,6 +37,9 @@ const LABELLED = [T.instance, T.disk, T.template, T.address, T.key];
 const NODE_EMAIL = "logos-node@logos-test-project.iam.gserviceaccount.com";
 const BASTION_EMAIL = "logos-bastion@logos-test-project.iam.gserviceaccount.com";
 const STATE_DEVICE = "/dev/disk/by-id/google-logos-state";
+/** Pool `logos`, stack `test`, project `logos-test-project`: the key id built from names, never from the cloud. */
+const KEY_RING = "logos-test-cc3133c8";
+const KEY_REF = `projects/logos-test-project/locations/us-central1/keyRings/${KEY_RING}/cryptoKeys/logos-disk`;
 
 interface Built {
   readonly name: string;
@@ -205,7 +210,7 @@ describe("gcp pool: bastion", () => {
     expect(vm.tags).toEqual([PROOF_GATED_TAG, "logos-bastion"]);
     expect(vm.networkInterfaces[0].networkIp).toBe(bastionPrivateIp(b.spec));
     expect(vm.networkInterfaces[0].subnetwork).toBe("pool-edge-id");
-    expect(vm.bootDisk.kmsKeySelfLink).toBe("pool-key-id");
+    expect(vm.bootDisk.kmsKeySelfLink).toBe(KEY_REF);
     expect(vm.shieldedInstanceConfig).toEqual({ enableSecureBoot: true, enableVtpm: true, enableIntegrityMonitoring: true });
     expect(vm.serviceAccount.email).toBe(BASTION_EMAIL);
   });
@@ -241,22 +246,58 @@ describe("gcp pool: encryption", () => {
     expect(key.purpose).toBe("ENCRYPT_DECRYPT");
     expect(key.rotationPeriod).toBe("7776000s");
     expect(key.keyRing).toBe("pool-keyring-id");
-    expect(built.pool.one(T.keyRing, "pool-keyring").inputs.location).toBe("us-central1");
+    expect(key.name).toBe("logos-disk");
+    expect(built.pool.one(T.keyRing, "pool-keyring").inputs).toMatchObject({ location: "us-central1", name: KEY_RING });
     const grant = built.pool.one(T.keyGrant, "pool-key-compute-agent").inputs;
     expect(grant.cryptoKeyId).toBe("pool-key-id");
     expect(grant.role).toBe("roles/cloudkms.cryptoKeyEncrypterDecrypter");
     expect(grant.member).toBe("serviceAccount:service-123456789012@compute-system.iam.gserviceaccount.com");
   });
 
-  it("encrypts every boot, state and template disk with it", () => {
+  it("encrypts every boot, state and template disk with it, named by the id built from names", async () => {
     for (const b of Object.values(built)) {
-      const keyId = `${b.name}-key-id`;
-      for (const vm of b.ofType(T.instance)) expect(vm.inputs.bootDisk.kmsKeySelfLink).toBe(keyId);
-      for (const d of b.ofType(T.disk)) expect(d.inputs.diskEncryptionKey).toEqual({ kmsKeySelfLink: keyId });
+      for (const vm of b.ofType(T.instance)) expect(vm.inputs.bootDisk.kmsKeySelfLink).toBe(KEY_REF);
+      for (const d of b.ofType(T.disk)) expect(d.inputs.diskEncryptionKey).toEqual({ kmsKeySelfLink: KEY_REF });
       for (const t of b.ofType(T.template)) {
-        for (const d of t.inputs.disks) expect(d.diskEncryptionKey).toEqual({ kmsKeySelfLink: keyId });
+        for (const d of t.inputs.disks) expect(d.diskEncryptionKey).toEqual({ kmsKeySelfLink: KEY_REF });
       }
+      expect(await valueOf(b.pool.encryptionKeyRef)).toBe(KEY_REF);
+      expect(await valueOf(b.pool.encryptionKeyId)).toBe(`${b.name}-key-id`);
     }
+  });
+});
+
+describe("gcp key names", () => {
+  const scope: GcpKeyScope = { pulumiProject: "logos-compute", stack: "test", project: "logos-test-project", poolName: "logos" };
+
+  it("builds the id the provider reports for the key, from the ring and key names", () => {
+    expect(gcpKeyNames(scope)).toEqual({ ring: KEY_RING, key: "logos-disk" });
+    expect(cryptoKeyId("logos-test-project", "us-central1", gcpKeyNames(scope))).toBe(KEY_REF);
+  });
+
+  it.each([
+    ["a plain stack", { stack: "prod" }],
+    ["a stack name with dots and slashes", { stack: "team.eu/prod" }],
+    ["a stack name far past 63 characters", { stack: "s".repeat(120) }],
+    ["the longest pool name", { poolName: "a-very-long-pool-nm", stack: "x".repeat(80) }],
+  ])("fits Cloud KMS's id rules for %s, and is stable", (_, change) => {
+    const names = gcpKeyNames({ ...scope, ...change });
+    for (const id of [names.ring, names.key]) expect(id).toMatch(/^[A-Za-z0-9_-]{1,63}$/);
+    expect(gcpKeyNames({ ...scope, ...change })).toEqual(names);
+  });
+
+  it.each([
+    ["Pulumi project", { pulumiProject: "other-program" }],
+    ["stack", { stack: "prod" }],
+    ["GCP project", { project: "other-project" }],
+    ["pool", { poolName: "other" }],
+  ])("gives another %s another ring", (_, change) => {
+    expect(gcpKeyNames({ ...scope, ...change }).ring).not.toBe(KEY_RING);
+  });
+
+  it("keeps truncated stack names apart", () => {
+    const long = "s".repeat(80);
+    expect(gcpKeyNames({ ...scope, stack: `${long}-a` }).ring).not.toBe(gcpKeyNames({ ...scope, stack: `${long}-b` }).ring);
   });
 });
 
@@ -374,5 +415,95 @@ describe("gcp pool: identity and labels", () => {
   it("derives service account emails, including domain-scoped projects", () => {
     expect(serviceAccountEmail("logos-node", "p-1")).toBe("logos-node@p-1.iam.gserviceaccount.com");
     expect(serviceAccountEmail("logos-node", "example.com:p-1")).toBe("logos-node@p-1.example.com.iam.gserviceaccount.com");
+  });
+});
+
+/**
+ * A first `pulumi preview`: the provider echoes the inputs it was given and
+ * nothing the cloud computes (ids, self links, keys) is known. Invokes are
+ * answered, as in a real preview.
+ */
+function installPreviewMocks(): Registered[] {
+  const resources: Registered[] = [];
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: undefined, state: { ...args.inputs } };
+      },
+      call(args) {
+        if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012" };
+        return args.inputs;
+      },
+    },
+    "logos-compute",
+    "test",
+    true,
+  );
+  return resources;
+}
+
+/** An Output's value if it is known; an unknown one never resolves, so this fails instead of hanging. */
+function known<T>(o: pulumi.Output<T>, ms = 2000): Promise<T> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("unknown at preview")), ms));
+  return Promise.race([valueOf(o), timeout]);
+}
+
+async function waitFor(done: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting for registrations");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+// Last in the file: it switches the mock monitor to preview semantics for whatever runs after it.
+describe("gcp pool: a first preview, where nothing the cloud computes is known", () => {
+  let resources: Registered[] = [];
+  let pool: VmPool;
+  const names = new Map<pulumi.Resource, string>();
+  const options = new Map<string, pulumi.ResourceOptions>();
+  const ofType = (t: string): Registered[] => resources.filter((r) => r.type === t);
+  const dependsOn = (name: string): string[] => {
+    const deps = options.get(name)?.dependsOn;
+    return (Array.isArray(deps) ? (deps as pulumi.Resource[]) : []).map((d) => names.get(d) ?? "?");
+  };
+
+  beforeAll(async () => {
+    resources = installPreviewMocks();
+    const { VmPool } = await import("../../components/pool/index.js");
+    const record: pulumi.ResourceTransformation = (args) => {
+      names.set(args.resource, args.name);
+      options.set(args.name, args.opts);
+      return undefined;
+    };
+    pool = new VmPool("preview", { spec: parseSpec(poolConfig("gcp")) }, { transformations: [record] });
+    await waitFor(
+      () =>
+        ofType(T.instance).length === 4 && ofType(T.disk).length === 3 && ofType(T.template).length === 1 && ofType(T.group).length === 1,
+    );
+  });
+
+  it("is a real preview: references to what the cloud creates are unknown", () => {
+    const vm = ofType(T.instance).find((r) => r.name === "preview-core-0");
+    expect(typeof vm?.inputs.networkInterfaces[0].subnetwork).not.toBe("string");
+    expect(typeof ofType(T.key)[0].inputs.keyRing).not.toBe("string");
+  });
+
+  it("every disk, boot disk and template disk names the key by a plain, known string", async () => {
+    for (const vm of ofType(T.instance)) expect(vm.inputs.bootDisk.kmsKeySelfLink).toBe(KEY_REF);
+    for (const d of ofType(T.disk)) expect(d.inputs.diskEncryptionKey).toEqual({ kmsKeySelfLink: KEY_REF });
+    for (const d of ofType(T.template)[0].inputs.disks) expect(d.diskEncryptionKey).toEqual({ kmsKeySelfLink: KEY_REF });
+    expect(await known(pool.encryptionKeyRef)).toBe(KEY_REF);
+  });
+
+  it("whatever names the key waits for the key and the Compute Engine agent's grant", () => {
+    const named = [...ofType(T.instance), ...ofType(T.disk), ...ofType(T.template), ...ofType(T.group)].map((r) => r.name);
+    expect(named).toHaveLength(9);
+    for (const n of named) expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: ["preview-key", "preview-key-compute-agent"] });
+  });
+
+  it("keeps the key when the stack is destroyed, so the retained archive stays readable", () => {
+    expect(options.get("preview-key")?.retainOnDelete).toBe(true);
   });
 });

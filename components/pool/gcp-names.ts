@@ -1,0 +1,60 @@
+/**
+ * Pure naming for the GCP adapter's key material. No Pulumi imports, so the
+ * rules are unit-tested on their own.
+ */
+import { createHash } from "node:crypto";
+
+/** Cloud KMS key ring and crypto key ids: 1-63 of [A-Za-z0-9_-]. */
+const KMS_ID = /^[A-Za-z0-9_-]{1,63}$/;
+const KMS_ID_MAX = 63;
+const HASH_LENGTH = 8;
+
+export interface GcpKeyNames {
+  readonly ring: string;
+  readonly key: string;
+}
+
+/** Where a stack's key lives; two stacks differ in at least one field. */
+export interface GcpKeyScope {
+  /** The Pulumi project. */
+  readonly pulumiProject: string;
+  readonly stack: string;
+  /** The Google Cloud project. */
+  readonly project: string;
+  readonly poolName: string;
+}
+
+/**
+ * Explicit key ring and crypto key names, so the key id is known at preview.
+ *
+ * The ring is `<pool>-<stack>-<hash>`: readable, and the hash of Pulumi
+ * project, stack, GCP project and pool keeps two Pulumi projects that use
+ * the same stack name in one GCP project apart, and keeps names distinct
+ * when a long or unusual stack name is shortened or cleaned. It is
+ * deterministic on purpose: the same stack always names the same ring. (The
+ * Pulumi organization is left out: the offline plan has none, and a name
+ * that differed between plan and deploy would make the plan lie.)
+ */
+export function gcpKeyNames(scope: GcpKeyScope): GcpKeyNames {
+  const seed = [scope.pulumiProject, scope.stack, scope.project, scope.poolName].join("/");
+  const digest = createHash("sha256").update(seed).digest("hex").slice(0, HASH_LENGTH);
+  const stem = `${scope.poolName}-${scope.stack}`
+    .replace(/[^A-Za-z0-9_-]/g, "-")
+    .slice(0, KMS_ID_MAX - HASH_LENGTH - 1)
+    .replace(/-+$/, "");
+  const ring = `${stem}-${digest}`;
+  // The ring already belongs to one pool and stack; the key only says what it is for.
+  const key = `${scope.poolName}-disk`;
+  for (const [what, id] of [
+    ["key ring", ring],
+    ["crypto key", key],
+  ] as const) {
+    if (!KMS_ID.test(id)) throw new Error(`pool ${scope.poolName}: ${what} name ${JSON.stringify(id)} must be 1-63 of [A-Za-z0-9_-]`);
+  }
+  return { ring, key };
+}
+
+/** The Cloud KMS resource id Compute Engine takes as `kmsKeySelfLink`; the same string the provider reports as the key's id. */
+export function cryptoKeyId(project: string, location: string, names: GcpKeyNames): string {
+  return `projects/${project}/locations/${location}/keyRings/${names.ring}/cryptoKeys/${names.key}`;
+}
