@@ -129,15 +129,20 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
         )
       : undefined,
   );
+  // In a preview nothing has run on the nodes yet, so the scheduler is told
+  // "pending" rather than a value that is unknown until the update.
+  const preview = pulumi.runtime.isDryRun();
   const nodeResults: pulumi.Output<NodeValidation>[] = validations.map((v) =>
-    v
-      ? v.result.apply((r): NodeValidation => ({
-          status: r.status,
-          stage: r.stage,
-          ...(r.ref ? { ref: r.ref } : {}),
-          ...(r.auditEntriesAfter !== null ? { auditEntries: r.auditEntriesAfter } : {}),
-        }))
-      : pulumi.output<NodeValidation>({ status: "disabled" }),
+    v && preview
+      ? pulumi.output<NodeValidation>({ status: "pending" })
+      : v
+        ? v.result.apply((r): NodeValidation => ({
+            status: r.status,
+            stage: r.stage,
+            ...(r.ref ? { ref: r.ref } : {}),
+            ...(r.auditEntriesAfter !== null ? { auditEntries: r.auditEntriesAfter } : {}),
+          }))
+        : pulumi.output<NodeValidation>({ status: "disabled" }),
   );
 
   // The document's shape is decided from plain values; only what the cloud

@@ -10,6 +10,20 @@ export const FAKE_AWS_ACCOUNT = "123456789012";
 export const FAKE_AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const FAKE_GUID = "00000000-0000-0000-0000-00000000000a";
 
+/** ARM resource-provider namespaces of the azure-native modules the program uses. */
+const AZURE_NAMESPACES: Readonly<Record<string, string>> = {
+  compute: "Microsoft.Compute",
+  network: "Microsoft.Network",
+  keyvault: "Microsoft.KeyVault",
+  storage: "Microsoft.Storage",
+  managedidentity: "Microsoft.ManagedIdentity",
+  authorization: "Microsoft.Authorization",
+  insights: "Microsoft.Insights",
+  monitor: "Microsoft.Insights",
+  operationalinsights: "Microsoft.OperationalInsights",
+  standbypool: "Microsoft.StandbyPool",
+};
+
 /** Provider part of a type token: `aws:kms/key:Key` → ["aws", "kms", "Key"]. */
 function splitType(type: string): [string, string, string] {
   const [pkg, mod = "", kind = ""] = type.split(":");
@@ -53,6 +67,10 @@ export function fakeState(
         id = String(state.bucket);
         state.arn = `arn:aws:s3:::${id}`;
       }
+      if (type === "aws:ec2/eip:Eip") {
+        state.allocationId = `eipalloc-${name}`;
+        state.publicIp = "198.51.100.10"; // documentation range (RFC 5737)
+      }
       if (type === "aws:sns/topic:Topic") state.arn = `arn:aws:sns:${defaults.region}:${FAKE_AWS_ACCOUNT}:${name}`;
       break;
     }
@@ -76,10 +94,13 @@ export function fakeState(
     }
     case "azure-native": {
       const rg = typeof inputs.resourceGroupName === "string" ? inputs.resourceGroupName : `${name}`;
+      const own = String(inputs[`${kind.charAt(0).toLowerCase()}${kind.slice(1)}Name`] ?? inputs.name ?? name);
       id =
         type === "azure-native:resources:ResourceGroup"
           ? `/subscriptions/${FAKE_AZURE_SUBSCRIPTION}/resourceGroups/${String(inputs.resourceGroupName ?? name)}`
-          : `/subscriptions/${FAKE_AZURE_SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.${mod}/${kind}/${name}`;
+          : type === "azure-native:keyvault:Key"
+            ? `/subscriptions/${FAKE_AZURE_SUBSCRIPTION}/resourceGroups/${rg}/providers/Microsoft.KeyVault/vaults/${String(inputs.vaultName)}/keys/${own}`
+            : `/subscriptions/${FAKE_AZURE_SUBSCRIPTION}/resourceGroups/${rg}/providers/${AZURE_NAMESPACES[mod] ?? `Microsoft.${mod}`}/${kind.charAt(0).toLowerCase()}${kind.slice(1)}s/${own}`;
       state.name = inputs[`${kind.charAt(0).toLowerCase()}${kind.slice(1)}Name`] ?? inputs.name ?? name;
       if (type === "azure-native:resources:ResourceGroup") state.name = inputs.resourceGroupName ?? name;
       if (type === "azure-native:keyvault:Key") {
@@ -139,6 +160,12 @@ export function fakeCall(args: pulumi.runtime.MockCallArgs, defaults: { region: 
       return { name: defaults.region, region: defaults.region, id: defaults.region, endpoint: `ec2.${defaults.region}.amazonaws.com` };
     case "azure-native:authorization:getClientConfig":
       return { clientId: FAKE_GUID, objectId: FAKE_GUID, subscriptionId: FAKE_AZURE_SUBSCRIPTION, tenantId: FAKE_GUID };
+    case "gcp:storage/getProjectServiceAccount:getProjectServiceAccount":
+      return {
+        ...args.inputs,
+        emailAddress: "service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+        id: "service-123456789012",
+      };
     case "gcp:organizations/getProject:getProject":
       return {
         ...args.inputs,

@@ -23,6 +23,28 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
           state.publicKeyOpenssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyForTestsOnly0000000000000000000 deploy";
           state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n";
         }
+        if (args.type === "command:remote:Command") {
+          // What validate_proof.py prints last on a passing node.
+          state.stdout = `${JSON.stringify({
+            version: 1,
+            status: "pass",
+            stage: "complete",
+            exitCode: 0,
+            node: args.name.replace(/-validate-run$/, ""),
+            agentHash: "a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda",
+            fileDigest: null,
+            ref: "0123456789abcdef0123456789abcdef01234567",
+            auditEntriesBefore: 2,
+            auditEntriesAfter: 3,
+            auditLog: "/var/lib/logos/state/alignment_LOGOS-AGENT-OMEGA.json",
+            historyFile: null,
+            footprint: { status: "ok", axioms: [] },
+            archive: { status: "uploaded" },
+            seconds: { total: 4.2 },
+            errors: [],
+            warnings: [],
+          })}\n`;
+        }
         return { id: `${args.name}-id`, state };
       },
       call(args) {
@@ -38,7 +60,11 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
             tenantId: "00000000-0000-0000-0000-000000000004",
           };
         if (args.token === "gcp:storage/getProjectServiceAccount:getProjectServiceAccount")
-          return { ...args.inputs, emailAddress: "service-123456789012@gs-project-accounts.iam.gserviceaccount.com", member: "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com" };
+          return {
+            ...args.inputs,
+            emailAddress: "service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+            member: "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+          };
         if (args.token === "gcp:organizations/getProject:getProject")
           return { ...args.inputs, number: "123456789012", projectId: "logos-test-project" };
         return args.inputs;
