@@ -38,14 +38,23 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     })();
 
   // Its own group, so deleting the pool's group never takes the archive with it.
-  const group = new resources.ResourceGroup(`${name}-rg`, { location: spec.region, tags }, { ...opts, retainOnDelete: true });
+  // Named, not auto-named: the account's encryption block must be known at
+  // preview for the policy pack, and it names this identity by ARM id.
+  const groupName = `${name}-${pulumi.getStack()}-rg`;
+  const identityName = `${name}-key-identity`;
+  const group = new resources.ResourceGroup(
+    `${name}-rg`,
+    { resourceGroupName: groupName, location: spec.region, tags },
+    { ...opts, retainOnDelete: true },
+  );
 
   // The account reads the key as this identity; it must hold the grant before the account exists.
   const keyIdentity = new managedidentity.UserAssignedIdentity(
     `${name}-key-identity`,
-    { resourceGroupName: group.name, location: spec.region, tags },
+    { resourceName: identityName, resourceGroupName: group.name, location: spec.region, tags },
     { ...opts, retainOnDelete: true },
   );
+  const keyIdentityId = pulumi.interpolate`/subscriptions/${client.subscriptionId}/resourceGroups/${groupName}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/${identityName}`;
   const keyAccess = new authorization.RoleAssignment(
     `${name}-key-access`,
     {
@@ -78,18 +87,18 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       // by their managed identity; a private endpoint would need a DNS zone in
       // the pool's network, which the pool does not expose.
       publicNetworkAccess: "Enabled",
-      identity: { type: "UserAssigned", userAssignedIdentities: [keyIdentity.id] },
+      identity: { type: "UserAssigned", userAssignedIdentities: [keyIdentityId] },
       encryption: {
         keySource: "Microsoft.Keyvault",
         // No key version: the account follows the key's rotation by itself.
         keyVaultProperties: { keyName: vault.keyName, keyVaultUri: vault.vaultUri },
-        encryptionIdentity: { encryptionUserAssignedIdentity: keyIdentity.id },
+        encryptionIdentity: { encryptionUserAssignedIdentity: keyIdentityId },
         services: { blob: { enabled: true, keyType: "Account" }, file: { enabled: true, keyType: "Account" } },
       },
       tags,
     },
     // The archive outlives the pool: `pulumi destroy` leaves it in place.
-    { ...opts, dependsOn: [keyAccess], retainOnDelete: true },
+    { ...opts, dependsOn: [keyAccess, keyIdentity], retainOnDelete: true },
   );
 
   // The names are ours (plain strings); deriving them from the ids keeps the dependency.
