@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { tagsFor } from "../../infra/spec";
+import { assertUserDataFits } from "./aws-boot-files";
 import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
 import type { AdapterContext, PoolBurst } from "./types";
 import type { AwsNetwork } from "./aws-network";
@@ -22,6 +23,8 @@ export interface AwsBurstInputs {
   readonly keyAlias: pulumi.Resource;
   readonly instanceProfileArn: pulumi.Input<string>;
   readonly autoScalingRoleArn: pulumi.Input<string>;
+  /** Boot files members fetch, uploaded and readable (see `aws-artifacts.ts`). @default none */
+  readonly bootReady?: readonly pulumi.Resource[];
 }
 
 /**
@@ -38,6 +41,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
   const tags = tagsFor(spec, BURST_DISCOVERY_TAG.value);
   const memberTags = { ...tags, [BURST_DISCOVERY_TAG.key]: BURST_DISCOVERY_TAG.value, Name: `${name}-burst` };
   const max = spec.nodes.burstMax - spec.nodes.core;
+  const bootReady = inputs.bootReady ?? [];
 
   const template = new aws.ec2.LaunchTemplate(
     `${name}-burst`,
@@ -68,12 +72,14 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
         },
       ],
       // Burst nodes keep LOGOS_STATE_DIR on the encrypted boot disk; their audit log is shipped to the archive.
-      userData: nodeUserData(ctx, "burst", undefined, undefined).apply((text) => Buffer.from(text, "utf8").toString("base64")),
+      userData: nodeUserData(ctx, "burst", undefined, undefined).apply((text) =>
+        Buffer.from(assertUserDataFits("burst", text), "utf8").toString("base64"),
+      ),
       tagSpecifications: ["instance", "volume", "network-interface"].map((resourceType) => ({ resourceType, tags: memberTags })),
       updateDefaultVersion: true,
       tags,
     },
-    { ...opts, dependsOn: [inputs.keyAlias] },
+    { ...opts, dependsOn: [inputs.keyAlias, ...bootReady] },
   );
 
   const group = new aws.autoscaling.Group(
@@ -106,8 +112,8 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
         : {}),
       tags: Object.entries(memberTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
     },
-    // Members install packages at first boot, so the NAT route must exist before any launches.
-    { ...opts, dependsOn: [...inputs.network.egressReady] },
+    // Members install packages and fetch boot files at first boot: NAT route and objects must exist before any launches.
+    { ...opts, dependsOn: [...inputs.network.egressReady, ...bootReady] },
   );
 
   new aws.autoscaling.Policy(

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
 import { tagsFor } from "../../infra/spec";
+import { buildAwsBootArtifacts, type AwsBootArtifacts } from "./aws-artifacts";
 import { renderBastionUserData } from "./aws-bastion-init";
+import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
 import { buildAwsBurst } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
 import { awsAccount, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
@@ -16,10 +18,7 @@ export const SSM_IMAGE_PREFIX = "resolve:ssm:";
 export const STATE_DEVICE_NAME = "/dev/sdf";
 const BASTION_ROOT_GIB = 10;
 
-/** The stable path of an EBS volume on a Nitro instance: NVMe serial is the volume id without its dash. */
-export function ebsDevicePath(volumeId: string): string {
-  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
-}
+export { ebsDevicePath };
 
 /**
  * The AMI for `spec.image`. The instance API would resolve `resolve:ssm:`
@@ -51,6 +50,33 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const account = awsAccount(ctx);
   const { key, alias, diskKeyId, autoScalingRole } = buildAwsKey(ctx, account, withBurst);
   const identity = buildAwsNodeIdentity(ctx, account);
+  const slots = nodeSlots(spec);
+
+  // Decided from plain values: which files outgrow EC2's user-data limit and must be fetched at boot.
+  const boot = planBootFiles({
+    spec,
+    slots,
+    core: ctx.coreBootstrap,
+    ...(withBurst ? { burst: ctx.burstBootstrap } : {}),
+    bucket: bootBucketName(ctx.name, { project: pulumi.getProject(), stack: pulumi.getStack(), region: spec.region }),
+  });
+  const artifacts = boot.bucket
+    ? buildAwsBootArtifacts(ctx, {
+        bucketName: boot.bucket,
+        objects: boot.objects,
+        account,
+        keyRef: diskKeyId,
+        keyArn: key.arn,
+        keyAlias: alias,
+        role: identity.role,
+      })
+    : undefined;
+  const bootCtx: AdapterContext = {
+    ...ctx,
+    coreBootstrap: boot.core.extras,
+    burstBootstrap: boot.burst?.extras ?? ctx.burstBootstrap,
+  };
+
   const network = buildAwsNetwork(ctx);
   const imageId = resolveAwsImage(ctx);
 
@@ -59,26 +85,28 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
 
   const coreTags = tagsFor(spec, "core");
   const stateTags = tagsFor(spec, "state");
-  const nodes: PoolNode[] = nodeSlots(spec).map((slot) =>
-    buildCoreNode(ctx, slot, {
+  const nodes: PoolNode[] = slots.map((slot) =>
+    buildCoreNode(bootCtx, slot, {
       network,
       imageId,
       diskKey,
       instanceProfile: identity.instanceProfile.name,
       coreTags,
       stateTags,
+      bootReady: bootFilesReady(artifacts, boot.core),
     }),
   );
 
   const burst =
     withBurst && autoScalingRole
-      ? buildAwsBurst(ctx, {
+      ? buildAwsBurst(bootCtx, {
           network,
           imageId,
           diskKeyId,
           keyAlias: alias,
           instanceProfileArn: identity.instanceProfile.arn,
           autoScalingRoleArn: autoScalingRole.arn,
+          bootReady: bootFilesReady(artifacts, boot.burst),
         })
       : undefined;
 
@@ -91,6 +119,13 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     encryptionKeyRef: diskKeyId,
     nodeIdentity: { kind: "aws-iam-role", id: identity.role.name, principal: identity.role.arn },
   };
+}
+
+/** What a node fetching boot files must not start before: its objects and the role's read grant. */
+function bootFilesReady(artifacts: AwsBootArtifacts | undefined, plan: RolePlan | undefined): pulumi.Resource[] {
+  if (!artifacts || !plan || plan.keys.length === 0) return [];
+  const objects = plan.keys.flatMap((k) => artifacts.objects.get(k) ?? []);
+  return [...objects, artifacts.readGrant];
 }
 
 function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.Output<string>, diskKey: DiskKey): PoolParts["bastion"] {
@@ -153,6 +188,8 @@ interface CoreNodeInputs {
   readonly instanceProfile: pulumi.Output<string>;
   readonly coreTags: Readonly<Record<string, string>>;
   readonly stateTags: Readonly<Record<string, string>>;
+  /** Boot files this node fetches, uploaded and readable; empty when all ride inline. */
+  readonly bootReady: readonly pulumi.Resource[];
 }
 
 /**
@@ -198,7 +235,7 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
         deleteOnTermination: true,
         tags: { ...inputs.coreTags, Name: `${slot.name}-boot` },
       },
-      userData: nodeUserData(ctx, "core", slot, state.id.apply(ebsDevicePath)),
+      userData: nodeUserData(ctx, "core", slot, state.id.apply(ebsDevicePath)).apply((text) => assertUserDataFits("core", text)),
       tags: { ...inputs.coreTags, Name: slot.name },
     },
     {
@@ -208,7 +245,8 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // A new Ubuntu AMI must not replace every node on the next run; roll nodes on purpose.
       ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
       // Boot installs packages through the NAT, which has to be routable by then.
-      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias],
+      // Boot fetches the large files from the boot bucket, which must hold them by then.
+      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias, ...inputs.bootReady],
     },
   );
 

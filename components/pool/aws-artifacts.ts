@@ -1,0 +1,157 @@
+/**
+ * The pool's boot bucket: private, versioned, under the pool key, holding
+ * copies of bootstrap files too large for EC2 user-data (see
+ * `aws-boot-files.ts`). Nodes may only read `boot/*`; what they fetch is
+ * trusted because user-data pins each file's SHA-256, not because of the
+ * bucket.
+ */
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as path from "node:path";
+import { tagsFor } from "../../infra/spec";
+import { BOOT_OBJECT_PREFIX, type BootObject } from "./aws-boot-files";
+import type { AwsAccount } from "./aws-security";
+import type { AdapterContext } from "./types";
+
+export interface AwsBootArtifactsInputs {
+  /** Plain: user-data names it (`bootBucketName`). */
+  readonly bucketName: string;
+  readonly objects: readonly BootObject[];
+  readonly account: AwsAccount;
+  /** The pool key by its preview-known alias ARN (`AwsKey.diskKeyId`), for the default encryption. */
+  readonly keyRef: pulumi.Input<string>;
+  /** The pool key's own ARN: IAM grants on a key match the key ARN, not an alias. */
+  readonly keyArn: pulumi.Input<string>;
+  readonly keyAlias: pulumi.Resource;
+  /** The node role (`AwsNodeIdentity.role`). */
+  readonly role: aws.iam.Role;
+}
+
+export interface AwsBootArtifacts {
+  readonly bucket: aws.s3.Bucket;
+  /** Uploaded objects by key, for the nodes that fetch them to depend on. */
+  readonly objects: ReadonlyMap<string, aws.s3.BucketObjectv2>;
+  /** The node role's read grant; a node must not boot before it. */
+  readonly readGrant: aws.iam.RolePolicy;
+}
+
+/** Resource name for an object: the file's name and a short digest, so two versions never share one. */
+export function bootObjectResourceName(poolName: string, object: BootObject): string {
+  const file = path.posix
+    .basename(object.key)
+    .replace(/[^A-Za-z0-9-]+/g, "-")
+    .toLowerCase();
+  return `${poolName}-boot-${file}-${object.sha256.slice(0, 8)}`;
+}
+
+export function buildAwsBootArtifacts(ctx: AdapterContext, inputs: AwsBootArtifactsInputs): AwsBootArtifacts {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const tags = tagsFor(spec, "artifacts");
+
+  // Holds only copies of files from this repository, so destroy may empty it.
+  const bucket = new aws.s3.Bucket(`${name}-boot`, { bucket: inputs.bucketName, forceDestroy: true, tags }, opts);
+  const bucketOpts = { ...opts, dependsOn: [bucket] };
+
+  const publicBlock = new aws.s3.BucketPublicAccessBlock(
+    `${name}-boot-public-access`,
+    { bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true },
+    bucketOpts,
+  );
+  // ACLs off: the bucket policy and IAM are the only access paths.
+  const ownership = new aws.s3.BucketOwnershipControls(
+    `${name}-boot-ownership`,
+    { bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+    bucketOpts,
+  );
+  const versioning = new aws.s3.BucketVersioning(
+    `${name}-boot-versioning`,
+    { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } },
+    bucketOpts,
+  );
+  const encryption = new aws.s3.BucketServerSideEncryptionConfiguration(
+    `${name}-boot-encryption`,
+    {
+      bucket: bucket.id,
+      rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: inputs.keyRef }, bucketKeyEnabled: true }],
+    },
+    { ...opts, dependsOn: [bucket, inputs.keyAlias] },
+  );
+
+  // Built from the name (known at plan time) rather than read back from the bucket.
+  const bucketArn = pulumi.interpolate`arn:${inputs.account.partition}:s3:::${inputs.bucketName}`;
+  const bootObjects = pulumi.interpolate`${bucketArn}/${BOOT_OBJECT_PREFIX}*`;
+  const policy = new aws.s3.BucketPolicy(
+    `${name}-boot-policy`,
+    {
+      bucket: bucket.id,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "DenyInsecureTransport",
+            Effect: "Deny",
+            Principal: "*",
+            Action: "s3:*",
+            Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+            Condition: { Bool: { "aws:SecureTransport": "false" } },
+          },
+          {
+            // Holds even if someone later attaches a broad S3 policy to the node role.
+            Sid: "NodesOnlyReadBootFiles",
+            Effect: "Deny",
+            Principal: { AWS: inputs.role.arn },
+            NotAction: "s3:GetObject",
+            Resource: [bucketArn, pulumi.interpolate`${bucketArn}/*`],
+          },
+        ],
+      }),
+    },
+    // S3 rejects a policy while the public access block is being set.
+    { ...opts, dependsOn: [publicBlock] },
+  );
+
+  const readGrant = new aws.iam.RolePolicy(
+    `${name}-boot-read`,
+    {
+      role: inputs.role.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ReadBootFiles", Effect: "Allow", Action: "s3:GetObject", Resource: bootObjects },
+          {
+            Sid: "DecryptBootFilesThroughS3",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: inputs.keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${spec.region}.amazonaws.com` } },
+          },
+        ],
+      }),
+    },
+    opts,
+  );
+
+  // Uploaded only once the bucket is private and encrypts under the pool key by default.
+  const objectOpts = { ...opts, dependsOn: [publicBlock, ownership, versioning, encryption, policy] };
+  const objects = new Map(
+    inputs.objects.map((o) => [
+      o.key,
+      new aws.s3.BucketObjectv2(
+        bootObjectResourceName(name, o),
+        {
+          bucket: bucket.id,
+          key: o.key,
+          content: o.content,
+          contentType: "text/plain; charset=utf-8",
+          // S3 checks the upload against this, so a corrupted put fails at deploy, not at boot.
+          checksumAlgorithm: "SHA256",
+          tags,
+        },
+        objectOpts,
+      ),
+    ]),
+  );
+
+  return { bucket, objects, readGrant };
+}

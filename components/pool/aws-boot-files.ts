@@ -1,0 +1,207 @@
+/**
+ * Which bootstrap files AWS nodes fetch from the pool's boot bucket instead
+ * of carrying them in user-data, and the user-data that fetches them. EC2
+ * caps user-data at 16 KiB (raw, before base64); GCP metadata and Azure
+ * customData allow far more, so only the AWS adapter uses this. Pure: no
+ * Pulumi runtime, so the decision is made from plain values and tested alone;
+ * the bucket and objects are built in `aws-artifacts.ts`.
+ */
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { PACK_ABOVE_BYTES, renderUserData, type BootFile, type BootRole } from "../../infra/bootstrap";
+import type { NodeSlot } from "../../infra/layout";
+import type { PoolSpec } from "../../infra/spec";
+import type { BootstrapExtras } from "./types";
+
+/** EC2's limit for instance and launch template user-data, in raw bytes. */
+export const USER_DATA_LIMIT_BYTES = 16384;
+/**
+ * Kept free below the limit when deciding from the plan-time estimate: the
+ * estimate stands in placeholders of the right length for the deploy key and
+ * the state volume id, which only the engine knows.
+ */
+export const USER_DATA_HEADROOM_BYTES = 512;
+
+/** The fetcher in this repository; small, so it travels inline. */
+export const S3_FETCH_SOURCE = path.join(__dirname, "..", "..", "infra", "node", "s3_fetch.py");
+/** Where cloud-init writes the fetcher. */
+export const S3_FETCH_PATH = "/opt/logos/bin/s3_fetch.py";
+/** Object keys start here; the node role may read nothing else. */
+export const BOOT_OBJECT_PREFIX = "boot/";
+
+/** An OpenSSH ed25519 public key line has this length; the estimate uses it for the deploy key. */
+const DEPLOY_KEY_PLACEHOLDER = `ssh-ed25519 ${"A".repeat(68)}`;
+/** EBS volume ids are `vol-` and 17 hex digits. */
+const VOLUME_ID_PLACEHOLDER = `vol-${"0".repeat(17)}`;
+
+/** The stable path of an EBS volume on a Nitro instance: NVMe serial is the volume id without its dash. */
+export function ebsDevicePath(volumeId: string): string {
+  return `/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_${volumeId.replace("-", "")}`;
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text, "utf8").digest("hex");
+}
+
+/** What makes one deployment's boot bucket name differ from another's. */
+export interface BootBucketSeed {
+  readonly project: string;
+  readonly stack: string;
+  readonly region: string;
+}
+
+/**
+ * Bucket names are global, so the name carries a digest of project, stack and
+ * region; it is plain because user-data, which names it, takes no Outputs.
+ * Pool names are 3-20 of `[a-z0-9-]`, so the name stays within S3's 63.
+ */
+export function bootBucketName(poolName: string, seed: BootBucketSeed): string {
+  return `${poolName}-boot-${sha256Hex([seed.project, seed.stack, seed.region].join("/")).slice(0, 12)}`;
+}
+
+/** One file moved out of user-data, stored under a key that names its content. */
+export interface BootObject {
+  /** `boot/<sha256>/<basename>`: a changed file is a new key, so no node ever reads a half-replaced one. */
+  readonly key: string;
+  readonly content: string;
+  readonly sha256: string;
+}
+
+export interface Offloaded {
+  /** The extras to render: moved files replaced by fetch commands (run first) and the fetcher itself. */
+  readonly extras: BootstrapExtras;
+  readonly objects: readonly BootObject[];
+}
+
+/**
+ * Moves every file above `PACK_ABOVE_BYTES` out of `extras`: each becomes an
+ * object in `bucket`, fetched by a command that pins its SHA-256, placed
+ * before the extras' own commands because those may start what the files
+ * are (the burst validation unit). Extras without large files come back as
+ * they are.
+ */
+export function offloadLargeFiles(extras: BootstrapExtras, bucket: string, region: string): Offloaded {
+  const files = extras.files ?? [];
+  const moved = files.filter((f) => Buffer.byteLength(f.content, "utf8") > PACK_ABOVE_BYTES);
+  if (moved.length === 0) return { extras, objects: [] };
+
+  const objects = moved.map((f): BootObject => {
+    const sha256 = sha256Hex(f.content);
+    return { key: `${BOOT_OBJECT_PREFIX}${sha256}/${path.posix.basename(f.path)}`, content: f.content, sha256 };
+  });
+  const fetches = moved.flatMap((f, i): string[][] => {
+    const fetch = [
+      "/usr/bin/python3",
+      S3_FETCH_PATH,
+      ...["--bucket", bucket, "--key", objects[i].key, "--region", region],
+      ...["--sha256", objects[i].sha256, "--dest", f.path, "--mode", f.permissions],
+    ];
+    const owner = f.owner ?? "root:root";
+    return owner === "root:root" ? [fetch] : [fetch, ["chown", owner, f.path]];
+  });
+  const fetcher: BootFile = { path: S3_FETCH_PATH, content: readFileSync(S3_FETCH_SOURCE, "utf8"), permissions: "0755" };
+  return {
+    extras: {
+      ...extras,
+      files: [fetcher, ...files.filter((f) => !moved.includes(f))],
+      commands: [...fetches, ...(extras.commands ?? [])],
+    },
+    objects,
+  };
+}
+
+/**
+ * User-data size for one role from plain values: the same rendering as the
+ * adapter's, with placeholders of the real length for the deploy key and,
+ * on core nodes, the state volume. Core nodes differ only in host name, so
+ * the longest one stands for all.
+ */
+export function estimateUserDataBytes(spec: PoolSpec, role: BootRole, extras: BootstrapExtras, slots: readonly NodeSlot[]): number {
+  const hostname = role === "core" ? slots.map((s) => s.name).reduce((a, b) => (b.length > a.length ? b : a), "") : "";
+  const text = renderUserData({
+    role,
+    ...(hostname ? { hostname } : {}),
+    sshUser: spec.access.sshUser,
+    sshAuthorizedKeys: [spec.access.sshPublicKey, DEPLOY_KEY_PLACEHOLDER],
+    repo: spec.repo,
+    stateDir: spec.stateDir,
+    ...(role === "core" ? { stateDevice: ebsDevicePath(VOLUME_ID_PLACEHOLDER) } : {}),
+    ...(extras.files ? { files: extras.files } : {}),
+    ...(extras.packages ? { packages: extras.packages } : {}),
+    ...(extras.commands ? { commands: extras.commands } : {}),
+  });
+  return Buffer.byteLength(text, "utf8");
+}
+
+export interface RolePlan {
+  readonly extras: BootstrapExtras;
+  /** Keys this role fetches at boot; empty when everything rides inline. */
+  readonly keys: readonly string[];
+  /** Estimated user-data bytes, as rendered. */
+  readonly bytes: number;
+}
+
+export interface BootFilesPlan {
+  /** Set when some role fetches files: the bucket to create. */
+  readonly bucket?: string;
+  readonly core: RolePlan;
+  /** Absent when the pool has no burst group. */
+  readonly burst?: RolePlan;
+  /** Every object to upload, once per key. */
+  readonly objects: readonly BootObject[];
+}
+
+export interface BootFilesInputs {
+  readonly spec: PoolSpec;
+  readonly slots: readonly NodeSlot[];
+  readonly core: BootstrapExtras;
+  /** Burst extras, when the pool has a burst group. */
+  readonly burst?: BootstrapExtras;
+  readonly bucket: string;
+}
+
+/**
+ * Per role: keep the files inline when the user-data fits with headroom;
+ * otherwise move the large ones to the bucket. A role that still does not
+ * fit is an error, reported for every role at once.
+ */
+export function planBootFiles(inputs: BootFilesInputs): BootFilesPlan {
+  const budget = USER_DATA_LIMIT_BYTES - USER_DATA_HEADROOM_BYTES;
+  const problems: string[] = [];
+  const objects = new Map<string, BootObject>();
+
+  const planRole = (role: BootRole, extras: BootstrapExtras): RolePlan => {
+    const inline = estimateUserDataBytes(inputs.spec, role, extras, inputs.slots);
+    if (inline <= budget) return { extras, keys: [], bytes: inline };
+    const moved = offloadLargeFiles(extras, inputs.bucket, inputs.spec.region);
+    const bytes = estimateUserDataBytes(inputs.spec, role, moved.extras, inputs.slots);
+    if (bytes > budget) {
+      problems.push(
+        `AWS user-data for ${role} nodes is ${bytes} bytes with every file above ${PACK_ABOVE_BYTES} bytes moved to the boot bucket; ` +
+          `EC2 allows ${USER_DATA_LIMIT_BYTES} and ${USER_DATA_HEADROOM_BYTES} are kept spare: ship fewer or smaller bootstrap files, commands or packages`,
+      );
+    }
+    for (const o of moved.objects) objects.set(o.key, o);
+    return { extras: moved.extras, keys: moved.objects.map((o) => o.key), bytes };
+  };
+
+  const core = planRole("core", inputs.core);
+  const burst = inputs.burst ? planRole("burst", inputs.burst) : undefined;
+  if (problems.length > 0) throw new Error(problems.join("\n"));
+  return {
+    ...(objects.size > 0 ? { bucket: inputs.bucket } : {}),
+    core,
+    ...(burst ? { burst } : {}),
+    objects: [...objects.values()],
+  };
+}
+
+/** The last line of defence at deploy time, on the user-data as rendered with the engine's values. */
+export function assertUserDataFits(role: BootRole, text: string): string {
+  const bytes = Buffer.byteLength(text, "utf8");
+  if (bytes >= USER_DATA_LIMIT_BYTES) {
+    throw new Error(`AWS user-data for ${role} nodes is ${bytes} bytes; EC2 allows ${USER_DATA_LIMIT_BYTES}`);
+  }
+  return text;
+}

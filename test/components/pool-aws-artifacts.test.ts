@@ -1,0 +1,359 @@
+/**
+ * The AWS pool with the program's real bootstrap extras (archive uploader,
+ * monitoring agent, burst validation unit): every user-data fits EC2's
+ * 16 KiB, files that do not fit are fetched from a private, encrypted,
+ * versioned, TLS-only boot bucket by a command that pins their SHA-256, and
+ * nodes never launch before those files are uploaded.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
+import { gunzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { poolConfig, rawConfig } from "../helpers/configs";
+import { installMocks, type Registered } from "../helpers/mocks";
+
+import type * as BootFiles from "../../components/pool/aws-boot-files";
+import type { BootstrapExtras } from "../../components/pool/types";
+import { nodeSlots } from "../../infra/layout";
+import { renderValidationUnit, VALIDATION_SCRIPT_PATH, VALIDATION_UNIT_NAME } from "../../infra/node/validation";
+import { parseSpec, type PoolSpec } from "../../infra/spec";
+
+const mocks = installMocks();
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const ACCOUNT = "123456789012";
+const REGION = "us-east-1";
+const ALIAS_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/logos-test`;
+const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/logos-key-id`;
+const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/logos-node-role-generated`;
+const LIMIT = 16384;
+
+const TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+const INSTANCE = "aws:ec2/instance:Instance";
+const BUCKET = "aws:s3/bucket:Bucket";
+const OBJECT = "aws:s3/bucketObjectv2:BucketObjectv2";
+const GROUP = "aws:autoscaling/group:Group";
+
+const sha256 = (text: string | Buffer): string => createHash("sha256").update(text).digest("hex");
+const repoFile = (p: string): string => readFileSync(path.join(ROOT, p), "utf8");
+
+/** Cloud-assigned attributes the grants follow: the key ARN and the node role's name and ARN. */
+function answerCloudAssignedAttributes(): void {
+  const monitor = pulumi.runtime.getMonitor() as unknown as { mocks: pulumi.runtime.Mocks };
+  const echo = monitor.mocks.newResource.bind(monitor.mocks);
+  monitor.mocks.newResource = async (args) => {
+    const { id, state } = await echo(args);
+    const extra: Record<string, unknown> = {};
+    if (args.type === "aws:kms/key:Key") Object.assign(extra, { arn: KEY_ARN, keyId: `${args.name}-id` });
+    if (args.type === "aws:iam/role:Role") Object.assign(extra, { name: `${args.name}-generated`, arn: ROLE_ARN });
+    return { id, state: { ...(state as Record<string, unknown>), ...extra } };
+  };
+}
+
+/** URNs each resource (by type and name) was registered as depending on: dependsOn and inputs' resources. */
+const dependencies = new Map<string, string[]>();
+function recordDependencies(): void {
+  type Request = { getType(): string; getName(): string; getDependenciesList(): string[] };
+  const monitor = pulumi.runtime.getMonitor() as unknown as { registerResource: (req: Request, cb: unknown) => unknown };
+  const register = monitor.registerResource.bind(monitor);
+  monitor.registerResource = (req, cb) => {
+    dependencies.set(`${req.getType()}::${req.getName()}`, req.getDependenciesList());
+    return register(req, cb);
+  };
+}
+answerCloudAssignedAttributes();
+recordDependencies();
+
+async function settle(): Promise<void> {
+  let seen = -1;
+  for (let i = 0; i < 200 && seen !== mocks.resources.length; i++) {
+    seen = mocks.resources.length;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+interface WriteFile {
+  path: string;
+  content: string;
+  encoding?: string;
+}
+interface CloudConfig {
+  write_files: WriteFile[];
+  runcmd: string[][];
+}
+
+const cloudConfig = (text: string): CloudConfig => parse(text) as CloudConfig;
+const fileText = (f: WriteFile): string =>
+  f.encoding === "gz+b64" ? gunzipSync(Buffer.from(f.content, "base64")).toString("utf8") : f.content;
+const fetchesOf = (doc: CloudConfig): string[][] => doc.runcmd.filter((c) => c[1] === "/opt/logos/bin/s3_fetch.py");
+const flag = (command: string[], name: string): string => command[command.indexOf(name) + 1];
+
+let spec: PoolSpec;
+let burstExtras: BootstrapExtras;
+let coreExtras: BootstrapExtras;
+let boot: typeof BootFiles;
+let all: Registered[];
+const ofType = (t: string): Registered[] => all.filter((r) => r.type === t);
+const one = (t: string, name: string): Registered => {
+  const found = ofType(t).filter((r) => r.name === name);
+  expect(found, `${t} ${name}`).toHaveLength(1);
+  return found[0];
+};
+let burstUserData: string;
+let coreUserData: Map<string, string>;
+
+beforeAll(async () => {
+  const { VmPool } = await import("../../components/pool/index.js");
+  const { mergeExtras, validationOptions } = await import("../../infra/program.js");
+  const { archiveBootstrap, archiveCommandFor } = await import("../../components/log-archive/index.js");
+  const { monitoringBootstrap } = await import("../../components/monitoring/index.js");
+  boot = await import("../../components/pool/aws-boot-files.js");
+
+  spec = parseSpec(poolConfig("aws"));
+  const archiveCommand = archiveCommandFor({ cloud: "aws", target: "logos-audit-0123456789ab", pool: spec.name, region: spec.region });
+  const checks = validationOptions(spec, archiveCommand);
+  const shared = mergeExtras(archiveBootstrap(), monitoringBootstrap(spec));
+  const unit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
+  coreExtras = mergeExtras(shared, {
+    commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],
+  });
+  burstExtras = mergeExtras(shared, { files: unit.files, commands: unit.commands });
+  new VmPool(spec.name, { spec, coreBootstrap: coreExtras, burstBootstrap: burstExtras });
+  // The pilot shape (no burst group) with the same core extras.
+  new VmPool("pilot", { spec: parseSpec(rawConfig("aws", { name: "pilot" })), coreBootstrap: coreExtras });
+  await settle();
+
+  all = mocks.resources.filter((r) => r.name.startsWith(`${spec.name}-`));
+  burstUserData = Buffer.from(one(TEMPLATE, `${spec.name}-burst`).inputs.userData, "base64").toString("utf8");
+  coreUserData = new Map(
+    ofType(INSTANCE)
+      .filter((r) => r.inputs.tags?.["logos-role"] === "core")
+      .map((r) => [r.name, r.inputs.userData as string]),
+  );
+});
+
+describe("aws boot files: user-data size", () => {
+  it("without moving files the burst template would not fit (the problem this solves)", () => {
+    expect(boot.estimateUserDataBytes(spec, "burst", burstExtras, nodeSlots(spec))).toBeGreaterThan(LIMIT);
+  });
+
+  it("the launch template and every core instance carry less than 16384 raw bytes", () => {
+    expect(coreUserData.size).toBe(3);
+    for (const [name, text] of [["burst", burstUserData], ...coreUserData] as const) {
+      expect(Buffer.byteLength(text, "utf8"), name).toBeLessThan(LIMIT);
+      expect(text, name).toMatch(/^#cloud-config\n/);
+    }
+  });
+
+  it("the plan-time estimate is what the engine renders, within the deploy key's and volume id's placeholders", () => {
+    const burst = boot.planBootFiles({ spec, slots: nodeSlots(spec), core: coreExtras, burst: burstExtras, bucket: "b".repeat(23) });
+    expect(Math.abs((burst.burst?.bytes ?? 0) - Buffer.byteLength(burstUserData))).toBeLessThan(64);
+    for (const text of coreUserData.values()) expect(Math.abs(burst.core.bytes - Buffer.byteLength(text))).toBeLessThan(64);
+  });
+});
+
+describe("aws boot files: what moves and how it is fetched", () => {
+  const moved = [
+    { dest: VALIDATION_SCRIPT_PATH, source: "infra/node/validate_proof.py" },
+    { dest: "/opt/logos/bin/archive_upload.py", source: "infra/node/archive_upload.py" },
+  ];
+
+  it("burst nodes fetch the validator and the uploader by their pinned digest instead of carrying them", () => {
+    const doc = cloudConfig(burstUserData);
+    const bucket = one(BUCKET, `${spec.name}-boot`).inputs.bucket;
+    const fetches = fetchesOf(doc);
+    expect(fetches.map((c) => flag(c, "--dest")).sort()).toEqual(moved.map((m) => m.dest).sort());
+    for (const m of moved) {
+      const digest = sha256(repoFile(m.source));
+      const fetch = fetches.find((c) => flag(c, "--dest") === m.dest) as string[];
+      expect(fetch.slice(0, 2)).toEqual(["/usr/bin/python3", "/opt/logos/bin/s3_fetch.py"]);
+      expect({
+        bucket: flag(fetch, "--bucket"),
+        key: flag(fetch, "--key"),
+        region: flag(fetch, "--region"),
+        sha256: flag(fetch, "--sha256"),
+      }).toEqual({ bucket, key: `boot/${digest}/${path.posix.basename(m.dest)}`, region: REGION, sha256: digest });
+      expect(flag(fetch, "--mode")).toBe("0755");
+      expect(
+        doc.write_files.map((f) => f.path),
+        m.dest,
+      ).not.toContain(m.dest);
+    }
+  });
+
+  it("the fetcher rides inline, and every fetch runs before the validation unit is enabled", () => {
+    const doc = cloudConfig(burstUserData);
+    const fetcher = doc.write_files.find((f) => f.path === "/opt/logos/bin/s3_fetch.py") as WriteFile;
+    expect(fileText(fetcher)).toBe(repoFile("infra/node/s3_fetch.py"));
+    const enable = doc.runcmd.findIndex((c) => c.join(" ") === `systemctl enable ${VALIDATION_UNIT_NAME}`);
+    const lastFetch = doc.runcmd.map((c, i) => (c[1] === "/opt/logos/bin/s3_fetch.py" ? i : -1)).reduce((a, b) => Math.max(a, b));
+    expect(enable).toBeGreaterThan(0);
+    expect(lastFetch).toBeGreaterThan(0);
+    expect(lastFetch).toBeLessThan(enable);
+    // Nothing from the extras runs before the files exist.
+    const firstExtra = doc.runcmd.findIndex((c) => c.join(" ") === "install -d -m 0755 /var/log/logos");
+    expect(firstExtra).toBeGreaterThan(lastFetch);
+  });
+
+  it("each uploaded object is the repository file under a key naming its digest", () => {
+    const objects = ofType(OBJECT);
+    expect(objects.map((o) => o.inputs.key).sort()).toEqual(
+      moved.map((m) => `boot/${sha256(repoFile(m.source))}/${path.posix.basename(m.dest)}`).sort(),
+    );
+    for (const o of objects) {
+      expect(`boot/${sha256(o.inputs.content)}/`, o.name).toBe(o.inputs.key.slice(0, "boot/".length + 65));
+      expect(o.inputs).toMatchObject({ bucket: `${spec.name}-boot-id`, checksumAlgorithm: "SHA256" });
+      expect(o.inputs.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "artifacts" });
+    }
+  });
+
+  it("core nodes, which fit, keep every file inline and intact; whatever a node carries inline is the repository's file", () => {
+    for (const [name, text] of coreUserData) {
+      const doc = cloudConfig(text);
+      expect(fetchesOf(doc), name).toEqual([]);
+      const uploader = doc.write_files.find((f) => f.path === "/opt/logos/bin/archive_upload.py") as WriteFile;
+      expect(fileText(uploader), name).toBe(repoFile("infra/node/archive_upload.py"));
+    }
+  });
+
+  it("a pool whose user-data fits everywhere gets no boot bucket", () => {
+    const pilot = mocks.resources.filter((r) => r.name.startsWith("pilot-"));
+    expect(pilot.filter((r) => r.type.startsWith("aws:s3/"))).toEqual([]);
+    expect(pilot.filter((r) => r.type === "aws:iam/rolePolicy:RolePolicy")).toEqual([]);
+  });
+});
+
+describe("aws boot files: the bucket", () => {
+  it("is named from the deployment, private to the account and emptied on destroy", () => {
+    const bucket = one(BUCKET, `${spec.name}-boot`);
+    expect(bucket.inputs.bucket).toBe(boot.bootBucketName(spec.name, { project: "logos-compute", stack: "test", region: REGION }));
+    expect(bucket.inputs.bucket).toMatch(/^logos-boot-[0-9a-f]{12}$/);
+    expect(bucket.inputs.forceDestroy).toBe(true);
+    expect(bucket.inputs.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "artifacts" });
+    expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${spec.name}-boot-public-access`).inputs).toEqual({
+      bucket: `${spec.name}-boot-id`,
+      blockPublicAcls: true,
+      blockPublicPolicy: true,
+      ignorePublicAcls: true,
+      restrictPublicBuckets: true,
+    });
+    expect(one("aws:s3/bucketOwnershipControls:BucketOwnershipControls", `${spec.name}-boot-ownership`).inputs.rule).toEqual({
+      objectOwnership: "BucketOwnerEnforced",
+    });
+  });
+
+  it("is versioned and encrypts under the pool key, named by its preview-known alias ARN", () => {
+    expect(one("aws:s3/bucketVersioning:BucketVersioning", `${spec.name}-boot-versioning`).inputs.versioningConfiguration).toEqual({
+      status: "Enabled",
+    });
+    const sse = one(
+      "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+      `${spec.name}-boot-encryption`,
+    );
+    expect(sse.inputs.rules).toEqual([
+      { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: ALIAS_ARN }, bucketKeyEnabled: true },
+    ]);
+  });
+
+  it("refuses any request without TLS, and lets nodes do nothing but read", () => {
+    const bucketArn = `arn:aws:s3:::${one(BUCKET, `${spec.name}-boot`).inputs.bucket}`;
+    const policy = JSON.parse(one("aws:s3/bucketPolicy:BucketPolicy", `${spec.name}-boot-policy`).inputs.policy);
+    expect(policy.Statement).toEqual([
+      {
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [bucketArn, `${bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+      },
+      {
+        Sid: "NodesOnlyReadBootFiles",
+        Effect: "Deny",
+        Principal: { AWS: ROLE_ARN },
+        NotAction: "s3:GetObject",
+        Resource: [bucketArn, `${bucketArn}/*`],
+      },
+    ]);
+  });
+
+  it("the node role may read boot/* and decrypt with the pool key only through S3 in the pool's region", () => {
+    const bucketArn = `arn:aws:s3:::${one(BUCKET, `${spec.name}-boot`).inputs.bucket}`;
+    const grant = one("aws:iam/rolePolicy:RolePolicy", `${spec.name}-boot-read`);
+    expect(grant.inputs.role).toBe("logos-node-role-generated");
+    expect(JSON.parse(grant.inputs.policy).Statement).toEqual([
+      { Sid: "ReadBootFiles", Effect: "Allow", Action: "s3:GetObject", Resource: `${bucketArn}/boot/*` },
+      {
+        Sid: "DecryptBootFilesThroughS3",
+        Effect: "Allow",
+        Action: "kms:Decrypt",
+        Resource: KEY_ARN,
+        Condition: { StringEquals: { "kms:ViaService": `s3.${REGION}.amazonaws.com` } },
+      },
+    ]);
+  });
+});
+
+describe("aws boot files: ordering", () => {
+  const dependsOnName = (type: string, resource: string, name: string): boolean => {
+    const urns = dependencies.get(`${type}::${resource}`);
+    expect(urns, `${type} ${resource} registered`).toBeDefined();
+    return (urns ?? []).some((urn) => urn.endsWith(`::${name}`));
+  };
+
+  it("the launch template and the group wait for every object and the read grant", () => {
+    const objects = ofType(OBJECT).map((o) => o.name);
+    expect(objects).toHaveLength(2);
+    for (const type of [TEMPLATE, GROUP]) {
+      for (const name of [...objects, `${spec.name}-boot-read`]) {
+        expect(dependsOnName(type, `${spec.name}-burst`, name), `${type} -> ${name}`).toBe(true);
+      }
+    }
+  });
+
+  it("objects are uploaded only once the bucket is private, versioned and encrypting under the pool key", () => {
+    for (const o of ofType(OBJECT)) {
+      for (const name of ["public-access", "ownership", "versioning", "encryption", "policy"]) {
+        expect(dependsOnName(OBJECT, o.name, `${spec.name}-boot-${name}`), `${o.name} -> ${name}`).toBe(true);
+      }
+    }
+  });
+
+  it("core instances that carry everything inline do not wait for the bucket", () => {
+    for (const name of coreUserData.keys()) expect(dependsOnName(INSTANCE, name, `${spec.name}-boot-read`), name).toBe(false);
+  });
+});
+
+describe("aws boot files: pure rules", () => {
+  it("extras without large files are returned as they are, with no fetcher", () => {
+    const small: BootstrapExtras = { files: [{ path: "/etc/x", content: "x\n", permissions: "0644" }], commands: [["true"]] };
+    expect(boot.offloadLargeFiles(small, "b", REGION)).toEqual({ extras: small, objects: [] });
+  });
+
+  it("a moved file with another owner is handed over after the fetch", () => {
+    const big: BootstrapExtras = {
+      files: [{ path: "/opt/a/big.txt", content: "y".repeat(5000), permissions: "0640", owner: "logos:logos" }],
+    };
+    const { extras, objects } = boot.offloadLargeFiles(big, "bkt", REGION);
+    expect(objects).toEqual([
+      { key: `boot/${sha256("y".repeat(5000))}/big.txt`, content: "y".repeat(5000), sha256: sha256("y".repeat(5000)) },
+    ]);
+    expect(extras.files?.map((f) => f.path)).toEqual(["/opt/logos/bin/s3_fetch.py"]);
+    expect(extras.commands?.[1]).toEqual(["chown", "logos:logos", "/opt/a/big.txt"]);
+  });
+
+  it("user-data that still does not fit after moving files is an error naming the role, size and limit", () => {
+    const manySmall: BootstrapExtras = {
+      files: Array.from({ length: 6 }, (_, i) => ({ path: `/etc/logos/f${i}`, content: `${"z".repeat(3000)}\n`, permissions: "0644" })),
+    };
+    expect(() => boot.planBootFiles({ spec, slots: nodeSlots(spec), core: manySmall, bucket: "bkt" })).toThrow(
+      /^AWS user-data for core nodes is \d+ bytes with every file above 4096 bytes moved to the boot bucket; EC2 allows 16384 and 512 are kept spare: ship fewer or smaller bootstrap files, commands or packages$/,
+    );
+    expect(() => boot.assertUserDataFits("burst", "x".repeat(LIMIT))).toThrow(
+      "AWS user-data for burst nodes is 16384 bytes; EC2 allows 16384",
+    );
+  });
+});
