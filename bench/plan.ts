@@ -28,7 +28,12 @@ export async function benchPlan(): Promise<{ rows: Row[] }> {
         verdicts.push(wall < 30 ? "< 30 s: pass" : "< 30 s: FAIL");
         verdicts.push(run.maxRssBytes < GiB ? "< 1 GiB: pass" : "< 1 GiB: FAIL");
         const t100 = times.get(100);
-        if (t100) verdicts.push(wall <= 11 * t100 ? `<= 11 x 100-node (${(wall / t100).toFixed(1)} x): pass` : `<= 11 x 100-node (${(wall / t100).toFixed(1)} x): FAIL`);
+        if (t100)
+          verdicts.push(
+            wall <= 11 * t100
+              ? `<= 11 x 100-node (${(wall / t100).toFixed(1)} x): pass`
+              : `<= 11 x 100-node (${(wall / t100).toFixed(1)} x): FAIL`,
+          );
       }
       rows.push({
         bench: "plan",

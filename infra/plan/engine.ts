@@ -228,7 +228,11 @@ export function planStack(stack: string, options: PlanOptions = {}): Promise<Pla
     // grows past 1 GiB instead of deferring garbage collection.
     const child = spawn(process.execPath, ["--max-old-space-size=768", "--import", "tsx", WORKER, stack], {
       cwd: REPO_ROOT,
-      env: { ...process.env, LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}), LOGOS_PLAN_COMPUTED: options.computed ?? "unknown" },
+      env: {
+        ...process.env,
+        LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}),
+        LOGOS_PLAN_COMPUTED: options.computed ?? "unknown",
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     const out: Buffer[] = [];

@@ -54,7 +54,9 @@ async function run(argv: string[]): Promise<number> {
     try {
       doc = JSON.parse(text);
     } catch (e) {
-      throw new Error(`${input}: not JSON (expected the output of \`pulumi stack output scheduler --json\`): ${(e as Error).message}`);
+      throw new Error(`${input}: not JSON (expected the output of \`pulumi stack output scheduler --json\`): ${(e as Error).message}`, {
+        cause: e,
+      });
     }
   }
   assertSchedulerDocument(doc);

@@ -16,8 +16,14 @@ const validationSchema = {
   additionalProperties: false,
   required: ["status"],
   properties: {
-    status: { enum: ["pass", "fail", "pending", "disabled"], description: "pending: not run yet (e.g. before the first deploy finishes); disabled: logos-compute:validate is false." },
-    stage: { type: "string", description: "Stage reached or failed (guard, lock, snapshot, rebuild, boot, append-only, footprint, archive, done)." },
+    status: {
+      enum: ["pass", "fail", "pending", "disabled"],
+      description: "pending: not run yet (e.g. before the first deploy finishes); disabled: logos-compute:validate is false.",
+    },
+    stage: {
+      type: "string",
+      description: "Stage reached or failed (guard, lock, snapshot, rebuild, boot, append-only, footprint, archive, done).",
+    },
     ref: { type: "string", description: "Commit the node ran." },
     auditEntries: { type: "integer", minimum: 0, description: "Entries in the node's audit log after the run." },
   },

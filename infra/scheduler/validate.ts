@@ -7,7 +7,7 @@ import type { SchedulerDocument } from "./schema";
 
 export const SCHEMA_FILE = join(REPO_ROOT, "schema", "scheduler.schema.json");
 
-let compiled: ((doc: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null } | undefined;
+let compiled: (((doc: unknown) => boolean) & { errors?: Array<{ instancePath: string; message?: string }> | null }) | undefined;
 
 /** Problems with `doc` as `path: message` lines; empty when it conforms. */
 export function schedulerProblems(doc: unknown): string[] {

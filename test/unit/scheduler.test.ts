@@ -13,8 +13,24 @@ const input: ContractInput = {
   stateDir: "/var/lib/logos/state",
   machine: { vcpus: 8, memoryGiB: 16 },
   nodes: [
-    { name: "logos-core-0", host: "10.40.0.4", zone: "us-east-1a", machineType: "c7i.2xlarge", vcpus: 8, memoryGiB: 16, validation: { status: "pass", stage: "done" } },
-    { name: "logos-core-1", host: "10.40.32.4", zone: "us-east-1b", machineType: "c7i.2xlarge", vcpus: 8, memoryGiB: 16, validation: { status: "fail", stage: "boot" } },
+    {
+      name: "logos-core-0",
+      host: "10.40.0.4",
+      zone: "us-east-1a",
+      machineType: "c7i.2xlarge",
+      vcpus: 8,
+      memoryGiB: 16,
+      validation: { status: "pass", stage: "done" },
+    },
+    {
+      name: "logos-core-1",
+      host: "10.40.32.4",
+      zone: "us-east-1b",
+      machineType: "c7i.2xlarge",
+      vcpus: 8,
+      memoryGiB: 16,
+      validation: { status: "fail", stage: "boot" },
+    },
   ],
   burst: {
     group: "logos-burst",
@@ -46,7 +62,11 @@ describe("scheduler contract", () => {
     ["zero slots", (d) => (d.nodes[0].cpuSlots = 0), "/nodes/0/cpuSlots: must be >= 1"],
     ["wrong version", (d) => (d.schemaVersion = 2), "/schemaVersion: must be equal to constant"],
     ["extra field", (d) => (d.extra = 1), "/: must NOT have additional properties"],
-    ["bad validation status", (d) => (d.nodes[1].validation.status = "ok"), "/nodes/1/validation/status: must be equal to one of the allowed values"],
+    [
+      "bad validation status",
+      (d) => (d.nodes[1].validation.status = "ok"),
+      "/nodes/1/validation/status: must be equal to one of the allowed values",
+    ],
   ])("rejects a document with %s", (_, mutate, message) => {
     const doc = structuredClone(buildSchedulerDocument(input));
     mutate(doc);
@@ -56,8 +76,30 @@ describe("scheduler contract", () => {
   it("gives the mission profile a remote_nodes fragment", () => {
     expect(remoteNodesFragment(buildSchedulerDocument(input))).toEqual({
       remote_nodes: [
-        { name: "logos-core-0", host: "10.40.0.4", cpu_slots: 8, memory_gib: 16, state_dir: "/var/lib/logos/state", ssh_user: "logos", ssh_proxy_jump: "logos@198.51.100.7:22", pool: "logos", cloud: "aws", validated: true },
-        { name: "logos-core-1", host: "10.40.32.4", cpu_slots: 8, memory_gib: 16, state_dir: "/var/lib/logos/state", ssh_user: "logos", ssh_proxy_jump: "logos@198.51.100.7:22", pool: "logos", cloud: "aws", validated: false },
+        {
+          name: "logos-core-0",
+          host: "10.40.0.4",
+          cpu_slots: 8,
+          memory_gib: 16,
+          state_dir: "/var/lib/logos/state",
+          ssh_user: "logos",
+          ssh_proxy_jump: "logos@198.51.100.7:22",
+          pool: "logos",
+          cloud: "aws",
+          validated: true,
+        },
+        {
+          name: "logos-core-1",
+          host: "10.40.32.4",
+          cpu_slots: 8,
+          memory_gib: 16,
+          state_dir: "/var/lib/logos/state",
+          ssh_user: "logos",
+          ssh_proxy_jump: "logos@198.51.100.7:22",
+          pool: "logos",
+          cloud: "aws",
+          validated: false,
+        },
       ],
     });
   });
