@@ -137,16 +137,7 @@ export function renderUserData(o: BootstrapOptions): string {
     ...(o.hostname ? { hostname: o.hostname, fqdn: o.hostname, prefer_fqdn_over_hostname: false } : {}),
     disable_root: true,
     ssh_pwauth: false,
-    users: [
-      {
-        name: o.sshUser,
-        shell: "/bin/bash",
-        groups: ["sudo"],
-        sudo: "ALL=(ALL) NOPASSWD:ALL",
-        lock_passwd: true,
-        ssh_authorized_keys: [...o.sshAuthorizedKeys],
-      },
-    ],
+    users: [loginUser(o.sshUser, o.sshAuthorizedKeys)],
     package_update: true,
     packages: [...TOOLCHAIN_PACKAGES, ...(o.packages ?? [])],
     write_files: files.map((f) => ({
@@ -175,4 +166,48 @@ function packed(content: string): { content: string; encoding?: "gz+b64" } {
 function parentOf(path: string): string {
   const i = path.replace(/\/+$/, "").lastIndexOf("/");
   return i <= 0 ? "/" : path.slice(0, i);
+}
+
+/** The one login user: key-only (password locked), passwordless sudo. */
+function loginUser(name: string, keys: readonly string[]) {
+  return {
+    name,
+    shell: "/bin/bash",
+    groups: ["sudo"],
+    sudo: "ALL=(ALL) NOPASSWD:ALL",
+    lock_passwd: true,
+    ssh_authorized_keys: keys.map((k) => k.trim()),
+  };
+}
+
+export const BASTION_SSHD_DROP_IN = "/etc/ssh/sshd_config.d/60-logos-bastion.conf";
+
+/**
+ * The bastion's cloud-init, the same on every cloud. The bastion only
+ * forwards SSH (ProxyJump), so it gets no toolchain, no repository and no
+ * package installs: nothing here needs the internet at first boot, when a
+ * cloud may not have attached its public address yet.
+ */
+export function renderBastionUserData(o: { readonly sshUser: string; readonly sshAuthorizedKeys: readonly string[] }): string {
+  const sshd = [
+    "# Key-only jump host: no root, no passwords, forwarding for ProxyJump only.",
+    "PasswordAuthentication no",
+    "KbdInteractiveAuthentication no",
+    "PermitRootLogin no",
+    `AllowUsers ${o.sshUser}`,
+    "AllowTcpForwarding yes",
+    "AllowAgentForwarding no",
+    "X11Forwarding no",
+    "PermitTunnel no",
+    "",
+  ].join("\n");
+  const doc = {
+    disable_root: true,
+    ssh_pwauth: false,
+    users: [loginUser(o.sshUser, o.sshAuthorizedKeys)],
+    package_update: false,
+    write_files: [{ path: BASTION_SSHD_DROP_IN, content: sshd, permissions: "0644", owner: "root:root" }],
+    runcmd: [["systemctl", "reload", "ssh"]],
+  };
+  return `#cloud-config\n# logos-compute bastion\n${stringify(doc, { lineWidth: 0 })}`;
 }

@@ -18,6 +18,7 @@ import { listStacks, planStacks } from "../infra/plan/engine";
 import { loadStackConfig } from "../infra/plan/stack-config";
 import type { Plan } from "../infra/plan/types";
 import { evaluatePlan, hasBlocking, packConfig, type PackConfig, type Violation } from "./evaluate";
+import { exitAfterFlush } from "../infra/plan/io";
 
 interface Args {
   stacks: string[];
@@ -153,7 +154,7 @@ async function run(): Promise<number> {
 }
 
 run().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (error: unknown) => {
     process.stderr.write(`error: ${error instanceof Error ? error.message : String(error)}\n`);
     process.exit(1);

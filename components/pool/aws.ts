@@ -1,10 +1,10 @@
+import { renderBastionUserData } from "../../infra/bootstrap";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
 import { tagsFor } from "../../infra/spec";
 import { buildAwsBootArtifacts, type AwsBootArtifacts } from "./aws-artifacts";
-import { renderBastionUserData } from "./aws-bastion-init";
 import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
 import { buildAwsBurst } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";

@@ -5,7 +5,6 @@
  */
 import { createHash } from "node:crypto";
 import type * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
 
 /** Built-in role definition GUIDs (the same in every tenant). */
 export const AZURE_ROLES = {
@@ -107,47 +106,6 @@ export function authorizedKeysPath(user: string): string {
  */
 export function azureDataDiskPath(lun: number): string {
   return `/dev/disk/azure/scsi1/lun${lun}`;
-}
-
-/**
- * Bastion cloud-init: key-only SSH for one user, no root, no passwords, and
- * TCP forwarding kept on because ProxyJump to the nodes is the bastion's job.
- * No toolchain: the bastion only forwards SSH.
- */
-export function bastionCloudInit(sshUser: string, authorizedKeys: readonly string[]): string {
-  const doc = {
-    disable_root: true,
-    ssh_pwauth: false,
-    users: [
-      {
-        name: sshUser,
-        shell: "/bin/bash",
-        groups: ["sudo"],
-        sudo: "ALL=(ALL) NOPASSWD:ALL",
-        lock_passwd: true,
-        ssh_authorized_keys: [...authorizedKeys],
-      },
-    ],
-    write_files: [
-      {
-        path: "/etc/ssh/sshd_config.d/60-logos-bastion.conf",
-        content: [
-          "# Key-only SSH jump host; no root, no passwords, no shells for anyone else.",
-          "PasswordAuthentication no",
-          "KbdInteractiveAuthentication no",
-          "PermitRootLogin no",
-          `AllowUsers ${sshUser}`,
-          "AllowTcpForwarding yes",
-          "X11Forwarding no",
-          "",
-        ].join("\n"),
-        permissions: "0644",
-        owner: "root:root",
-      },
-    ],
-    runcmd: [["systemctl", "reload", "ssh"]],
-  };
-  return `#cloud-config\n# logos-compute bastion\n${stringify(doc, { lineWidth: 0 })}`;
 }
 
 /** Azure wants custom data base64-encoded. */

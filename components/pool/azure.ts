@@ -1,3 +1,4 @@
+import { renderBastionUserData } from "../../infra/bootstrap";
 /**
  * The Azure adapter: the pool as a resource group holding a private VNet, a
  * jump-host bastion, core VMs with separate CMK-encrypted state disks, and a
@@ -19,7 +20,6 @@ import {
   authorizedKeysPath,
   azureDataDiskPath,
   azureResourceGroupNames,
-  bastionCloudInit,
   burstComputerNamePrefix,
   dropApiVersionAliases,
   parseAzureImage,
@@ -164,7 +164,7 @@ function buildBastion(s: Shared): PoolParts["bastion"] {
     opts,
   );
   const cloudInit = ctx.deployPublicKey.apply((deployKey) =>
-    toCustomData(bastionCloudInit(spec.access.sshUser, [spec.access.sshPublicKey, deployKey.trim()])),
+    toCustomData(renderBastionUserData({ sshUser: spec.access.sshUser, sshAuthorizedKeys: [spec.access.sshPublicKey, deployKey.trim()] })),
   );
   const vm = new compute.VirtualMachine(
     `${name}-bastion`,

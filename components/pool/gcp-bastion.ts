@@ -1,6 +1,6 @@
+import { renderBastionUserData } from "../../infra/bootstrap";
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { stringify } from "yaml";
 import { bastionPrivateIp } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
 import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
@@ -25,33 +25,6 @@ export const SHIELDED = { enableSecureBoot: true, enableVtpm: true, enableIntegr
 
 /** The Ubuntu image's own minimum; the bastion stores nothing. */
 const BASTION_DISK_GIB = 10;
-
-/**
- * cloud-init for the bastion: one key-only user, no root, no passwords, and
- * TCP forwarding kept on because the bastion exists to be a ProxyJump host.
- * Pure, so it is tested without the Pulumi runtime.
- */
-export function renderBastionUserData(sshUser: string, authorizedKeys: readonly string[]): string {
-  const sshd = [
-    "# Bastion: key-only SSH for one user; it only forwards.",
-    "PasswordAuthentication no",
-    "KbdInteractiveAuthentication no",
-    "PermitRootLogin no",
-    `AllowUsers ${sshUser}`,
-    "AllowTcpForwarding yes",
-    "X11Forwarding no",
-    "AllowAgentForwarding no",
-    "",
-  ].join("\n");
-  const doc = {
-    disable_root: true,
-    ssh_pwauth: false,
-    users: [{ name: sshUser, shell: "/bin/bash", lock_passwd: true, ssh_authorized_keys: [...authorizedKeys] }],
-    write_files: [{ path: "/etc/ssh/sshd_config.d/60-logos-bastion.conf", content: sshd, permissions: "0644", owner: "root:root" }],
-    runcmd: [["systemctl", "reload", "ssh"]],
-  };
-  return `#cloud-config\n# logos-compute bastion\n${stringify(doc, { lineWidth: 0 })}`;
-}
 
 export interface GcpBastion {
   readonly instance: gcp.compute.Instance;
@@ -81,7 +54,7 @@ export function buildGcpBastion(
   );
 
   const userData = ctx.deployPublicKey.apply((deployKey) =>
-    renderBastionUserData(spec.access.sshUser, [spec.access.sshPublicKey, deployKey.trim()]),
+    renderBastionUserData({ sshUser: spec.access.sshUser, sshAuthorizedKeys: [spec.access.sshPublicKey, deployKey.trim()] }),
   );
 
   const instance = new gcp.compute.Instance(

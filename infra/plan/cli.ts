@@ -9,6 +9,7 @@
  */
 import { listStacks, planStacks, PlanError } from "./engine";
 import { renderSummary } from "./summary";
+import { exitAfterFlush } from "./io";
 
 interface Args {
   stacks: string[];
@@ -80,7 +81,7 @@ async function run(): Promise<number> {
 }
 
 run().then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (e: unknown) => {
     process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

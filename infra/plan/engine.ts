@@ -87,12 +87,18 @@ interface MonitorRequest {
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
+/** Where registrations go: the plan being recorded in this process right now. */
+let sink: PlannedResource[] | undefined;
+
 /**
  * Records every registration as it reaches the mock monitor. The mock's own
  * callback does not see the parent URN or the raw (secret-marked) inputs, so
- * the monitor's method is wrapped once per process.
+ * the monitor's method is wrapped, once per process.
  */
 function recordRegistrations(into: PlannedResource[]): void {
+  const first = sink === undefined;
+  sink = into;
+  if (!first) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
   const original = MockMonitor.prototype.registerResource as (this: unknown, req: MonitorRequest, cb: unknown) => unknown;
@@ -102,7 +108,7 @@ function recordRegistrations(into: PlannedResource[]): void {
     cb: unknown,
   ) {
     const parent = req.getParent();
-    into.push({
+    sink?.push({
       urn: this.newUrn(parent, req.getType(), req.getName()),
       type: req.getType(),
       name: req.getName(),
@@ -209,6 +215,12 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
       ms,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
     };
+  } catch (e) {
+    // Let whatever the failed program had in flight settle, so none of it
+    // lands in the next stack this process plans.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    await (require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> }).waitForRPCs().catch(() => undefined);
+    throw e;
   } finally {
     Error.stackTraceLimit = stackTraceLimit;
   }
@@ -216,17 +228,19 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
 
 const WORKER = join(REPO_ROOT, "infra", "plan", "worker.ts");
 
+/** One line of worker output: a stack's plan or why it could not be made. */
+export type WorkerLine = { readonly stack: string; readonly run: PlanRun } | { readonly stack: string; readonly error: string };
+
 /**
- * Plans one stack in a fresh process (the runtime's state is per process) and
- * returns its plan, time and peak memory. Rejects with the worker's message on
- * a bad stack or config.
+ * Plans `stacks` one after another in one fresh process (loading the SDKs
+ * once) and reports each as it finishes. The worker prints one JSON line per
+ * stack; a crash fails every stack it had not reported.
  */
-export function planStack(stack: string, options: PlanOptions = {}): Promise<PlanRun> {
-  return new Promise((resolvePlan, reject) => {
-    // The spec allows at most 1000 core nodes, whose plan peaks near 400 MB of
-    // live heap; a fixed old-space cap makes V8 collect before the process
-    // grows past 1 GiB instead of deferring garbage collection.
-    const child = spawn(process.execPath, ["--max-old-space-size=768", "--import", "tsx", WORKER, stack], {
+function planInWorker(stacks: readonly string[], options: PlanOptions, onLine: (line: WorkerLine) => void): Promise<void> {
+  return new Promise((resolveAll) => {
+    // The spec allows at most 1000 core nodes; a fixed old-space cap makes V8
+    // collect before the process grows past 1 GiB instead of deferring it.
+    const child = spawn(process.execPath, ["--max-old-space-size=900", "--import", "tsx", WORKER, ...stacks], {
       cwd: REPO_ROOT,
       env: {
         ...process.env,
@@ -235,44 +249,75 @@ export function planStack(stack: string, options: PlanOptions = {}): Promise<Pla
       },
       stdio: ["ignore", "pipe", "pipe"],
     });
-    const out: Buffer[] = [];
+    const reported = new Set<string>();
+    let buffered = "";
     const err: Buffer[] = [];
-    child.stdout.on("data", (d: Buffer) => out.push(d));
+    const take = (text: string): void => {
+      if (text.trim() === "") return;
+      let line: WorkerLine;
+      try {
+        line = JSON.parse(text) as WorkerLine;
+      } catch (e) {
+        line = { stack: stacks.find((s) => !reported.has(s)) ?? "?", error: `unreadable worker output: ${(e as Error).message}` };
+      }
+      reported.add(line.stack);
+      onLine(line);
+    };
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (d: string) => {
+      buffered += d;
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        take(buffered.slice(0, nl));
+        buffered = buffered.slice(nl + 1);
+      }
+    });
     child.stderr.on("data", (d: Buffer) => err.push(d));
-    child.on("error", reject);
+    const finish = (why: string): void => {
+      take(buffered);
+      buffered = "";
+      for (const s of stacks) if (!reported.has(s)) onLine({ stack: s, error: why });
+      resolveAll();
+    };
+    child.on("error", (e) => finish(`could not start the plan worker: ${e.message}`));
     child.on("close", (code) => {
       const stderr = Buffer.concat(err).toString("utf8").trim();
-      if (code !== 0) {
-        reject(new PlanError(stderr || `planning ${stack} failed with exit code ${code}`));
-        return;
-      }
-      try {
-        resolvePlan(JSON.parse(Buffer.concat(out).toString("utf8")) as PlanRun);
-      } catch (e) {
-        reject(new PlanError(`planning ${stack}: unreadable worker output: ${(e as Error).message}`));
-      }
+      finish(stderr || `plan worker exited with code ${code}`);
     });
   });
 }
 
-/** Plans several stacks, `concurrency` processes at a time, in input order. */
+/**
+ * Plans one stack in a fresh process (the runtime's state is per process) and
+ * returns its plan, time and peak memory. Rejects with the worker's message on
+ * a bad stack or config.
+ */
+export async function planStack(stack: string, options: PlanOptions = {}): Promise<PlanRun> {
+  const [result] = await planStacks([stack], { ...options, concurrency: 1 });
+  if (result instanceof PlanError) throw result;
+  return result;
+}
+
+/**
+ * Plans several stacks in up to `concurrency` worker processes (default 2,
+ * one per core here), each planning its share one after another. Results come
+ * back in input order; a stack that cannot be planned yields a PlanError.
+ */
 export async function planStacks(
   stacks: readonly string[],
   options: PlanOptions & { concurrency?: number; onDone?: (stack: string, run: PlanRun | Error) => void } = {},
 ): Promise<Array<PlanRun | PlanError>> {
-  const results: Array<PlanRun | PlanError> = new Array(stacks.length);
-  let next = 0;
-  const worker = async (): Promise<void> => {
-    while (next < stacks.length) {
-      const i = next++;
-      try {
-        results[i] = await planStack(stacks[i], options);
-      } catch (e) {
-        results[i] = e instanceof PlanError ? e : new PlanError(String(e));
-      }
-      options.onDone?.(stacks[i], results[i]);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(options.concurrency ?? 2, stacks.length)) }, worker));
-  return results;
+  const results = new Map<string, PlanRun | PlanError>();
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, stacks.length));
+  const shares = Array.from({ length: workers }, (_, w) => stacks.filter((_, i) => i % workers === w));
+  await Promise.all(
+    shares.map((share) =>
+      planInWorker(share, options, (line) => {
+        const r = "run" in line ? line.run : new PlanError(line.error);
+        results.set(line.stack, r);
+        options.onDone?.(line.stack, r);
+      }),
+    ),
+  );
+  return stacks.map((s) => results.get(s) ?? new PlanError(`stack ${s} was not planned`));
 }

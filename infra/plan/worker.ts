@@ -1,24 +1,34 @@
 /**
- * Plans one stack and writes `{ plan, ms, maxRssBytes }` as JSON to stdout;
- * on failure writes the message to stderr and exits 2.
+ * Plans the stacks named on the command line one after another and writes one
+ * JSON line per stack to stdout: `{ stack, run: { plan, ms, maxRssBytes } }`,
+ * or `{ stack, error }` when the stack cannot be planned.
  */
-import { PlanError, planInProcess } from "./engine";
+import { PlanError, planInProcess, type WorkerLine } from "./engine";
+
+function write(line: WorkerLine): Promise<void> {
+  // Wait for the pipe to take each line: a large plan outlives one write.
+  return new Promise((resolve, reject) => process.stdout.write(`${JSON.stringify(line)}\n`, (e) => (e ? reject(e) : resolve())));
+}
 
 async function run(): Promise<void> {
-  const stack = process.argv[2];
-  if (!stack) throw new PlanError("usage: worker.ts <stack>");
+  const stacks = process.argv.slice(2);
+  if (stacks.length === 0) throw new PlanError("usage: worker.ts <stack>...");
   const overrides = JSON.parse(process.env.LOGOS_PLAN_OVERRIDES ?? "{}") as Record<string, unknown>;
   const computed = process.env.LOGOS_PLAN_COMPUTED === "placeholder" ? "placeholder" : "unknown";
-  const result = await planInProcess(stack, { overrides, computed });
-  // Exit only once the pipe has taken everything: a large plan outlives one write.
-  await new Promise<void>((resolve, reject) => process.stdout.write(JSON.stringify(result), (e) => (e ? reject(e) : resolve())));
+  for (const stack of stacks) {
+    try {
+      await write({ stack, run: await planInProcess(stack, { overrides, computed }) });
+    } catch (e) {
+      const error = e instanceof PlanError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
+      await write({ stack, error });
+    }
+  }
 }
 
 run().then(
   () => process.exit(0),
   (e: unknown) => {
-    const message = e instanceof PlanError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
-    process.stderr.write(`${message}\n`);
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(2);
   },
 );

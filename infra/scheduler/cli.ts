@@ -13,6 +13,7 @@ import { planStack } from "../plan/engine";
 import { remoteNodesFragment } from "./contract";
 import { schedulerSchema } from "./schema";
 import { assertSchedulerDocument, SCHEMA_FILE } from "./validate";
+import { exitAfterFlush } from "../plan/io";
 
 export function schemaText(): string {
   return `${JSON.stringify(schedulerSchema, null, 2)}\n`;
@@ -66,7 +67,7 @@ async function run(argv: string[]): Promise<number> {
 
 if (require.main === module) {
   run(process.argv.slice(2)).then(
-    (code) => process.exit(code),
+    (code) => exitAfterFlush(code),
     (e: unknown) => {
       process.stderr.write(`error: ${e instanceof Error ? e.message : String(e)}\n`);
       process.exit(1);

@@ -1,3 +1,4 @@
+import { renderBastionUserData } from "../../infra/bootstrap";
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { installMocks, valueOf, type Registered } from "../helpers/mocks";
@@ -10,7 +11,6 @@ import {
   AZURE_ROLES,
   azureDataDiskPath,
   azureResourceGroupNames,
-  bastionCloudInit,
   burstComputerNamePrefix,
   dropApiVersionAliases,
   keyVaultName,
@@ -585,7 +585,9 @@ describe("azure helpers", () => {
   });
 
   it("bastion cloud-init is deterministic", () => {
-    expect(bastionCloudInit("logos", ["k1", "k2"])).toBe(bastionCloudInit("logos", ["k1", "k2"]));
+    expect(renderBastionUserData({ sshUser: "logos", sshAuthorizedKeys: ["k1", "k2"] })).toBe(
+      renderBastionUserData({ sshUser: "logos", sshAuthorizedKeys: ["k1", "k2"] }),
+    );
   });
 });
 

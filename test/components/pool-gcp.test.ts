@@ -4,7 +4,7 @@ import { installMocks, valueOf, type Registered } from "../helpers/mocks";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
 import { nodeSlots, bastionPrivateIp } from "../../infra/layout";
 import { parseSpec, PROOF_GATED_TAG, type PoolSpec } from "../../infra/spec";
-import { renderBastionUserData } from "../../components/pool/gcp-bastion";
+import { renderBastionUserData } from "../../infra/bootstrap";
 import { serviceAccountEmail } from "../../components/pool/gcp-identity";
 import { cryptoKeyId, gcpKeyNames, type GcpKeyScope } from "../../components/pool/gcp-names";
 import type { VmPool } from "../../components/pool";
@@ -230,8 +230,10 @@ describe("gcp pool: bastion", () => {
   });
 
   it("renders bastion user-data deterministically", () => {
-    expect(renderBastionUserData("logos", ["k1", "k2"])).toBe(renderBastionUserData("logos", ["k1", "k2"]));
-    expect(renderBastionUserData("ops", ["k1"])).toContain("AllowUsers ops");
+    expect(renderBastionUserData({ sshUser: "logos", sshAuthorizedKeys: ["k1", "k2"] })).toBe(
+      renderBastionUserData({ sshUser: "logos", sshAuthorizedKeys: ["k1", "k2"] }),
+    );
+    expect(renderBastionUserData({ sshUser: "ops", sshAuthorizedKeys: ["k1"] })).toContain("AllowUsers ops");
   });
 
   it("has no roles on its identity", () => {
