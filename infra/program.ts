@@ -8,6 +8,7 @@ import { archiveBootstrap, archiveCommandFor, LogArchive } from "../components/l
 import { archiveNames, archiveTarget } from "../components/log-archive/names";
 import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
+import { dropApiVersionAliases } from "../components/pool/azure-names";
 import { ProofValidation } from "../components/proof-validation";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { buildSchedulerDocument } from "./scheduler/contract";
@@ -97,21 +98,33 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     burstBootstrap: spec.validation.enabled ? mergeExtras(shared, { files: bootUnit.files, commands: bootUnit.commands }) : shared,
   });
 
-  const archive = new LogArchive(`${spec.name}-archive`, {
-    spec,
-    names,
-    encryptionKeyId: pool.encryptionKeyId,
-    encryptionKeyRef: pool.encryptionKeyRef,
-    nodeIdentity: pool.nodeIdentity,
-    ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
-  });
+  // The pool drops azure-native's per-API-version aliases on its own children;
+  // the other components' Azure children need the same (see dropApiVersionAliases).
+  const componentOpts: pulumi.ComponentResourceOptions = spec.cloud === "azure" ? { transformations: [dropApiVersionAliases] } : {};
 
-  const monitoring = new Monitoring(`${spec.name}-monitoring`, {
-    spec,
-    nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId })),
-    ...(pool.burst ? { burst: pool.burst } : {}),
-    nodeIdentity: pool.nodeIdentity,
-  });
+  const archive = new LogArchive(
+    `${spec.name}-archive`,
+    {
+      spec,
+      names,
+      encryptionKeyId: pool.encryptionKeyId,
+      encryptionKeyRef: pool.encryptionKeyRef,
+      nodeIdentity: pool.nodeIdentity,
+      ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
+    },
+    componentOpts,
+  );
+
+  const monitoring = new Monitoring(
+    `${spec.name}-monitoring`,
+    {
+      spec,
+      nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId })),
+      ...(pool.burst ? { burst: pool.burst } : {}),
+      nodeIdentity: pool.nodeIdentity,
+    },
+    componentOpts,
+  );
 
   const validations = pool.nodes.map((n) =>
     spec.validation.enabled
