@@ -127,7 +127,7 @@ function timeNpmRunPolicy(): { seconds: number; exitCode: number } {
 
 export async function benchPolicy(): Promise<{ rows: Row[] }> {
   const stacks = listStacks();
-  const runs = await planStacks(stacks, { concurrency: stacks.length });
+  const runs = await planStacks(stacks);
   const checked: { plan: Plan; config: PackConfig }[] = [];
   for (const [i, run] of runs.entries()) {
     if (run instanceof Error) throw new Error(`cannot plan ${stacks[i]}: ${run.message}`);

@@ -118,7 +118,7 @@ async function run(): Promise<number> {
   const stacks = args.stacks.length > 0 ? args.stacks : args.plans.length > 0 ? [] : listStacks();
   if (stacks.length > 0) {
     // Each stack plans in its own process; run them all at once, the work is mostly process start-up.
-    const runs = await planStacks(stacks, { concurrency: stacks.length });
+    const runs = await planStacks(stacks);
     for (const [i, result] of runs.entries()) {
       if (result instanceof Error) {
         failed += 1;

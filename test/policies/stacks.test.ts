@@ -15,7 +15,7 @@ const plans = new Map<string, Plan>();
 const configs = new Map<string, PackConfig>();
 
 beforeAll(async () => {
-  const runs = await planStacks(stacks, { concurrency: stacks.length });
+  const runs = await planStacks(stacks);
   for (const [i, run] of runs.entries()) {
     if (run instanceof Error) throw new Error(`cannot plan ${stacks[i]}: ${run.message}`);
     plans.set(run.plan.stack, run.plan);
