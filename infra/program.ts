@@ -15,6 +15,10 @@ import { buildSchedulerDocument } from "./scheduler/contract";
 import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { parseSpec, SpecError, type PoolSpec, type RawConfig } from "./spec";
 
+/** A value whose leaves (or whole subtrees) may be Outputs, as stack outputs allow. */
+export type DeepInput<T> =
+  pulumi.Input<T> | (T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : never);
+
 export interface ProgramOutputs {
   readonly [name: string]: pulumi.Input<unknown>;
 }
@@ -193,7 +197,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       : {}),
   });
   const burst = pool.burst;
-  const scheduler: pulumi.Input<SchedulerDocument> = {
+  const scheduler: DeepInput<SchedulerDocument> = {
     ...plain,
     bastion: { ...plain.bastion, host: pool.bastionPublicIp },
     nodes: plain.nodes.map((n, i) => ({ ...n, validation: nodeResults[i] })),
@@ -201,7 +205,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       ...g,
       group: g.role === "standby" && burst?.standby ? burst.standby.id : (burst?.groupName ?? g.group),
     })),
-  } as unknown as pulumi.Input<SchedulerDocument>;
+  };
 
   return {
     scheduler,
