@@ -18,6 +18,9 @@ import { UNKNOWN, type Plan, type PlannedResource } from "./types";
 export { listStacks } from "./stack-config";
 export { StackConfigError } from "./stack-config";
 
+/** The SDK module holding its promise wrapper; its CommonJS exports are plain, replaceable properties. */
+type DebuggableModule = { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> };
+
 /** A plan that could not be made; the message names the stack file and the property. */
 export class PlanError extends Error {
   constructor(message: string) {
@@ -203,9 +206,8 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  (
-    require("@pulumi/pulumi/runtime/debuggable") as { debuggablePromise: <T>(p: Promise<T>, ctx: unknown) => Promise<T> }
-  ).debuggablePromise = (p) => p;
+  const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
+  debuggable.debuggablePromise = (p) => p;
   const started = performance.now();
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only after the mocks are installed
