@@ -353,6 +353,15 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     const providerRegion = r.raw_(REGION_KEYS[cloud]);
     if (typeof providerRegion === "string" && providerRegion.trim() !== "") region = providerRegion.trim();
     else p.push(`${key("region")} is required: set ${REGION_KEYS[cloud]} (or ${key("region")}) to the ${cloud} region`);
+  } else if (region !== "" && cloud) {
+    // The provider creates resources in its own region; names and ARNs built
+    // from the spec's region would then point elsewhere.
+    const providerRegion = r.raw_(REGION_KEYS[cloud]);
+    if (typeof providerRegion === "string" && providerRegion.trim() !== "" && providerRegion.trim() !== region) {
+      p.push(
+        `${key("region")} (${region}) differs from ${REGION_KEYS[cloud]} (${providerRegion.trim()}): leave ${key("region")} empty or set both to the same region`,
+      );
+    }
   }
   if (region !== "" && !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(region)) {
     p.push(`${key("region")} (${JSON.stringify(region)}) must be a region name such as us-east-1, us-central1 or eastus`);

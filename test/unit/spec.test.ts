@@ -123,6 +123,11 @@ describe("parseSpec: every problem at once, each naming its key", () => {
       { operatorCidrs: ["203.0.113.0/24", "::/0"] },
       'logos-compute:operatorCidrs[1] ("::/0") opens the bastion to the whole internet; list your VPN or office ranges instead',
     ],
+    [
+      "region differing from the provider's",
+      { region: "us-west-2" },
+      "logos-compute:region (us-west-2) differs from aws:region (us-east-1): leave logos-compute:region empty or set both to the same region",
+    ],
     ["network too wide", { networkCidr: "10.0.0.0/8" }, "logos-compute:networkCidr (10.0.0.0/8) must be between /16 and /24"],
     ["network too narrow", { networkCidr: "10.0.0.0/25" }, "logos-compute:networkCidr (10.0.0.0/25) must be between /16 and /24"],
     ["host bits", { networkCidr: "10.40.0.1/16" }, "logos-compute:networkCidr (10.40.0.1/16) has host bits set; use 10.40.0.0/16"],
