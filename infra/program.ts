@@ -4,8 +4,8 @@
  * offline plan calls it under the mock monitor.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { archiveBootstrap, archiveCommandFor, LogArchive } from "../components/log-archive";
-import { archiveNames, archiveTarget } from "../components/log-archive/names";
+import { archiveBootstrap, archiveCommandFor, deploymentArchiveNames, LogArchive } from "../components/log-archive";
+import { archiveTarget } from "../components/log-archive/names";
 import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
@@ -43,18 +43,6 @@ export function mergeExtras(...parts: readonly BootstrapExtras[]): BootstrapExtr
   };
 }
 
-/**
- * The Pulumi organization, or the name self-managed backends use. The SDK's
- * mock monitor (tests, the offline plan) sets none and throws when asked.
- */
-function organizationOrDefault(): string {
-  try {
-    return pulumi.getOrganization();
-  } catch {
-    return "organization";
-  }
-}
-
 /** What the validation checks on every node, from the spec. */
 export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<ValidationOptions, "nodeName" | "scriptPath"> {
   const step = spec.validation.stepTimeoutSeconds;
@@ -74,14 +62,7 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // The archive's names are fixed by the deployment, so the upload command is
   // a plain string the nodes' cloud-init and boot unit can carry.
-  const names = archiveNames(spec.name, {
-    organization: organizationOrDefault(),
-    project: pulumi.getProject(),
-    stack: pulumi.getStack(),
-    cloud: spec.cloud,
-    region: spec.region,
-    ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
-  });
+  const names = deploymentArchiveNames(spec);
   const archiveCommand = archiveCommandFor({
     cloud: spec.cloud,
     target: archiveTarget(spec.cloud, names),

@@ -75,6 +75,22 @@ function organizationOrDefault(): string {
   }
 }
 
+/**
+ * The archive's physical names for this deployment (org, project, stack,
+ * cloud, region): plain strings, so the upload command can be baked into
+ * cloud-init before the archive exists.
+ */
+export function deploymentArchiveNames(spec: PoolSpec): ArchiveNames {
+  return archiveNames(spec.name, {
+    organization: organizationOrDefault(),
+    project: pulumi.getProject(),
+    stack: pulumi.getStack(),
+    cloud: spec.cloud,
+    region: spec.region,
+    ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
+  });
+}
+
 export class LogArchive extends pulumi.ComponentResource {
   /** Bucket name, or `account/container` on Azure: the uploader's `--target`. A plain string. */
   readonly target: string;
@@ -88,16 +104,7 @@ export class LogArchive extends pulumi.ComponentResource {
   constructor(name: string, args: LogArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("logos:compute:LogArchive", name, {}, opts);
     const { spec } = args;
-    const names =
-      args.names ??
-      archiveNames(spec.name, {
-        organization: organizationOrDefault(),
-        project: pulumi.getProject(),
-        stack: pulumi.getStack(),
-        cloud: spec.cloud,
-        region: spec.region,
-        ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
-      });
+    const names = args.names ?? deploymentArchiveNames(spec);
 
     const parts = builderFor(spec.cloud)({
       parent: this,
