@@ -3,27 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { rawConfig } from "../helpers/configs";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, one, settled, valueOf } from "../helpers/mocks";
 
 const KEY_ARN = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-00000000000a";
 const ROLE_ARN = "arn:aws:iam::123456789012:role/logos-node-role";
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
-
-async function settled(): Promise<void> {
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function one(type: string): Registered {
-  const found = mocks.ofType(type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 interface Statement {
   Sid: string;
@@ -50,12 +36,12 @@ beforeAll(async () => {
     nodeIdentity: { kind: "aws-iam-role", id: pulumi.output("logos-node-role"), principal: pulumi.output(ROLE_ARN) },
   });
   await valueOf(archive.url);
-  await settled();
+  await settled(mocks.resources);
 });
 
 describe("LogArchive on AWS", () => {
   it("creates an Object Lock bucket named for the deployment, tagged, and kept on destroy", () => {
-    const bucket = one("aws:s3/bucket:Bucket");
+    const bucket = one(mocks.resources, "aws:s3/bucket:Bucket");
     expect(bucket.name).toBe("logos-archive-bucket");
     expect(bucket.inputs.bucket).toMatch(/^logos-audit-[0-9a-f]{12}$/);
     expect(bucket.inputs.bucket).toBe(archive.target);
@@ -65,34 +51,36 @@ describe("LogArchive on AWS", () => {
   });
 
   it("encrypts with the pool's KMS key by default", () => {
-    const sse = one("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
+    const sse = one(mocks.resources, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration");
     expect(sse.inputs.rules).toEqual([
       { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: KEY_ARN }, bucketKeyEnabled: true },
     ]);
   });
 
   it("versions every object", () => {
-    expect(one("aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
+    expect(one(mocks.resources, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
   });
 
   it("locks objects in the configured mode for the configured days", () => {
-    const lock = one("aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
+    const lock = one(mocks.resources, "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration");
     expect(lock.inputs.objectLockEnabled).toBe("Enabled");
     expect(lock.inputs.rule).toEqual({ defaultRetention: { mode: "COMPLIANCE", days: 400 } });
   });
 
   it("blocks every kind of public access and turns ACLs off", () => {
-    expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
+    expect(one(mocks.resources, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs).toMatchObject({
       blockPublicAcls: true,
       blockPublicPolicy: true,
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    expect(one("aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).toEqual({ objectOwnership: "BucketOwnerEnforced" });
+    expect(one(mocks.resources, "aws:s3/bucketOwnershipControls:BucketOwnershipControls").inputs.rule).toEqual({
+      objectOwnership: "BucketOwnerEnforced",
+    });
   });
 
   it("denies plain HTTP, object deletion and other keys to everyone", () => {
-    const byId = new Map(statements(one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
+    const byId = new Map(statements(one(mocks.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
     expect(byId.get("DenyInsecureTransport")).toMatchObject({
       Effect: "Deny",
       Principal: "*",
@@ -110,7 +98,7 @@ describe("LogArchive on AWS", () => {
 
   it("lets the node role add objects below <pool>/ and nothing else", () => {
     const bucketName = archive.target;
-    const byId = new Map(statements(one("aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
+    const byId = new Map(statements(one(mocks.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
     expect(byId.get("NodesOnlyAddObjects")).toMatchObject({ Effect: "Deny", Principal: { AWS: ROLE_ARN }, NotAction: ["s3:PutObject"] });
     expect(byId.get("NodesOnlyUnderPoolPrefix")).toMatchObject({
       Effect: "Deny",
@@ -118,7 +106,7 @@ describe("LogArchive on AWS", () => {
       NotResource: `arn:aws:s3:::${bucketName}/logos/*`,
     });
 
-    const grant = one("aws:iam/rolePolicy:RolePolicy");
+    const grant = one(mocks.resources, "aws:iam/rolePolicy:RolePolicy");
     expect(grant.inputs.role).toBe("logos-node-role");
     const allowed = statements(grant.inputs.policy);
     expect(allowed.every((s) => s.Effect === "Allow")).toBe(true);

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { rawConfig } from "../helpers/configs";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, one, settled, valueOf } from "../helpers/mocks";
 
 const SUB = "00000000-0000-0000-0000-000000000003";
 const VAULT_ID = `/subscriptions/${SUB}/resourceGroups/logos-rg1234/providers/Microsoft.KeyVault/vaults/kvlogos0a1b2c3d`;
@@ -12,20 +12,6 @@ const NODE_PRINCIPAL = "11111111-2222-3333-4444-555555555555";
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
-
-async function settled(): Promise<void> {
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function one(type: string): Registered {
-  const found = mocks.ofType(type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 beforeAll(async () => {
   mocks = installMocks();
@@ -44,12 +30,12 @@ beforeAll(async () => {
     azureNodeClientId: "99999999-8888-7777-6666-555555555555",
   });
   await valueOf(archive.url);
-  await settled();
+  await settled(mocks.resources);
 });
 
 describe("LogArchive on Azure", () => {
   it("creates a storage account that takes HTTPS with TLS >= 1.2 only, no public blobs, no shared keys", () => {
-    const account = one("azure-native:storage:StorageAccount");
+    const account = one(mocks.resources, "azure-native:storage:StorageAccount");
     expect(account.inputs).toMatchObject({
       accountName: archive.target.split("/")[0],
       kind: "StorageV2",
@@ -63,7 +49,7 @@ describe("LogArchive on Azure", () => {
   });
 
   it("encrypts with the pool's Key Vault key through an identity that holds the key role", () => {
-    const account = one("azure-native:storage:StorageAccount");
+    const account = one(mocks.resources, "azure-native:storage:StorageAccount");
     expect(account.inputs.encryption).toMatchObject({
       keySource: "Microsoft.Keyvault",
       keyVaultProperties: { keyName: "logos-disk-key", keyVaultUri: "https://kvlogos0a1b2c3d.vault.azure.net/" },
@@ -77,15 +63,18 @@ describe("LogArchive on Azure", () => {
   });
 
   it("versions blobs", () => {
-    expect(one("azure-native:storage:BlobServiceProperties").inputs).toMatchObject({
+    expect(one(mocks.resources, "azure-native:storage:BlobServiceProperties").inputs).toMatchObject({
       isVersioningEnabled: true,
       deleteRetentionPolicy: { enabled: true, days: 365 },
     });
   });
 
   it("keeps the container private and immutable, with protected append writes", () => {
-    expect(one("azure-native:storage:BlobContainer").inputs).toMatchObject({ containerName: "audit-logs", publicAccess: "None" });
-    expect(one("azure-native:storage:BlobContainerImmutabilityPolicy").inputs).toMatchObject({
+    expect(one(mocks.resources, "azure-native:storage:BlobContainer").inputs).toMatchObject({
+      containerName: "audit-logs",
+      publicAccess: "None",
+    });
+    expect(one(mocks.resources, "azure-native:storage:BlobContainerImmutabilityPolicy").inputs).toMatchObject({
       containerName: "audit-logs",
       immutabilityPolicyName: "default",
       immutabilityPeriodSinceCreationInDays: 730,
@@ -94,7 +83,7 @@ describe("LogArchive on Azure", () => {
   });
 
   it("gives the node identity a custom role that can only create blobs, on the container alone", () => {
-    const role = one("azure-native:authorization:RoleDefinition");
+    const role = one(mocks.resources, "azure-native:authorization:RoleDefinition");
     expect(role.inputs.permissions).toEqual([
       {
         actions: [],

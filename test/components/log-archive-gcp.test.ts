@@ -3,27 +3,13 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { rawConfig } from "../helpers/configs";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, one, settled, valueOf } from "../helpers/mocks";
 
 const KEY_ID = "projects/logos-test-project/locations/us-central1/keyRings/logos-keyring/cryptoKeys/logos-key";
 const NODE_MEMBER = "serviceAccount:logos-node@logos-test-project.iam.gserviceaccount.com";
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
-
-async function settled(): Promise<void> {
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function one(type: string): Registered {
-  const found = mocks.ofType(type);
-  expect(found, type).toHaveLength(1);
-  return found[0];
-}
 
 beforeAll(async () => {
   mocks = installMocks();
@@ -39,12 +25,12 @@ beforeAll(async () => {
     },
   });
   await valueOf(archive.url);
-  await settled();
+  await settled(mocks.resources);
 });
 
 describe("LogArchive on GCP", () => {
   it("creates a CMEK bucket with uniform access and public access prevention, labelled", () => {
-    const bucket = one("gcp:storage/bucket:Bucket");
+    const bucket = one(mocks.resources, "gcp:storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
       name: archive.target,
       project: "logos-test-project",
@@ -59,13 +45,13 @@ describe("LogArchive on GCP", () => {
   });
 
   it("versions objects and applies the retention policy, locked when configured", () => {
-    const bucket = one("gcp:storage/bucket:Bucket");
+    const bucket = one(mocks.resources, "gcp:storage/bucket:Bucket");
     expect(bucket.inputs.versioning).toEqual({ enabled: true });
     expect(bucket.inputs.retentionPolicy).toEqual({ retentionPeriod: String(30 * 86400), isLocked: true });
   });
 
   it("lets the Cloud Storage service agent use the pool key", () => {
-    const grant = one("gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
+    const grant = one(mocks.resources, "gcp:kms/cryptoKeyIAMMember:CryptoKeyIAMMember");
     expect(grant.inputs).toEqual({
       cryptoKeyId: KEY_ID,
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
@@ -74,7 +60,7 @@ describe("LogArchive on GCP", () => {
   });
 
   it("lets the node service account create objects below <pool>/ only", () => {
-    const member = one("gcp:storage/bucketIAMMember:BucketIAMMember");
+    const member = one(mocks.resources, "gcp:storage/bucketIAMMember:BucketIAMMember");
     expect(member.inputs.role).toBe("roles/storage.objectCreator");
     expect(member.inputs.member).toBe(NODE_MEMBER);
     expect(member.inputs.condition.expression).toBe(`resource.name.startsWith("projects/_/buckets/${archive.target}/objects/logos/")`);

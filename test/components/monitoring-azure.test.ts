@@ -3,19 +3,11 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { poolConfig } from "../helpers/configs";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, type Registered, settled, valueOf } from "../helpers/mocks";
 
 let mocks: ReturnType<typeof installMocks>;
 const RG = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/logos-rg1234";
 const IDENTITY = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/logos-node-identity`;
-
-async function settled(): Promise<void> {
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function named(type: string, name: string): Registered {
   const found = mocks.ofType(type).find((r) => r.name === name);
@@ -44,7 +36,7 @@ beforeAll(async () => {
     },
   });
   await valueOf(monitoring.notificationTarget);
-  await settled();
+  await settled(mocks.resources);
 });
 
 describe("Monitoring on Azure", () => {

@@ -3,18 +3,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { poolConfig } from "../helpers/configs";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, type Registered, settled, valueOf } from "../helpers/mocks";
 
 let mocks: ReturnType<typeof installMocks>;
 const POOL = 'metadata.user_labels."logos-pool" = "logos"';
-
-async function settled(): Promise<void> {
-  let seen = -1;
-  while (seen !== mocks.resources.length) {
-    seen = mocks.resources.length;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function policy(name: string): Registered {
   const found = mocks.ofType("gcp:monitoring/alertPolicy:AlertPolicy").find((r) => r.name === name);
@@ -39,7 +31,7 @@ beforeAll(async () => {
     },
   });
   await valueOf(monitoring.notificationTarget);
-  await settled();
+  await settled(mocks.resources);
 });
 
 describe("Monitoring on GCP", () => {

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
-import { installMocks, valueOf, type Registered } from "../helpers/mocks";
+import { installMocks, installPreviewMocks, known, valueOf, waitFor, type Registered } from "../helpers/mocks";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
 import { nodeSlots, bastionPrivateIp } from "../../infra/layout";
 import { parseSpec, PROOF_GATED_TAG, type PoolSpec } from "../../infra/spec";
@@ -420,45 +420,6 @@ describe("gcp pool: identity and labels", () => {
   });
 });
 
-/**
- * A first `pulumi preview`: the provider echoes the inputs it was given and
- * nothing the cloud computes (ids, self links, keys) is known. Invokes are
- * answered, as in a real preview.
- */
-function installPreviewMocks(): Registered[] {
-  const resources: Registered[] = [];
-  void pulumi.runtime.setMocks(
-    {
-      newResource(args) {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
-        return { id: undefined, state: { ...args.inputs } };
-      },
-      call(args) {
-        if (args.token === "gcp:organizations/getProject:getProject") return { ...args.inputs, number: "123456789012" };
-        return args.inputs;
-      },
-    },
-    "logos-compute",
-    "test",
-    true,
-  );
-  return resources;
-}
-
-/** An Output's value if it is known; an unknown one never resolves, so this fails instead of hanging. */
-function known<T>(o: pulumi.Output<T>, ms = 2000): Promise<T> {
-  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("unknown at preview")), ms));
-  return Promise.race([valueOf(o), timeout]);
-}
-
-async function waitFor(done: () => boolean, ms = 5000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > until) throw new Error("timed out waiting for registrations");
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
 // Last in the file: it switches the mock monitor to preview semantics for whatever runs after it.
 describe("gcp pool: a first preview, where nothing the cloud computes is known", () => {
   let resources: Registered[] = [];
@@ -472,7 +433,9 @@ describe("gcp pool: a first preview, where nothing the cloud computes is known",
   };
 
   beforeAll(async () => {
-    resources = installPreviewMocks();
+    resources = installPreviewMocks((args) =>
+      args.token === "gcp:organizations/getProject:getProject" ? { ...args.inputs, number: "123456789012" } : undefined,
+    );
     const { VmPool } = await import("../../components/pool/index.js");
     const record: pulumi.ResourceTransformation = (args) => {
       names.set(args.resource, args.name);

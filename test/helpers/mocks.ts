@@ -86,3 +86,58 @@ export function valueOf<T>(o: pulumi.Output<T>): Promise<T> {
     }),
   );
 }
+
+/**
+ * A first `pulumi preview`: the provider echoes the inputs it was given and
+ * nothing the cloud computes (ids, principal ids, key URIs) is known. Invokes
+ * are answered by `call` (undefined: echo the inputs), as in a real preview.
+ */
+export function installPreviewMocks(
+  call: (args: pulumi.runtime.MockCallArgs) => Record<string, unknown> | undefined = () => undefined,
+): Registered[] {
+  const resources: Registered[] = [];
+  void pulumi.runtime.setMocks(
+    {
+      newResource(args) {
+        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: undefined, state: { ...args.inputs } };
+      },
+      call: (args) => call(args) ?? args.inputs,
+    },
+    "logos-compute",
+    "test",
+    true,
+  );
+  return resources;
+}
+
+/** An Output's value if it is known; an unknown one never resolves, so this fails instead of hanging. */
+export function known<T>(o: pulumi.Output<T>, ms = 2000): Promise<T> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("unknown at preview")), ms));
+  return Promise.race([valueOf(o), timeout]);
+}
+
+/** Waits until `done()` holds, or fails after `ms`. */
+export async function waitFor(done: () => boolean, ms = 5000): Promise<void> {
+  const until = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > until) throw new Error("timed out waiting for registrations");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Resolves once no new registration has arrived for 100 ms. */
+export async function settled(resources: readonly unknown[]): Promise<void> {
+  let seen = -1;
+  while (seen !== resources.length) {
+    seen = resources.length;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** The single registration of `type`; fails when there are none or several. */
+export function one(resources: readonly Registered[], type: string): Registered {
+  const found = resources.filter((r) => r.type === type);
+  if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}`);
+  return found[0];
+}
