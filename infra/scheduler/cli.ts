@@ -10,6 +10,7 @@
 import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import { planStack } from "../plan/engine";
+import { UNKNOWN } from "../plan/types";
 import { remoteNodesFragment } from "./contract";
 import { schedulerSchema } from "./schema";
 import { assertSchedulerDocument, SCHEMA_FILE } from "./validate";
@@ -48,7 +49,8 @@ async function run(argv: string[]): Promise<number> {
   let doc: unknown;
   if (stack !== undefined) {
     const run = await planStack(stack);
-    doc = run.plan.outputs.scheduler;
+    // Readable placeholders instead of the engine's unknown sentinel.
+    doc = JSON.parse(JSON.stringify(run.plan.outputs.scheduler).replaceAll(`"${UNKNOWN}"`, '"(unknown until deployed)"'));
     process.stderr.write(`(offline plan of ${stack}: addresses the cloud assigns show as unknown until deployed)\n`);
   } else {
     const text = readFileSync(input === "-" ? 0 : (input as string), "utf8");
