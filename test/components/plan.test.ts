@@ -94,3 +94,36 @@ describe("plan CLI", () => {
     expect(r.stdout).not.toContain("NOT CMK-ENCRYPTED");
   });
 });
+
+describe("scheduler CLI", () => {
+  const run = (...args: string[]) =>
+    spawnSync(process.execPath, ["--import", "tsx", "infra/scheduler/cli.ts", ...args], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+
+  it("prints the remote_nodes fragment of a stack's plan, with readable placeholders", () => {
+    const r = run("--stack", "gcp-pool");
+    expect(r.status).toBe(0);
+    const { remote_nodes } = JSON.parse(r.stdout) as { remote_nodes: Array<Record<string, unknown>> };
+    expect(remote_nodes.map((n) => [n.name, n.host, n.cpu_slots, n.validated])).toEqual([
+      ["logos-core-0", "10.40.0.4", 8, false],
+      ["logos-core-1", "10.40.32.4", 8, false],
+      ["logos-core-2", "10.40.64.4", 8, false],
+    ]);
+    expect(remote_nodes[0].ssh_proxy_jump).toBe("logos@(unknown until deployed):22");
+  });
+
+  it("refuses input that is not a scheduler document, naming what is wrong", () => {
+    const r = spawnSync(process.execPath, ["--import", "tsx", "infra/scheduler/cli.ts", "--input", "-"], {
+      cwd: REPO_ROOT,
+      encoding: "utf8",
+      input: JSON.stringify({ schemaVersion: 1 }),
+      timeout: 60_000,
+    });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain("not a valid scheduler document");
+    expect(r.stderr).toContain("/: must have required property 'pool'");
+  });
+});
