@@ -8,8 +8,8 @@
  * (one JSON object with `status` "pass" | "fail") by atomic rename. A rename
  * looks like log rotation to file-tailing agents, so a systemd path unit
  * appends each new result to VALIDATION_LOG_PATH instead, which the agents
- * ship: AWS to a CloudWatch log group, GCP to Cloud Logging, Azure (AMA, a VM
- * extension rather than cloud-init) to a Log Analytics table.
+ * ship: AWS to a CloudWatch log group, GCP to Cloud Logging, Azure (AMA,
+ * installed by policy rather than cloud-init) to a Log Analytics table.
  */
 import type { BootstrapExtras } from "../components/pool/types";
 import type { BootFile } from "./bootstrap";
@@ -164,7 +164,7 @@ export function gcpAgentConfig(spec: Pick<PoolSpec, "name">): string {
 
 /**
  * Cloud-init for the monitoring agent; add it to both `coreBootstrap` and
- * `burstBootstrap`. Azure's agent is a VM extension (the Monitoring
+ * `burstBootstrap`. Azure's agent is installed by policy (the Monitoring
  * component), so there only the result appender is installed here.
  */
 export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "region" | "stateDir">): BootstrapExtras {

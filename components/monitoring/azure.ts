@@ -1,18 +1,19 @@
 /**
- * Azure monitoring: the Azure Monitor Agent (a VM extension on each core VM
- * and one on the burst scale set) with a data collection rule that sends
+ * Azure monitoring: the Azure Monitor Agent (installed on every Linux VM and
+ * scale set of the pool's resource group by Azure Policy, see
+ * ./azure-policy.ts) with a data collection rule that sends
  * performance counters and the validation result log to a Log Analytics
  * workspace; metric alerts for CPU and memory over every VM in the pool's
  * resource group (one alert each, at any pool size), and log alerts for disk
  * use and failed validations.
  */
-import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_VALIDATION_TABLE, monitoredDiskPaths, VALIDATION_LOG_PATH } from "../../infra/monitoring-bootstrap";
 import { tagsFor, type PoolSpec } from "../../infra/spec";
+import { assignMonitoringPolicies } from "./azure-policy";
 import type { MonitoringContext, MonitoringParts } from "./types";
 
 /** How long the workspace keeps counters and validation results, days. */
@@ -120,58 +121,24 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     { ...opts, dependsOn: [table] },
   );
 
-  // The agent authenticates as the nodes' user-assigned identity.
-  const agentSettings = {
-    authentication: { managedIdentity: { "identifier-name": "mi_res_id", "identifier-value": ctx.nodeIdentity.id } },
-  };
-  const agent = {
-    publisher: "Microsoft.Azure.Monitor",
-    type: "AzureMonitorLinuxAgent",
-    typeHandlerVersion: "1.0",
-    autoUpgradeMinorVersion: true,
-    enableAutomaticUpgrade: true,
-  };
-
-  const vmIds = ctx.nodes.map((node, i) => {
-    const id = pulumi.output(node.instanceId);
-    const arm = id.apply(parseArmId);
-    const extension = new compute.VirtualMachineExtension(
-      `${name}-agent-${i}`,
-      { ...agent, resourceGroupName: arm.resourceGroupName, vmName: arm.name, location, settings: agentSettings, tags },
-      opts,
-    );
-    new monitor.DataCollectionRuleAssociation(
-      `${name}-dcr-${i}`,
-      {
-        resourceUri: id,
-        associationName: `logos-${spec.name}`,
-        dataCollectionRuleId: rule.id,
-        description: `${node.name} → ${spec.name} DCR`,
-      },
-      { ...opts, dependsOn: [extension] },
-    );
-    return id;
+  // The agent and the rule's association come from Azure Policy at the pool's
+  // resource group: a constant number of resources at any pool size, and no
+  // per-VM resource for the pool's VMs to wait on.
+  if (ctx.nodes.length === 0) throw new Error("Monitoring on azure needs at least one core node (its resource group scopes the alerts)");
+  const poolGroup = pulumi.output(ctx.nodes[0].instanceId).apply(parseArmId);
+  const poolGroupId = poolGroup.apply((arm) => `/subscriptions/${arm.subscriptionId}/resourceGroups/${arm.resourceGroupName}`);
+  assignMonitoringPolicies({
+    name,
+    poolName: spec.name,
+    location,
+    scope: poolGroupId,
+    subscriptionId: poolGroup.subscriptionId,
+    resourceGroupName: poolGroup.resourceGroupName,
+    agentIdentityId: ctx.nodeIdentity.id,
+    dataCollectionRuleId: rule.id,
+    scaleSets: ctx.burst !== undefined,
+    opts,
   });
-
-  if (ctx.burst) {
-    const id = pulumi.output(ctx.burst.groupId);
-    const arm = id.apply(parseArmId);
-    const extension = new compute.VirtualMachineScaleSetExtension(
-      `${name}-agent-burst`,
-      { ...agent, resourceGroupName: arm.resourceGroupName, vmScaleSetName: arm.name, settings: agentSettings },
-      opts,
-    );
-    new monitor.DataCollectionRuleAssociation(
-      `${name}-dcr-burst`,
-      {
-        resourceUri: id,
-        associationName: `logos-${spec.name}`,
-        dataCollectionRuleId: rule.id,
-        description: `burst scale set → ${spec.name} DCR`,
-      },
-      { ...opts, dependsOn: [extension] },
-    );
-  }
 
   const actionGroup = new monitor.ActionGroup(
     `${name}-actions`,
@@ -187,11 +154,6 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   );
 
   // Every VM in the pool's resource group: core, flexible-scale-set members and the bastion.
-  if (ctx.nodes.length === 0) throw new Error("Monitoring on azure needs at least one core node (its resource group scopes the alerts)");
-  const poolGroupId = vmIds[0].apply((id) => {
-    const arm = parseArmId(id);
-    return `/subscriptions/${arm.subscriptionId}/resourceGroups/${arm.resourceGroupName}`;
-  });
   const vmAlert = (signal: string, metricName: string, operator: string, threshold: number, description: string) =>
     new monitor.MetricAlert(
       `${name}-${signal}`,

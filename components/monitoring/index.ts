@@ -3,9 +3,11 @@
  * and the validation's job status — with thresholds from the spec
  * (`alertCpuPercent` 90, `alertMemoryPercent` 90, `alertDiskPercent` 85 by
  * default) and one notification target (email when `alertEmail` is set).
- * The agents themselves come from `monitoringBootstrap` (cloud-init; Azure:
- * VM extensions created here). Alerts are pool-wide wherever the cloud
- * allows, so their number does not grow with the pool.
+ * The agents themselves come from `monitoringBootstrap` (cloud-init); on
+ * Azure, built-in DeployIfNotExists policies assigned here install the agent
+ * and the collection-rule association on every Linux VM and scale set of the
+ * pool. Alerts are pool-wide wherever the cloud allows, so the number of
+ * monitoring resources does not grow with the pool.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../../infra/clouds";

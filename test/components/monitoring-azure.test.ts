@@ -15,55 +15,136 @@ function named(type: string, name: string): Registered {
   return found as Registered;
 }
 
+const IDENTITY_ARGS = {
+  kind: "azure-user-assigned-identity" as const,
+  id: pulumi.output(IDENTITY),
+  principal: pulumi.output("11111111-2222-3333-4444-555555555555"),
+};
+
+/** Resources a Monitoring named `prefix` registered (its own and its children's names start with it). */
+function own(prefix: string): Registered[] {
+  return mocks.resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+}
+
 beforeAll(async () => {
   mocks = installMocks();
   const { Monitoring } = await import("../../components/monitoring/index.js");
   const spec = parseSpec(poolConfig("azure", { alertMemoryPercent: 80 }));
-  const monitoring = new Monitoring("logos-monitoring", {
-    spec,
-    nodes: [0, 1, 2].map((i) => ({
-      name: `logos-core-${i}`,
-      instanceId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachines/logos-core-${i}`),
-    })),
-    burst: {
-      groupId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/logos-burst`),
-      groupName: pulumi.output("logos-burst"),
-    },
-    nodeIdentity: {
-      kind: "azure-user-assigned-identity",
-      id: pulumi.output(IDENTITY),
-      principal: pulumi.output("11111111-2222-3333-4444-555555555555"),
-    },
-  });
-  await valueOf(monitoring.notificationTarget);
+  const build = (name: string, nodeCount: number) =>
+    new Monitoring(name, {
+      spec,
+      nodes: Array.from({ length: nodeCount }, (_, i) => ({
+        name: `logos-core-${i}`,
+        instanceId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachines/logos-core-${i}`),
+      })),
+      burst: {
+        groupId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachineScaleSets/logos-burst`),
+        groupName: pulumi.output("logos-burst"),
+      },
+      nodeIdentity: IDENTITY_ARGS,
+    });
+  const small = build("logos-monitoring", 3);
+  const large = build("large-monitoring", 60);
+  await valueOf(small.notificationTarget);
+  await valueOf(large.notificationTarget);
   await settled(mocks.resources);
 });
 
 describe("Monitoring on Azure", () => {
-  it("installs the Azure Monitor Agent on each core VM and the burst scale set, as the node identity", () => {
-    const vmExtensions = mocks.ofType("azure-native:compute:VirtualMachineExtension");
-    expect(vmExtensions.map((e) => e.inputs.vmName)).toEqual(["logos-core-0", "logos-core-1", "logos-core-2"]);
-    const [vmss] = mocks.ofType("azure-native:compute:VirtualMachineScaleSetExtension");
-    expect(vmss.inputs.vmScaleSetName).toBe("logos-burst");
-    for (const e of [...vmExtensions, vmss]) {
-      expect(e.inputs).toMatchObject({
-        publisher: "Microsoft.Azure.Monitor",
-        type: "AzureMonitorLinuxAgent",
-        resourceGroupName: "logos-rg1234",
-      });
-      expect(e.inputs.settings.authentication.managedIdentity).toEqual({ "identifier-name": "mi_res_id", "identifier-value": IDENTITY });
-    }
-    const associations = mocks.ofType("azure-native:monitor:DataCollectionRuleAssociation");
-    expect(associations.map((a) => a.inputs.resourceUri.split("/").pop())).toEqual([
-      "logos-core-0",
-      "logos-core-1",
-      "logos-core-2",
-      "logos-burst",
+  it("creates no per-VM resource: the same resources at 3 and 60 core nodes", () => {
+    const shape = (prefix: string) =>
+      own(prefix)
+        .map((r) => `${r.type} ${r.name.slice(prefix.length)}`)
+        .sort();
+    expect(shape("large-monitoring")).toEqual(shape("logos-monitoring"));
+    expect(mocks.ofType("azure-native:compute:VirtualMachineExtension")).toEqual([]);
+    expect(mocks.ofType("azure-native:compute:VirtualMachineScaleSetExtension")).toEqual([]);
+    expect(mocks.ofType("azure-native:monitor:DataCollectionRuleAssociation")).toEqual([]);
+  });
+
+  it("installs the agent on Linux VMs and scale sets by DeployIfNotExists policy, as the node identity", () => {
+    const assignments = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:PolicyAssignment");
+    const byDefinition = Object.fromEntries(assignments.map((a) => [a.inputs.policyDefinitionId.split("/").pop(), a.inputs]));
+    expect(Object.keys(byDefinition).sort()).toEqual([
+      "050a90d5-7cce-483f-8f6c-0df462036dda",
+      "58e891b9-ce13-4ac3-86e4-ac3e1f20cb07",
+      "59c3d93f-900b-4827-a8bd-562e7b956e7c",
+      "ae8a10e6-19d6-44a3-a02d-a2bdfc707742",
     ]);
+    for (const a of assignments) {
+      expect(a.inputs.policyDefinitionId).toMatch(/^\/providers\/Microsoft\.Authorization\/policyDefinitions\//);
+      expect(a.inputs).toMatchObject({ scope: RG, identity: { type: "SystemAssigned" }, location: "eastus" });
+      expect(a.inputs.parameters.effect).toEqual({ value: "DeployIfNotExists" });
+      expect(a.inputs.parameters.scopeToSupportedImages).toEqual({ value: false });
+    }
+    for (const guid of ["ae8a10e6-19d6-44a3-a02d-a2bdfc707742", "59c3d93f-900b-4827-a8bd-562e7b956e7c"]) {
+      expect(byDefinition[guid].parameters).toMatchObject({
+        bringYourOwnUserAssignedManagedIdentity: { value: true },
+        restrictBringYourOwnUserAssignedIdentityToSubscription: { value: false },
+        userAssignedIdentityResourceId: { value: IDENTITY },
+      });
+    }
+  });
+
+  it("associates Linux VMs and scale sets with the pool's data collection rule by policy", () => {
+    const [rule] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:DataCollectionRule");
+    const assignments = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:PolicyAssignment");
+    const dcr = assignments.filter((a) => a.inputs.parameters.dcrResourceId !== undefined);
+    expect(dcr.map((a) => a.inputs.policyDefinitionId.split("/").pop()).sort()).toEqual([
+      "050a90d5-7cce-483f-8f6c-0df462036dda",
+      "58e891b9-ce13-4ac3-86e4-ac3e1f20cb07",
+    ]);
+    for (const a of dcr) {
+      expect(a.inputs.parameters.dcrResourceId).toEqual({ value: `${rule.name}-id` });
+      expect(a.inputs.parameters.resourceType).toEqual({ value: "Microsoft.Insights/dataCollectionRules" });
+    }
+  });
+
+  it("also lets the agent assignments attach the node identity and the association assignments read the rule", () => {
+    const extra = own("logos-monitoring").filter(
+      (r) => r.type === "azure-native:authorization:RoleAssignment" && /-(identity-operator|rule-access)$/.test(r.name),
+    );
+    const sub = "/subscriptions/00000000-0000-0000-0000-000000000003/providers/Microsoft.Authorization/roleDefinitions";
+    expect(extra.map((r) => [r.name.replace(/^logos-monitoring-policy-/, ""), r.inputs.roleDefinitionId]).sort()).toEqual(
+      [
+        ["ama-vm-identity-operator", `${sub}/f1a07417-d97a-45cb-824c-7a7467783830`],
+        ["ama-vmss-identity-operator", `${sub}/f1a07417-d97a-45cb-824c-7a7467783830`],
+        ["dcr-vm-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
+        ["dcr-vmss-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
+      ].sort(),
+    );
+    for (const r of extra) expect(r.inputs.scope).not.toBe(RG);
+  });
+
+  it("grants each assignment's identity the roles its definition names, on the pool's resource group, and remediates once", () => {
+    const roles = own("logos-monitoring").filter(
+      (r) => r.type === "azure-native:authorization:RoleAssignment" && !/-(identity-operator|rule-access)$/.test(r.name),
+    );
+    const granted = roles.map(
+      (r) => `${r.name.replace(/^logos-monitoring-policy-/, "").replace(/-[0-9a-f]{8}$/, "")} ${r.inputs.roleDefinitionId}`,
+    );
+    const sub = "/subscriptions/00000000-0000-0000-0000-000000000003/providers/Microsoft.Authorization/roleDefinitions";
+    expect(granted.sort()).toEqual(
+      [
+        `ama-vm ${sub}/9980e02c-c2be-4d73-94e8-173b1dc7cf3c`,
+        `ama-vmss ${sub}/9980e02c-c2be-4d73-94e8-173b1dc7cf3c`,
+        `dcr-vm ${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`,
+        `dcr-vm ${sub}/92aaf0da-9dab-42b6-94a3-d43ce8d16293`,
+        `dcr-vmss ${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`,
+        `dcr-vmss ${sub}/92aaf0da-9dab-42b6-94a3-d43ce8d16293`,
+      ].sort(),
+    );
+    for (const r of roles) expect(r.inputs).toMatchObject({ scope: RG, principalType: "ServicePrincipal" });
+    const remediations = own("logos-monitoring").filter((r) => r.type === "azure-native:policyinsights:RemediationAtResourceGroup");
+    expect(remediations.map((r) => r.inputs.policyAssignmentId).sort()).toEqual(
+      ["ama-vm", "ama-vmss", "dcr-vm", "dcr-vmss"].map((k) => `logos-monitoring-policy-${k}-id`),
+    );
+    for (const r of remediations)
+      expect(r.inputs).toMatchObject({ resourceGroupName: "logos-rg1234", resourceDiscoveryMode: "ReEvaluateCompliance" });
   });
 
   it("collects CPU, memory and disk counters and the validation result log", () => {
-    const [rule] = mocks.ofType("azure-native:monitor:DataCollectionRule");
+    const [rule] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:DataCollectionRule");
     expect(rule.inputs.dataSources.performanceCounters[0].counterSpecifiers).toEqual([
       "Processor(*)\\% Processor Time",
       "Memory(*)\\% Used Memory",
@@ -95,11 +176,14 @@ describe("Monitoring on Azure", () => {
   });
 
   it("routes every alert to one action group (no email receiver when none is configured)", () => {
-    const [group] = mocks.ofType("azure-native:monitor:ActionGroup");
+    const [group] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:ActionGroup");
     expect(group.inputs.emailReceivers).toEqual([]);
     expect(group.inputs.groupShortName.length).toBeLessThanOrEqual(12);
-    const alerts = [...mocks.ofType("azure-native:monitor:MetricAlert"), ...mocks.ofType("azure-native:monitor:ScheduledQueryRule")];
-    expect(alerts).toHaveLength(4);
+    const alerts = own("logos-monitoring").filter(
+      (r) => r.type === "azure-native:monitor:MetricAlert" || r.type === "azure-native:monitor:ScheduledQueryRule",
+    );
+    expect(alerts.map((a) => a.name).sort()).toEqual(["cpu", "disk", "job-status", "memory"].map((s) => `logos-monitoring-${s}`));
+    for (const a of alerts) expect(a.inputs.actions).toBeDefined();
   });
 
   it("is policy-clean", () => {
