@@ -9,12 +9,11 @@
  */
 import { spawnSync } from "node:child_process";
 import { delimiter, join } from "node:path";
-import type { ResourceValidationArgs, ResourceValidationPolicy } from "@pulumi/policy";
+import type { ResourceValidationPolicy } from "@pulumi/policy";
 import { listStacks, planStacks } from "../infra/plan/engine";
 import { loadStackConfig } from "../infra/plan/stack-config";
 import type { Plan, PlannedResource } from "../infra/plan/types";
-import { evaluateResource, packConfig, type PackConfig } from "../policies/evaluate";
-import { unknownCheckingProxy } from "../policies/lib/unknowns";
+import { argsFor, evaluateResource, NotApplicable, packConfig, type PackConfig } from "../policies/evaluate";
 
 const ROOT = join(__dirname, "..");
 const AWSGUARD_AREAS = ["apiGateway", "compute", "database", "elasticsearch", "network", "security", "storage"];
@@ -64,8 +63,6 @@ function loadAwsguardPolicies(): ResourceValidationPolicy[] {
   return policies;
 }
 
-class NotApplicable extends Error {}
-
 /** Runs third-party policies the engine's way: fast type filter, then proxied props and the full argument bag. */
 function engineStyleRunner(policies: readonly ResourceValidationPolicy[]): (resource: PlannedResource) => Promise<unknown>[] {
   const prepared = policies.map((policy) => {
@@ -81,27 +78,8 @@ function engineStyleRunner(policies: readonly ResourceValidationPolicy[]): (reso
     for (const { validations, type, defaults } of prepared) {
       if (type !== undefined && type !== resource.type) continue;
       for (const validation of validations) {
-        const props = unknownCheckingProxy(resource.inputs);
-        const args = {
-          type: resource.type,
-          props,
-          urn: resource.urn,
-          name: resource.name,
-          opts: {
-            protect: false,
-            ignoreChanges: [],
-            aliases: [],
-            customTimeouts: { createSeconds: 0, updateSeconds: 0, deleteSeconds: 0 },
-            additionalSecretOutputs: [],
-          },
-          stackTags: new Map(),
-          isType: (cls: { __pulumiType?: string }) => cls.__pulumiType === resource.type,
-          asType: (cls: { __pulumiType?: string }) => (cls.__pulumiType === resource.type ? props : undefined),
-          getConfig: () => ({ ...defaults }),
-          notApplicable: (): never => {
-            throw new NotApplicable();
-          },
-        } as unknown as ResourceValidationArgs;
+        // The same argument bag our pack gets, so both sides pay the same per call.
+        const args = argsFor(resource, defaults);
         try {
           const result = validation(args, () => undefined) as unknown;
           if (result instanceof Promise) pending.push(result.catch(() => undefined));

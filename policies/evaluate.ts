@@ -43,7 +43,8 @@ export function packConfig(values: Partial<Settings>, rules: readonly LogosRule[
   return config;
 }
 
-class NotApplicable extends Error {}
+/** Thrown by `args.notApplicable()`: the rule declined this resource. */
+export class NotApplicable extends Error {}
 
 function pulumiTypeOf(target: unknown): string | undefined {
   const type = (target as { __pulumiType?: unknown } | null | undefined)?.__pulumiType;
@@ -94,7 +95,8 @@ function enforcementOf(rule: LogosRule, config: PackConfig | undefined): Enforce
   return level === "remediate" ? "mandatory" : level;
 }
 
-function argsFor(resource: ResourceInput, ruleConfig: Readonly<Record<string, unknown>> | undefined): ResourceValidationArgs {
+/** The argument bag the engine hands a resource validation, with its unknown-checking proxy. */
+export function argsFor(resource: ResourceInput, ruleConfig: Readonly<Record<string, unknown>> | undefined): ResourceValidationArgs {
   const { type } = resource;
   const props = unknownCheckingProxy(resource.inputs);
   const { enforcementLevel: _level, ...settings } = ruleConfig ?? {};
