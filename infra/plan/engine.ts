@@ -13,7 +13,7 @@ import { REGION_KEYS, isCloud, type Cloud } from "../clouds";
 import { parseSpec, SpecError, NAMESPACE } from "../spec";
 import { fakeCall, fakeState } from "./mocks";
 import { loadStackConfig, REPO_ROOT, StackConfigError, toRuntimeConfig } from "./stack-config";
-import { UNKNOWN, type Plan, type PlannedResource } from "./types";
+import { UNKNOWN, type Plan, type PlannedOptions, type PlannedResource } from "./types";
 
 export { listStacks } from "./stack-config";
 export { StackConfigError } from "./stack-config";
@@ -82,21 +82,74 @@ export function planValue(v: unknown): unknown {
   return v;
 }
 
+/** The parts of the SDK's RegisterResourceRequest (proto/resource_pb.js) the plan records. */
 interface MonitorRequest {
   getType(): string;
   getName(): string;
   getParent(): string;
   getCustom(): boolean;
   getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+  getDependenciesList(): string[];
+  getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
+  hasProtect(): boolean;
+  getProtect(): boolean;
+  hasRetainondelete(): boolean;
+  getRetainondelete(): boolean;
+  getDeletebeforereplace(): boolean;
+  getReplaceonchangesList(): string[];
+  getIgnorechangesList(): string[];
+  getAdditionalsecretoutputsList(): string[];
+  getCustomtimeouts(): { getCreate(): string; getUpdate(): string; getDelete(): string } | undefined;
+  getProvider(): string;
+  getDeletedwith(): string;
+  getAliasesList(): Array<{ toObject(): unknown }>;
+}
+
+/** The request's resource options, defaults filled in the way the engine reads them. */
+export function requestOptions(req: MonitorRequest): PlannedOptions {
+  const timeouts = req.getCustomtimeouts();
+  const customTimeouts = timeouts
+    ? Object.fromEntries(
+        (
+          [
+            ["create", timeouts.getCreate()],
+            ["update", timeouts.getUpdate()],
+            ["delete", timeouts.getDelete()],
+          ] as const
+        ).filter(([, v]) => v !== ""),
+      )
+    : {};
+  const aliases = req.getAliasesList().map((a) => a.toObject());
+  return {
+    protect: req.hasProtect() && req.getProtect(),
+    retainOnDelete: req.hasRetainondelete() && req.getRetainondelete(),
+    deleteBeforeReplace: req.getDeletebeforereplace(),
+    replaceOnChanges: req.getReplaceonchangesList(),
+    ignoreChanges: req.getIgnorechangesList(),
+    additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+    ...(Object.keys(customTimeouts).length > 0 ? { customTimeouts } : {}),
+    ...(req.getProvider() ? { provider: req.getProvider() } : {}),
+    ...(req.getDeletedwith() ? { deletedWith: req.getDeletedwith() } : {}),
+    ...(aliases.length > 0 ? { aliases } : {}),
+  };
+}
+
+function requestPropertyDependencies(req: MonitorRequest): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps, key) => {
+    out[key] = deps.getUrnsList();
+  });
+  return out;
 }
 
 /** Where registrations go: the plan being recorded in this process right now. */
 let sink: PlannedResource[] | undefined;
 
 /**
- * Records every registration as it reaches the mock monitor. The mock's own
- * callback does not see the parent URN or the raw (secret-marked) inputs, so
- * the monitor's method is wrapped, once per process.
+ * Records every registration as it reaches the mock monitor: the request the
+ * SDK built for the engine, with its dependencies and resource options. The
+ * mock's own callback sees none of that (nor the parent URN or the raw,
+ * secret-marked inputs), so the monitor's method is wrapped, once per process.
  */
 function recordRegistrations(into: PlannedResource[]): void {
   const first = sink === undefined;
@@ -118,6 +171,9 @@ function recordRegistrations(into: PlannedResource[]): void {
       ...(parent ? { parent } : {}),
       custom: req.getCustom(),
       inputs: planValue(req.getObject()?.toJavaScript() ?? {}) as Record<string, unknown>,
+      dependencies: req.getDependenciesList(),
+      propertyDependencies: requestPropertyDependencies(req),
+      options: requestOptions(req),
     });
     return original.call(this, req, cb);
   };

@@ -23,6 +23,42 @@ export interface PlannedResource {
   readonly custom: boolean;
   /** Inputs as the provider would receive them; unknowns are {@link UNKNOWN}. Secrets are replaced by `"[secret]"`. */
   readonly inputs: Record<string, unknown>;
+  /**
+   * URNs this resource depends on, as the SDK sends them to the engine in its
+   * RegisterResource request (`dependencies`): explicit `dependsOn` (a
+   * component expanded to its children), the resources behind every Output
+   * among the inputs, and what the SDK adds on its own. The engine creates a
+   * resource only after all of these, and deletes it before them.
+   */
+  readonly dependencies: readonly string[];
+  /** Per input property, the URNs its value came from (`propertyDependencies`). */
+  readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
+  /** The resource options of the request, with the SDK's defaults filled in. */
+  readonly options: PlannedOptions;
+}
+
+/** Resource options as the SDK sends them to the engine (RegisterResourceRequest). */
+export interface PlannedOptions {
+  /** `protect`: the engine refuses to delete (or replace) the resource. */
+  readonly protect: boolean;
+  /** `retainOnDelete`: the engine drops it from the state on delete but leaves the cloud resource. */
+  readonly retainOnDelete: boolean;
+  /** `deleteBeforeReplace`: a replacement deletes the old resource before creating the new one. */
+  readonly deleteBeforeReplace: boolean;
+  /** Input properties whose change forces a replacement in addition to the provider's own. */
+  readonly replaceOnChanges: readonly string[];
+  /** Input properties whose changes the engine ignores after create. */
+  readonly ignoreChanges: readonly string[];
+  /** Outputs the engine treats as secrets. */
+  readonly additionalSecretOutputs: readonly string[];
+  /** Per-operation timeouts (Go duration strings, e.g. "30m"); absent when none set. */
+  readonly customTimeouts?: { readonly create?: string; readonly update?: string; readonly delete?: string };
+  /** Provider reference `urn::id` when one is given explicitly; absent for the default provider. */
+  readonly provider?: string;
+  /** `deletedWith`: the URN whose deletion also deletes this one. */
+  readonly deletedWith?: string;
+  /** Aliases (URNs or specs) the resource answers to. */
+  readonly aliases?: readonly unknown[];
 }
 
 export interface Plan {
@@ -32,3 +68,13 @@ export interface Plan {
   /** Stack outputs; unknown parts are {@link UNKNOWN}. */
   readonly outputs: Record<string, unknown>;
 }
+
+/** The options of a request that sets none: what the engine assumes when a field is absent. */
+export const DEFAULT_OPTIONS: PlannedOptions = {
+  protect: false,
+  retainOnDelete: false,
+  deleteBeforeReplace: false,
+  replaceOnChanges: [],
+  ignoreChanges: [],
+  additionalSecretOutputs: [],
+};

@@ -45,6 +45,34 @@ describe("offline plan engine", () => {
     expect(together.map(shape)).toEqual(apart.map(shape));
   });
 
+  it("records what the SDK sends the engine: dependencies, property dependencies and options", async () => {
+    const { plan } = await planStack("aws-pilot");
+    const byName = (n: string) => {
+      const r = plan.resources.find((x) => x.name === n);
+      if (!r) throw new Error(`no ${n} in the plan`);
+      return r;
+    };
+    const instance = byName("logos-core-0");
+    const attach = byName("logos-core-0-state-attach");
+    // The attachment names the instance through an Output: the SDK records it per property and overall.
+    expect(attach.propertyDependencies.instanceId).toEqual([instance.urn]);
+    expect(attach.dependencies).toContain(instance.urn);
+    expect(attach.options.deleteBeforeReplace).toBe(true);
+    // dependsOn on a component is sent as the component's URN.
+    expect(byName("logos-core-0-validate").dependencies).toContain(instance.urn);
+    const run = byName("logos-core-0-validate-run");
+    expect(run.options.replaceOnChanges).toEqual(["triggers[*]"]);
+    expect(run.options.additionalSecretOutputs).toEqual(["connection"]);
+    expect(run.dependencies).toContain(byName("logos-core-0-validate-copy").urn);
+    expect(byName("logos-archive-bucket").options.retainOnDelete).toBe(true);
+    // Options nobody set come back as the engine's defaults, never missing.
+    expect(instance.options).toMatchObject({ protect: false, ignoreChanges: expect.any(Array), replaceOnChanges: [] });
+    for (const r of plan.resources) {
+      expect(Array.isArray(r.dependencies)).toBe(true);
+      expect(typeof r.options.protect).toBe("boolean");
+    }
+  });
+
   it("keeps preview semantics: values only the cloud computes are unknown", async () => {
     const run = await planStack("aws-pilot");
     const bastion = run.plan.outputs.bastion as Record<string, unknown>;
@@ -62,7 +90,12 @@ describe("plan CLI", () => {
     expect(doc.stack).toBe("azure-pilot");
     expect(doc.cloud).toBe("azure");
     for (const res of doc.resources) {
-      expect(Object.keys(res).filter((k) => !["urn", "type", "name", "parent", "custom", "inputs"].includes(k))).toEqual([]);
+      expect(
+        Object.keys(res).filter(
+          (k) => !["urn", "type", "name", "parent", "custom", "inputs", "dependencies", "propertyDependencies", "options"].includes(k),
+        ),
+      ).toEqual([]);
+      expect(Object.keys(res)).toEqual(expect.arrayContaining(["dependencies", "propertyDependencies", "options"]));
     }
     expect(Object.keys(doc.outputs)).toEqual(expect.arrayContaining(["scheduler", "bastion", "validation", "logArchive"]));
   });

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { Plan } from "../../infra/plan/types";
+import { DEFAULT_OPTIONS, type Plan } from "../../infra/plan/types";
 
 const ROOT = join(__dirname, "..", "..");
 const dir = mkdtempSync(join(tmpdir(), "logos-policy-cli-"));
@@ -31,6 +31,9 @@ const plan = (cidr: string): Plan => ({
       name: "bastion-sg",
       custom: true,
       inputs: { ingress: [{ protocol: "tcp", fromPort: 22, toPort: 22, cidrBlocks: [cidr] }], tags: { "logos-role": "bastion" } },
+      dependencies: [],
+      propertyDependencies: {},
+      options: DEFAULT_OPTIONS,
     },
   ],
 });

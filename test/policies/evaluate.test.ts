@@ -1,11 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { ResourceValidationArgs } from "@pulumi/policy";
-import type { Plan } from "../../infra/plan/types";
+import { DEFAULT_OPTIONS, type Plan } from "../../infra/plan/types";
 import { evaluatePlan, evaluateResource, hasBlocking, packConfig } from "../../policies/evaluate";
 import { unknownCheckingProxy } from "../../policies/lib/unknowns";
 import { registry } from "../../policies/registry";
 import { awsEbsVolumeEncrypted } from "../../policies/rules/aws-ebs-volume-encrypted";
 import { UNKNOWN } from "./harness";
+
+const noGraph = { dependencies: [], propertyDependencies: {}, options: DEFAULT_OPTIONS } as const;
 
 const VOLUME = "aws:ebs/volume:Volume";
 const goodVolume = { encrypted: true, kmsKeyId: "arn:aws:kms:us-east-1:1:key/1", tags: { "logos-proof-gated": "true" } };
@@ -99,9 +101,9 @@ describe("evaluatePlan", () => {
       cloud: "aws",
       outputs: {},
       resources: [
-        { ...resource(VOLUME, goodVolume, "good"), custom: true },
-        { ...resource(VOLUME, { ...goodVolume, tags: {} }, "untagged"), custom: true },
-        { ...resource("logos:compute:VmPool", {}, "pool"), custom: false },
+        { ...resource(VOLUME, goodVolume, "good"), custom: true, ...noGraph },
+        { ...resource(VOLUME, { ...goodVolume, tags: {} }, "untagged"), custom: true, ...noGraph },
+        { ...resource("logos:compute:VmPool", {}, "pool"), custom: false, ...noGraph },
       ],
     };
     const violations = evaluatePlan(plan);
