@@ -122,8 +122,9 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
             privateKey: pool.deployPrivateKey,
             options: checks,
           },
-          // The archive must exist before the first upload; the node before anything runs on it.
-          { dependsOn: [n.instance, archive] },
+          // Everything on the path: the node with its state disk attached, the
+          // bastion hop, the rules and routes between, and the archive it uploads to.
+          { dependsOn: [n.instance, ...n.readyForValidation, ...pool.bastionReady, archive] },
         )
       : undefined,
   );

@@ -178,7 +178,12 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
     { parent: ctx.parent, dependsOn: [network.internetGateway] },
   );
 
-  return { publicIp: address.publicIp, privateIp, instanceId: instance.id };
+  return {
+    publicIp: address.publicIp,
+    privateIp,
+    instanceId: instance.id,
+    readyForValidation: [instance, address, network.bastionSecurityGroup, ...network.egressReady],
+  };
 }
 
 interface CoreNodeInputs {
@@ -250,7 +255,7 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
     },
   );
 
-  new aws.ec2.VolumeAttachment(
+  const attachment = new aws.ec2.VolumeAttachment(
     `${nodeName}-state-attach`,
     {
       deviceName: STATE_DEVICE_NAME,
@@ -270,5 +275,6 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
     instanceId: instance.id,
     stateDiskId: state.id,
     instance,
+    readyForValidation: [attachment, inputs.network.nodeSecurityGroup, ...inputs.network.egressReady],
   };
 }

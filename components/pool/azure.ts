@@ -191,6 +191,7 @@ function buildBastion(s: Shared): PoolParts["bastion"] {
     publicIp: publicIp.ipAddress.apply((ip) => ip ?? ""),
     privateIp,
     instanceId: vm.id,
+    readyForValidation: [vm, publicIp, nic, s.net.bastionNsg],
   };
 }
 
@@ -292,6 +293,8 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     instanceId: vm.id,
     stateDiskId: stateDisk.id,
     instance: vm,
+    // The state disk is attached inline (the VM depends on it).
+    readyForValidation: [stateDisk, nic, s.net.nodeNsg, s.net.natGateway],
   };
 }
 

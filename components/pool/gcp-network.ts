@@ -13,6 +13,14 @@ export interface GcpNetwork {
   readonly nodeSubnets: readonly gcp.compute.Subnetwork[];
   readonly burstSubnets: readonly gcp.compute.Subnetwork[];
   readonly edgeSubnet: gcp.compute.Subnetwork;
+  /** Cloud NAT and its router: what a private VM's first boot installs through. */
+  readonly egressReady: readonly pulumi.Resource[];
+}
+
+/** The ingress rules that admit SSH to the bastion and from it to the nodes. */
+export interface GcpFirewall {
+  readonly bastionSsh: gcp.compute.Firewall;
+  readonly nodeSsh: gcp.compute.Firewall;
 }
 
 /**
@@ -60,7 +68,7 @@ export function buildGcpNetwork(ctx: AdapterContext, project: string): GcpNetwor
   const router = new gcp.compute.Router(`${name}-router`, { project, region: spec.region, network: network.id }, opts);
   // Only the private subnets are NATed: the bastion has its own address and
   // nothing else lives in the edge subnet.
-  new gcp.compute.RouterNat(
+  const nat = new gcp.compute.RouterNat(
     `${name}-nat`,
     {
       project,
@@ -74,7 +82,7 @@ export function buildGcpNetwork(ctx: AdapterContext, project: string): GcpNetwor
     opts,
   );
 
-  return { network, nodeSubnets, burstSubnets, edgeSubnet };
+  return { network, nodeSubnets, burstSubnets, edgeSubnet, egressReady: [router, nat] };
 }
 
 /**
@@ -87,11 +95,11 @@ export function buildGcpFirewall(
   project: string,
   network: gcp.compute.Network,
   emails: { readonly bastion: pulumi.Input<string>; readonly nodes: pulumi.Input<string> },
-): void {
+): GcpFirewall {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
 
-  new gcp.compute.Firewall(
+  const bastionSsh = new gcp.compute.Firewall(
     `${name}-bastion-ssh`,
     {
       project,
@@ -107,7 +115,7 @@ export function buildGcpFirewall(
     opts,
   );
 
-  new gcp.compute.Firewall(
+  const nodeSsh = new gcp.compute.Firewall(
     `${name}-node-ssh`,
     {
       project,
@@ -139,4 +147,5 @@ export function buildGcpFirewall(
     },
     opts,
   );
+  return { bastionSsh, nodeSsh };
 }

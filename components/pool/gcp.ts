@@ -39,18 +39,26 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
   const key = buildGcpKey(ctx, project);
   const nodeIdentity = buildGcpNodeIdentity(ctx, project);
   const bastionIdentity = buildGcpBastionIdentity(ctx, project);
-  buildGcpFirewall(ctx, project, net.network, { bastion: bastionIdentity.email, nodes: nodeIdentity.email });
+  const firewall = buildGcpFirewall(ctx, project, net.network, { bastion: bastionIdentity.email, nodes: nodeIdentity.email });
 
   // Every CMEK disk is created by the Compute Engine service agent, which
   // needs the key grant first or the create fails with a permission error.
   // Disks name the key by `key.ref`, which carries no dependency, hence `key.ready`.
   const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.ref, [...key.ready]);
-  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email);
+  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email).map((n): PoolNode => ({
+    ...n,
+    readyForValidation: [firewall.nodeSsh, ...net.egressReady],
+  }));
   const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email) : undefined;
 
   return {
     networkId: net.network.id,
-    bastion: { publicIp: bastion.address.address, privateIp: bastionPrivateIp(spec), instanceId: bastion.instance.id },
+    bastion: {
+      publicIp: bastion.address.address,
+      privateIp: bastionPrivateIp(spec),
+      instanceId: bastion.instance.id,
+      readyForValidation: [bastion.instance, bastion.address, firewall.bastionSsh],
+    },
     nodes,
     ...(burst ? { burst } : {}),
     encryptionKeyId: key.key.id,
@@ -69,7 +77,14 @@ function nodeMetadata(userData: pulumi.Output<string>): pulumi.Output<Record<str
   return userData.apply((ud): Record<string, string> => ({ ...LOGIN_METADATA, "user-data": ud }));
 }
 
-function buildCoreNodes(ctx: AdapterContext, project: string, net: GcpNetwork, key: GcpKey, email: pulumi.Output<string>): PoolNode[] {
+/** Core nodes; the state disk is attached inline, so the VM itself is the attachment. */
+function buildCoreNodes(
+  ctx: AdapterContext,
+  project: string,
+  net: GcpNetwork,
+  key: GcpKey,
+  email: pulumi.Output<string>,
+): Omit<PoolNode, "readyForValidation">[] {
   const { spec, name } = ctx;
   const labels = tagsFor(spec, "core");
   const stateLabels = tagsFor(spec, "state");

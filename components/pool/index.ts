@@ -46,6 +46,8 @@ export class VmPool extends pulumi.ComponentResource {
   readonly burst: PoolBurst | undefined;
   readonly bastionPublicIp: pulumi.Output<string>;
   readonly bastionPrivateIp: string;
+  /** What an SSH hop through the bastion waits for (see PoolParts.bastion.readyForValidation). */
+  readonly bastionReady: readonly pulumi.Resource[];
   readonly encryptionKeyId: pulumi.Output<string>;
   /** The key by a reference known at preview; see {@link PoolParts.encryptionKeyRef}. */
   readonly encryptionKeyRef: pulumi.Output<string>;
@@ -79,6 +81,7 @@ export class VmPool extends pulumi.ComponentResource {
     this.burst = parts.burst;
     this.bastionPublicIp = parts.bastion.publicIp;
     this.bastionPrivateIp = parts.bastion.privateIp;
+    this.bastionReady = parts.bastion.readyForValidation;
     this.encryptionKeyId = parts.encryptionKeyId;
     this.encryptionKeyRef = parts.encryptionKeyRef;
     this.azureKeyVault = parts.azureKeyVault;

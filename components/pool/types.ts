@@ -35,6 +35,12 @@ export interface PoolNode {
   readonly stateDiskId: pulumi.Output<string>;
   /** The VM resource, for dependsOn. */
   readonly instance: pulumi.Resource;
+  /**
+   * What a validation on this node must wait for besides the VM: the state
+   * disk's attachment, the rules that let the bastion reach the node, and the
+   * NAT and routes the node's first boot installs through.
+   */
+  readonly readyForValidation: readonly pulumi.Resource[];
 }
 
 export interface PoolBurst {
@@ -56,6 +62,8 @@ export interface PoolParts {
     readonly publicIp: pulumi.Output<string>;
     readonly privateIp: string;
     readonly instanceId: pulumi.Output<string>;
+    /** What an SSH hop through the bastion needs: the VM, its public address and the rule admitting the deployer. */
+    readonly readyForValidation: readonly pulumi.Resource[];
   };
   readonly nodes: readonly PoolNode[];
   readonly burst?: PoolBurst;

@@ -58,8 +58,10 @@ describe("offline plan engine", () => {
     expect(attach.propertyDependencies.instanceId).toEqual([instance.urn]);
     expect(attach.dependencies).toContain(instance.urn);
     expect(attach.options.deleteBeforeReplace).toBe(true);
-    // dependsOn on a component is sent as the component's URN.
-    expect(byName("logos-core-0-validate").dependencies).toContain(instance.urn);
+    // dependsOn on a component is sent as the component's URN; the validation waits for its whole path.
+    expect(byName("logos-core-0-validate").dependencies).toEqual(
+      expect.arrayContaining([instance.urn, attach.urn, byName("logos-bastion").urn, byName("logos-bastion-ip").urn]),
+    );
     const run = byName("logos-core-0-validate-run");
     expect(run.options.replaceOnChanges).toEqual(["triggers[*]"]);
     expect(run.options.additionalSecretOutputs).toEqual(["connection"]);
