@@ -117,24 +117,53 @@ export const AZURE_TYPES: readonly MachineType[] = [
 ];
 
 /**
- * GCP custom machine types (N2): vCPU 2..80 in steps of 2 (or 1), memory
- * 0.5..8 GiB per vCPU in multiples of 256 MiB. Priced per vCPU and per GiB,
- * a little above the predefined types, so a predefined type wins a tie.
+ * GCP custom machine types (N2), by Compute Engine's rules
+ * (https://cloud.google.com/compute/docs/general-purpose-machines#custom_machine_types,
+ * and the limits Google's own sample enforces,
+ * https://cloud.google.com/compute/docs/samples/compute-custom-machine-type-helper-class):
+ * - vCPUs: 2 to 32 in steps of 2, then 36 to 128 in steps of 4 (34 or 38 are
+ *   refused); N2 has no 1-vCPU custom type.
+ * - memory: a multiple of 256 MiB, at least 0.5 GiB per vCPU.
+ * - up to 8 GiB per vCPU the name is `n2-custom-<vcpus>-<MiB>`; above that
+ *   is extended memory, named `n2-custom-<vcpus>-<MiB>-ext`, and the part
+ *   above 8 GiB per vCPU is billed at the extended rate.
+ * - at most 624 GiB in all (the sample's limit for N2, extended or not).
+ * Priced per vCPU and per GiB, a little above the predefined types, so a
+ * predefined type wins a tie.
  */
-const GCP_CUSTOM = { family: "n2-custom", perVcpu: 0.033174, perGiB: 0.004446, minPerVcpu: 0.5, maxPerVcpu: 8 };
+const GCP_CUSTOM = {
+  family: "n2-custom",
+  perVcpu: 0.033174,
+  perGiB: 0.004446,
+  perExtendedGiB: 0.00955,
+  minPerVcpu: 0.5,
+  maxPerVcpu: 8,
+  maxGiB: 624,
+} as const;
+
+/** Whether N2 custom types take this many vCPUs. */
+export function isGcpCustomVcpuCount(vcpus: number): boolean {
+  if (!Number.isInteger(vcpus)) return false;
+  if (vcpus >= 2 && vcpus <= 32) return vcpus % 2 === 0;
+  return vcpus >= 36 && vcpus <= 128 && vcpus % 4 === 0;
+}
 
 function gcpCustom(vcpus: number, memoryGiB: number): MachineType | undefined {
-  if (vcpus !== 1 && (vcpus < 2 || vcpus > 80 || vcpus % 2 !== 0)) return undefined;
+  if (!isGcpCustomVcpuCount(vcpus)) return undefined;
   // 256 MiB steps, and never below the family's minimum per vCPU.
   const memory = Math.max(Math.ceil(memoryGiB * 4) / 4, vcpus * GCP_CUSTOM.minPerVcpu);
-  if (memory > vcpus * GCP_CUSTOM.maxPerVcpu) return undefined;
+  const standard = vcpus * GCP_CUSTOM.maxPerVcpu;
+  const extended = Math.max(0, memory - standard);
+  if (memory > GCP_CUSTOM.maxGiB) return undefined;
   return {
     cloud: "gcp",
-    name: `n2-custom-${vcpus}-${Math.round(memory * 1024)}`,
+    name: `n2-custom-${vcpus}-${Math.round(memory * 1024)}${extended > 0 ? "-ext" : ""}`,
     family: GCP_CUSTOM.family,
     vcpus,
     memoryGiB: memory,
-    hourlyUsd: Number((vcpus * GCP_CUSTOM.perVcpu + memory * GCP_CUSTOM.perGiB).toFixed(4)),
+    hourlyUsd: Number(
+      (vcpus * GCP_CUSTOM.perVcpu + (memory - extended) * GCP_CUSTOM.perGiB + extended * GCP_CUSTOM.perExtendedGiB).toFixed(4),
+    ),
   };
 }
 
@@ -178,7 +207,10 @@ export function lookupMachineType(cloud: Cloud, name: string): MachineType | und
   const known = catalog(cloud).find((t) => t.name === name);
   if (known) return known;
   if (cloud === "gcp") {
-    const m = /^n2-custom-(\d+)-(\d+)$/.exec(name);
+    // Only the canonical name of a valid size: a vCPU count N2 refuses, a
+    // memory size off the 256 MiB grid, or a missing or needless `-ext` all
+    // come back as a different name (or none).
+    const m = /^n2-custom-(\d+)-(\d+)(-ext)?$/.exec(name);
     if (m) {
       const t = gcpCustom(Number(m[1]), Number(m[2]) / 1024);
       return t && t.name === name ? t : undefined;

@@ -13,6 +13,7 @@
  */
 import type { BootstrapExtras } from "../components/pool/types";
 import type { BootFile } from "./bootstrap";
+import { DEPLOYMENT_TAG } from "./deployment";
 import { VALIDATION_RESULT_PATH } from "./node/validation";
 import type { PoolSpec } from "./spec";
 
@@ -132,8 +133,13 @@ export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">): Recor
   };
 }
 
-/** The Ops Agent's configuration: default host metrics, plus the result log parsed as JSON and labelled with the pool. */
-export function gcpAgentConfig(spec: Pick<PoolSpec, "name">): string {
+/**
+ * The Ops Agent's configuration: default host metrics, plus the result log
+ * parsed as JSON and labelled with the pool and, when given, the deployment
+ * id (see infra/deployment.ts), so a failure alert of one stack never matches
+ * another stack's nodes in the same project.
+ */
+export function gcpAgentConfig(spec: Pick<PoolSpec, "name">, deployment?: string): string {
   return [
     "# logos-compute: validation results; host metrics (cpu, memory, disk) stay the agent's defaults.",
     "logging:",
@@ -150,6 +156,7 @@ export function gcpAgentConfig(spec: Pick<PoolSpec, "name">): string {
     "      fields:",
     '        labels."logos-pool":',
     `          static_value: ${spec.name}`,
+    ...(deployment === undefined ? [] : [`        labels."${DEPLOYMENT_TAG}":`, `          static_value: ${deployment}`]),
     "  service:",
     "    pipelines:",
     `      ${GCP_VALIDATION_LOG_ID}:`,
@@ -167,7 +174,11 @@ export function gcpAgentConfig(spec: Pick<PoolSpec, "name">): string {
  * `burstBootstrap`. Azure's agent is installed by policy (the Monitoring
  * component), so there only the result appender is installed here.
  */
-export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "region" | "stateDir">): BootstrapExtras {
+export function monitoringBootstrap(
+  spec: Pick<PoolSpec, "cloud" | "name" | "region" | "stateDir">,
+  /** The deployment id (`deploymentId`); GCP labels each result with it. @default none */
+  deployment?: string,
+): BootstrapExtras {
   const base = appender();
   switch (spec.cloud) {
     case "aws": {
@@ -202,7 +213,7 @@ export function monitoringBootstrap(spec: Pick<PoolSpec, "cloud" | "name" | "reg
       return {
         packages: ["curl"],
         // Staged outside the agent's directory so the package never meets an existing conffile.
-        files: [...base.files, { path: GCP_AGENT_CONFIG_STAGING, content: gcpAgentConfig(spec), permissions: "0644" }],
+        files: [...base.files, { path: GCP_AGENT_CONFIG_STAGING, content: gcpAgentConfig(spec, deployment), permissions: "0644" }],
         commands: [
           ...base.commands,
           [

@@ -1,7 +1,16 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CLOUDS } from "../../infra/clouds";
-import { AWS_TYPES, AZURE_TYPES, candidates, catalog, chooseMachineType, GCP_TYPES, lookupMachineType } from "../../infra/machines";
+import {
+  AWS_TYPES,
+  AZURE_TYPES,
+  candidates,
+  catalog,
+  chooseMachineType,
+  GCP_TYPES,
+  isGcpCustomVcpuCount,
+  lookupMachineType,
+} from "../../infra/machines";
 
 describe("machine chooser", () => {
   it.each([
@@ -79,6 +88,73 @@ describe("machine chooser", () => {
         },
       ),
       { numRuns: 1000 },
+    );
+  });
+});
+
+/**
+ * Compute Engine's N2 custom rules, written out independently of the chooser:
+ * vCPUs 2-32 in steps of 2 and 36-128 in steps of 4; memory a multiple of
+ * 256 MiB, 0.5-8 GiB per vCPU, above that only as `-ext`; 624 GiB at most.
+ */
+function n2CustomProblem(name: string): string | undefined {
+  const m = /^n2-custom-(\d+)-(\d+)(-ext)?$/.exec(name);
+  if (!m) return "not an n2-custom name";
+  const [vcpus, mib, ext] = [Number(m[1]), Number(m[2]), m[3] !== undefined];
+  const stepOk = vcpus <= 32 ? vcpus >= 2 && vcpus % 2 === 0 : vcpus >= 36 && vcpus <= 128 && vcpus % 4 === 0;
+  if (!stepOk) return "vCPU count";
+  if (mib % 256 !== 0) return "memory not in 256 MiB steps";
+  if (mib < vcpus * 512) return "below 0.5 GiB per vCPU";
+  if (mib > 624 * 1024) return "above 624 GiB";
+  if (ext !== mib > vcpus * 8192) return "extended memory suffix";
+  return undefined;
+}
+
+describe("GCP N2 custom machine types", () => {
+  it.each([
+    ["n2-custom-34-69632", "34 vCPU: above 32 only multiples of 4"],
+    ["n2-custom-38-77824", "38 vCPU: above 32 only multiples of 4"],
+    ["n2-custom-1-1024", "N2 has no 1-vCPU custom type"],
+    ["n2-custom-132-135168", "more than 128 vCPU"],
+    ["n2-custom-8-16500", "memory off the 256 MiB grid"],
+    ["n2-custom-8-2048", "below 0.5 GiB per vCPU"],
+    ["n2-custom-8-65792", "above 8 GiB per vCPU without -ext"],
+    ["n2-custom-8-65536-ext", "-ext on memory within 8 GiB per vCPU"],
+    ["n2-custom-64-655360", "above 624 GiB"],
+  ])("refuses %s (%s)", (name) => {
+    expect(n2CustomProblem(name)).toBeDefined();
+    expect(lookupMachineType("gcp", name)).toBeUndefined();
+  });
+
+  it.each([
+    ["n2-custom-32-32768", 32, 32],
+    ["n2-custom-36-36864", 36, 36],
+    ["n2-custom-80-81920", 80, 80],
+    ["n2-custom-8-65536", 8, 64],
+    ["n2-custom-8-65792-ext", 8, 64.25],
+    ["n2-custom-2-131072-ext", 2, 128],
+  ])("accepts %s as %i vCPU / %f GiB", (name, vcpus, memoryGiB) => {
+    expect(n2CustomProblem(name)).toBeUndefined();
+    expect(lookupMachineType("gcp", name)).toMatchObject({ name, vcpus, memoryGiB, family: "n2-custom" });
+  });
+
+  it("chooses nothing for a vCPU count N2 refuses, and extended memory where 8 GiB per vCPU is not enough", () => {
+    expect(chooseMachineType("gcp", 34, 68)).toBeUndefined();
+    expect(chooseMachineType("gcp", 36, 72)?.name).toBe("n2-custom-36-73728");
+    expect(chooseMachineType("gcp", 2, 24)?.name).toBe("n2-custom-2-24576-ext");
+    expect(isGcpCustomVcpuCount(34)).toBe(false);
+    expect(isGcpCustomVcpuCount(36)).toBe(true);
+  });
+
+  it("property: every GCP type the chooser returns is one Compute Engine accepts", () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 130 }), fc.integer({ min: 1, max: 700 }), (vcpus, mem) => {
+        const t = chooseMachineType("gcp", vcpus, mem);
+        if (t?.family === "n2-custom")
+          expect({ name: t.name, problem: n2CustomProblem(t.name) }).toEqual({ name: t.name, problem: undefined });
+        if (t) expect(lookupMachineType("gcp", t.name)).toEqual(t);
+      }),
+      { numRuns: 3000 },
     );
   });
 });
