@@ -6,14 +6,15 @@
  * image or a permission exists.
  */
 import { spawn } from "node:child_process";
-import { join } from "node:path";
+import { isAbsolute, join, relative, sep } from "node:path";
+import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
 import { REGION_KEYS, isCloud, type Cloud } from "../clouds";
 import { parseSpec, SpecError, NAMESPACE } from "../spec";
 import { fakeCall, fakeState } from "./mocks";
 import { loadStackConfig, REPO_ROOT, StackConfigError, toRuntimeConfig } from "./stack-config";
-import { UNKNOWN, type Plan, type PlannedOptions, type PlannedResource } from "./types";
+import { UNKNOWN, type Plan, type PlannedOptions, type PlannedResource, type PlannedSource } from "./types";
 
 export { listStacks } from "./stack-config";
 export { StackConfigError } from "./stack-config";
@@ -40,6 +41,21 @@ export interface PlanOptions {
    * fake values, for reading a plan in full.
    */
   readonly computed?: "unknown" | "placeholder";
+  /**
+   * Record where each resource is constructed (`source`: file, line and
+   * column of its `new …(…)`), as the SDK puts it in its RegisterResource
+   * request. It costs a source-mapped stack trace per resource, so only the
+   * policy check, which reports violations at their line, asks for it.
+   * @default false
+   */
+  readonly sourcePositions?: boolean;
+  /**
+   * Module whose `main(spec)` is planned instead of the program
+   * (`infra/program.ts`), as a path relative to the repository root; for
+   * test programs that exercise the plan and the policy pack.
+   * @default the program
+   */
+  readonly program?: string;
 }
 
 export interface PlanRun {
@@ -103,6 +119,63 @@ interface MonitorRequest {
   getProvider(): string;
   getDeletedwith(): string;
   getAliasesList(): Array<{ toObject(): unknown }>;
+  getSourceposition(): WirePosition | undefined;
+  getStacktrace(): { getFramesList(): Array<{ getPc(): WirePosition | undefined }> } | undefined;
+}
+
+/** A SourcePosition of the SDK's protocol (proto/source_pb.js): a `file:` URI, 1-based line and column. */
+interface WirePosition {
+  getUri(): string;
+  getLine(): number;
+  getColumn(): number;
+}
+
+/** A position as the SDK records it: `uri` is a `file:` URL, line and column are 1-based. */
+export interface RecordedPosition {
+  readonly uri: string;
+  readonly line: number;
+  readonly column?: number;
+}
+
+/**
+ * Where a resource was constructed, from the positions the SDK recorded: its
+ * own source position first (the frame that called the resource's
+ * constructor, so for a resource inside a component the line in the
+ * component), then the rest of the captured stack. A frame inside a
+ * dependency (`node_modules`, e.g. a library component) is skipped for the
+ * first frame in this repository, the line a reviewer can change; when there
+ * is none, the SDK's own position stands. Files are relative to `root` with
+ * `/` separators; a file outside it keeps its absolute path.
+ */
+export function sourceOf(positions: ReadonlyArray<RecordedPosition | undefined>, root: string = REPO_ROOT): PlannedSource | undefined {
+  const located = positions.flatMap((p) => {
+    if (p === undefined || !p.uri.startsWith("file:") || !(p.line > 0)) return [];
+    const path = fileURLToPath(p.uri);
+    const rel = relative(root, path);
+    const inside = rel !== "" && !rel.startsWith("..") && !isAbsolute(rel);
+    const file = (inside ? rel : path).split(sep).join("/");
+    return [
+      {
+        file,
+        line: p.line,
+        ...(p.column && p.column > 0 ? { column: p.column } : {}),
+        ours: inside && !file.split("/").includes("node_modules"),
+      },
+    ];
+  });
+  const chosen = located.find((p) => p.ours) ?? located[0];
+  if (chosen === undefined) return undefined;
+  const { ours: _ours, ...source } = chosen;
+  return source;
+}
+
+function wirePosition(p: WirePosition | undefined): RecordedPosition | undefined {
+  return p === undefined ? undefined : { uri: p.getUri(), line: p.getLine(), column: p.getColumn() };
+}
+
+function requestSource(req: MonitorRequest): PlannedSource | undefined {
+  const frames = req.getStacktrace()?.getFramesList() ?? [];
+  return sourceOf([wirePosition(req.getSourceposition()), ...frames.map((f) => wirePosition(f.getPc()))]);
 }
 
 /** The request's resource options, defaults filled in the way the engine reads them. */
@@ -144,6 +217,8 @@ function requestPropertyDependencies(req: MonitorRequest): Record<string, string
 
 /** Where registrations go: the plan being recorded in this process right now. */
 let sink: PlannedResource[] | undefined;
+/** Whether the plan being recorded keeps each resource's source position. */
+let withSource = false;
 
 /**
  * Records every registration as it reaches the mock monitor: the request the
@@ -151,9 +226,10 @@ let sink: PlannedResource[] | undefined;
  * mock's own callback sees none of that (nor the parent URN or the raw,
  * secret-marked inputs), so the monitor's method is wrapped, once per process.
  */
-function recordRegistrations(into: PlannedResource[]): void {
+function recordRegistrations(into: PlannedResource[], sourcePositions: boolean): void {
   const first = sink === undefined;
   sink = into;
+  withSource = sourcePositions;
   if (!first) return;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { MockMonitor } = require("@pulumi/pulumi/runtime/mocks") as { MockMonitor: { prototype: Record<string, unknown> } };
@@ -164,6 +240,7 @@ function recordRegistrations(into: PlannedResource[]): void {
     cb: unknown,
   ) {
     const parent = req.getParent();
+    const source = withSource ? requestSource(req) : undefined;
     sink?.push({
       urn: this.newUrn(parent, req.getType(), req.getName()),
       type: req.getType(),
@@ -174,9 +251,29 @@ function recordRegistrations(into: PlannedResource[]): void {
       dependencies: req.getDependenciesList(),
       propertyDependencies: requestPropertyDependencies(req),
       options: requestOptions(req),
+      ...(source ? { source } : {}),
     });
     return original.call(this, req, cb);
   };
+}
+
+/** The SDK's Resource class with its (private) stack capture: `callsites()` lists the frames `new Resource` parses. */
+type CapturingResource = { callsites: () => unknown[] };
+const sdkResource = pulumi.Resource as unknown as CapturingResource;
+const sdkCallsites = sdkResource.callsites;
+
+/** Turns the SDK's per-resource stack capture on (its own code) or off (no frames, so no position). */
+function captureSourcePositions(on: boolean): void {
+  sdkResource.callsites = on ? sdkCallsites : () => [];
+}
+
+/** The planned program's entry: the real program unless a test program is named. */
+function loadProgram(program: string | undefined): typeof import("../program.js") {
+  // Loaded only here, after the mocks are installed.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  if (program === undefined) return require("../program") as typeof import("../program.js");
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require(join(REPO_ROOT, program)) as typeof import("../program.js");
 }
 
 /** Resolves a stack output for the plan: unknown parts become {@link UNKNOWN}, secrets `[secret]`. */
@@ -238,7 +335,7 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
     project: spec.gcpProject ?? "offline-plan",
   };
   const resources: PlannedResource[] = [];
-  recordRegistrations(resources);
+  recordRegistrations(resources, options.sourcePositions === true);
   await pulumi.runtime.setMocks(
     {
       newResource: (args) =>
@@ -258,16 +355,19 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
   // wraps every internal promise with a label, a stack trace and a leak
   // tracker for diagnosing hung programs. With source maps on, the traces
   // dominate the plan's time; the wrappers double its memory at 1000 nodes.
-  // The plan uses neither, so this process switches both off.
+  // The plan never uses the wrappers and uses the positions only when asked,
+  // so this process switches off the rest. The per-resource capture
+  // (Resource.callsites) raises Error.stackTraceLimit on its own, so it is
+  // replaced rather than starved.
   const stackTraceLimit = Error.stackTraceLimit;
   Error.stackTraceLimit = 0;
+  captureSourcePositions(options.sourcePositions === true);
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const debuggable = require("@pulumi/pulumi/runtime/debuggable") as DebuggableModule;
   debuggable.debuggablePromise = (p) => p;
   const started = performance.now();
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only after the mocks are installed
-    const { main } = require("../program") as typeof import("../program.js");
+    const { main } = loadProgram(options.program);
     const outputs = main(spec);
     const resolved = (await resolveOutput(outputs)) as Record<string, unknown>;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -337,6 +437,8 @@ function planInWorker(stacks: readonly string[], options: PlanOptions, onLine: (
           ...process.env,
           LOGOS_PLAN_OVERRIDES: JSON.stringify(options.overrides ?? {}),
           LOGOS_PLAN_COMPUTED: options.computed ?? "unknown",
+          LOGOS_PLAN_SOURCE_POSITIONS: options.sourcePositions === true ? "1" : "",
+          LOGOS_PLAN_PROGRAM: options.program ?? "",
         },
         stdio: ["ignore", "pipe", "pipe"],
       },

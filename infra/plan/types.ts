@@ -35,6 +35,23 @@ export interface PlannedResource {
   readonly propertyDependencies: Readonly<Record<string, readonly string[]>>;
   /** The resource options of the request, with the SDK's defaults filled in. */
   readonly options: PlannedOptions;
+  /**
+   * Where the resource is constructed: the `new …(…)` that created it (for a
+   * resource inside a component, the line inside the component), from the
+   * source position the SDK puts in its RegisterResource request. Present
+   * only in plans made with `sourcePositions` (the policy check's).
+   */
+  readonly source?: PlannedSource;
+}
+
+/** A position in this repository's TypeScript sources. */
+export interface PlannedSource {
+  /** File relative to the repository root, `/`-separated, e.g. `components/pool/aws-network.ts`; absolute when outside it. */
+  readonly file: string;
+  /** 1-based line of the TypeScript source (not of transpiled JavaScript). */
+  readonly line: number;
+  /** 1-based column where the `new` expression starts. */
+  readonly column?: number;
 }
 
 /** Resource options as the SDK sends them to the engine (RegisterResourceRequest). */

@@ -15,9 +15,11 @@ async function run(): Promise<void> {
   if (stacks.length === 0) throw new PlanError("usage: worker.ts <stack>...");
   const overrides = JSON.parse(process.env.LOGOS_PLAN_OVERRIDES ?? "{}") as Record<string, unknown>;
   const computed = process.env.LOGOS_PLAN_COMPUTED === "placeholder" ? "placeholder" : "unknown";
+  const sourcePositions = process.env.LOGOS_PLAN_SOURCE_POSITIONS === "1";
+  const program = process.env.LOGOS_PLAN_PROGRAM || undefined;
   for (const stack of stacks) {
     try {
-      await write({ stack, run: await planInProcess(stack, { overrides, computed }) });
+      await write({ stack, run: await planInProcess(stack, { overrides, computed, sourcePositions, program }) });
     } catch (e) {
       const error = e instanceof PlanError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
       await write({ stack, error });
