@@ -4,7 +4,7 @@
  * offline plan calls it under the mock monitor.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { archiveBootstrap, archiveCommandFor, deploymentArchiveNames, LogArchive } from "../components/log-archive";
+import { archiveBootstrap, archiveCommandFor, archiveEntropy, deploymentArchiveNames, LogArchive } from "../components/log-archive";
 import { archiveTarget } from "../components/log-archive/names";
 import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
@@ -38,6 +38,7 @@ export function specFromConfig(raw: RawConfig = pulumi.runtime.allConfig()): Poo
 export function mergeExtras(...parts: readonly BootstrapExtras[]): BootstrapExtras {
   return {
     files: parts.flatMap((p) => p.files ?? []),
+    computedFiles: parts.flatMap((p) => p.computedFiles ?? []),
     packages: [...new Set(parts.flatMap((p) => p.packages ?? []))],
     commands: parts.flatMap((p) => p.commands ?? []),
   };
@@ -60,18 +61,19 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
 }
 
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
-  // The archive's names are fixed by the deployment, so the upload command is
-  // a plain string the nodes' cloud-init and boot unit can carry.
-  const names = deploymentArchiveNames(spec);
+  // The archive's global names carry entropy kept in the state, known to the
+  // engine only at deploy time: cloud-init writes the target into a file on
+  // every node and the upload command (a plain string the validation and the
+  // burst boot unit carry) reads it there.
+  const names = deploymentArchiveNames(spec, archiveEntropy(`${spec.name}-archive-entropy`));
   const archiveCommand = archiveCommandFor({
     cloud: spec.cloud,
-    target: archiveTarget(spec.cloud, names),
     pool: spec.name,
     ...(spec.cloud === "aws" ? { region: spec.region } : {}),
   });
   const checks = validationOptions(spec, archiveCommand);
 
-  const shared = mergeExtras(archiveBootstrap(), monitoringBootstrap(spec));
+  const shared = mergeExtras(archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))), monitoringBootstrap(spec));
   // Core nodes are validated over SSH as the login user, who must own the result directory.
   const resultDir: BootstrapExtras = {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],

@@ -102,7 +102,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
   );
 
   // The names are ours (plain strings); deriving them from the ids keeps the dependency.
-  const accountName = account.id.apply(() => names.storageAccount);
+  const accountName = pulumi.all([account.id, names.storageAccount]).apply(([, n]) => n);
 
   const blobService = new storage.BlobServiceProperties(
     `${name}-blob-service`,
@@ -122,7 +122,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     { accountName, resourceGroupName: group.name, containerName: names.container, publicAccess: "None" },
     { ...opts, dependsOn: [blobService], retainOnDelete: true },
   );
-  const containerName = container.id.apply(() => names.container);
+  const containerName = pulumi.all([container.id, names.container]).apply(([, n]) => n);
 
   new storage.BlobContainerImmutabilityPolicy(
     `${name}-immutability`,
@@ -139,11 +139,14 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
   );
   if (spec.archive.lockRetention) {
     // ARM has no declarative lock: locking is an action on the policy.
-    void pulumi.log.warn(
-      `archiveLockRetention: Azure immutability policies are locked by an action, not a setting; after the first deploy run ` +
-        `az storage container immutability-policy lock --account-name ${names.storageAccount} --container-name ${names.container} ` +
-        `--resource-group <archive resource group> --if-match <etag> (irreversible)`,
-      ctx.parent,
+    names.apply(
+      (n) =>
+        void pulumi.log.warn(
+          `archiveLockRetention: Azure immutability policies are locked by an action, not a setting; after the first deploy run ` +
+            `az storage container immutability-policy lock --account-name ${n.storageAccount} --container-name ${n.container} ` +
+            `--resource-group ${groupName} --if-match <etag> (irreversible)`,
+          ctx.parent,
+        ),
     );
   }
 
@@ -154,8 +157,8 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     `${name}-node-writer-role`,
     {
       scope: group.id,
-      roleName: `logos ${spec.name} ${names.storageAccount} audit writer`,
-      description: `Create blobs in ${names.storageAccount}/${names.container}; nothing else`,
+      roleName: pulumi.interpolate`logos ${spec.name} ${names.storageAccount} audit writer`,
+      description: pulumi.interpolate`Create blobs in ${names.storageAccount}/${names.container}; nothing else`,
       roleType: "CustomRole",
       permissions: [{ actions: [], notActions: [], dataActions: [...NODE_BLOB_DATA_ACTIONS], notDataActions: [] }],
       assignableScopes: [group.id],

@@ -69,7 +69,7 @@ export function buildGcpArchive(ctx: ArchiveContext): ArchiveParts {
       condition: {
         title: "pool-prefix-only",
         description: `Objects below ${spec.name}/ only`,
-        expression: poolPrefixCondition(names.bucket, spec.name),
+        expression: names.bucket.apply((b) => poolPrefixCondition(b, spec.name)),
       },
     },
     opts,

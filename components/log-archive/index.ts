@@ -5,6 +5,7 @@
  * the node identity may add objects below `<pool>/` and do nothing else.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { RandomId } from "@pulumi/random/randomId";
 import type { Cloud } from "../../infra/clouds";
 import type { PoolSpec } from "../../infra/spec";
 import type { BootstrapExtras, PoolParts } from "../pool/types";
@@ -14,7 +15,7 @@ import { buildGcpArchive } from "./gcp";
 import { archiveBootstrap, archiveCommandFor, archiveNames, archiveTarget, type ArchiveNames } from "./names";
 import type { ArchiveContext, ArchiveParts, AzureKeyVaultRef } from "./types";
 
-export { archiveBootstrap, archiveCommandFor, ARCHIVE_UPLOADER_PATH, type ArchiveCommandOptions } from "./names";
+export { archiveBootstrap, archiveCommandFor, ARCHIVE_TARGET_PATH, ARCHIVE_UPLOADER_PATH, type ArchiveCommandOptions } from "./names";
 export type { AzureKeyVaultRef } from "./types";
 
 export interface LogArchiveArgs {
@@ -41,10 +42,11 @@ export interface LogArchiveArgs {
    */
   readonly azureNodeClientId?: string;
   /**
-   * Physical bucket / storage account name.
-   * @default derived from org, project, stack, cloud and region (see `archiveNames`)
+   * Physical bucket / storage account name (the program passes the names it
+   * also wrote into the nodes' bootstrap).
+   * @default derived from org, project, stack, cloud, region and a `RandomId` of this component (see `archiveNames`)
    */
-  readonly names?: ArchiveNames;
+  readonly names?: pulumi.Input<ArchiveNames>;
 }
 
 /** Picks the builder; a fourth cloud fails to compile until it is handled here. */
@@ -75,36 +77,51 @@ function organizationOrDefault(): string {
   }
 }
 
+/** Bytes of the archive's per-deployment entropy; changing it would replace the `RandomId` and rename the archive. */
+const ENTROPY_BYTES = 8;
+
+/**
+ * The deployment's own entropy for global names, kept in the stack's state:
+ * stable across updates, new after a destroy (the kept archive's name is
+ * then never claimed again), unknown in a first preview.
+ */
+export function archiveEntropy(name: string, opts?: pulumi.CustomResourceOptions): pulumi.Output<string> {
+  return new RandomId(name, { byteLength: ENTROPY_BYTES }, opts).hex;
+}
+
 /**
  * The archive's physical names for this deployment (org, project, stack,
- * cloud, region): plain strings, so the upload command can be baked into
- * cloud-init before the archive exists.
+ * cloud, region and `entropy`, see {@link archiveEntropy}).
  */
-export function deploymentArchiveNames(spec: PoolSpec): ArchiveNames {
-  return archiveNames(spec.name, {
+export function deploymentArchiveNames(spec: PoolSpec, entropy: pulumi.Input<string>): pulumi.Output<ArchiveNames> {
+  const seed = {
     organization: organizationOrDefault(),
     project: pulumi.getProject(),
     stack: pulumi.getStack(),
     cloud: spec.cloud,
     region: spec.region,
     ...(spec.gcpProject !== undefined ? { gcpProject: spec.gcpProject } : {}),
-  });
+  };
+  return pulumi.output(entropy).apply((hex) => archiveNames(spec.name, { ...seed, entropy: hex }));
 }
 
 export class LogArchive extends pulumi.ComponentResource {
-  /** Bucket name, or `account/container` on Azure: the uploader's `--target`. A plain string. */
-  readonly target: string;
+  /** Bucket name, or `account/container` on Azure: the uploader's `--target`. */
+  readonly target: pulumi.Output<string>;
   /** Where this pool's logs live: `s3://<bucket>/<pool>/`, `gs://...`, or the blob URL. */
   readonly url: pulumi.Output<string>;
-  /** The `--archive-command` for the validation (core nodes and the burst boot unit alike). */
+  /** The `--archive-command` for the validation (core nodes and the burst boot unit alike); reads the target on the node. */
   readonly archiveCommand: string;
-  /** Cloud-init content for every node: the uploader. Add to coreBootstrap and burstBootstrap. */
+  /** Cloud-init content for every node: the uploader and the target file. Add to coreBootstrap and burstBootstrap. */
   readonly bootstrap: BootstrapExtras;
 
   constructor(name: string, args: LogArchiveArgs, opts?: pulumi.ComponentResourceOptions) {
     super("logos:compute:LogArchive", name, {}, opts);
     const { spec } = args;
-    const names = args.names ?? deploymentArchiveNames(spec);
+    const names =
+      args.names !== undefined
+        ? pulumi.output(args.names)
+        : deploymentArchiveNames(spec, archiveEntropy(`${name}-entropy`, { parent: this }));
 
     const parts = builderFor(spec.cloud)({
       parent: this,
@@ -117,16 +134,15 @@ export class LogArchive extends pulumi.ComponentResource {
       ...(args.azureKeyVault ? { azureKeyVault: args.azureKeyVault } : {}),
     });
 
-    this.target = archiveTarget(spec.cloud, names);
+    this.target = names.apply((n) => archiveTarget(spec.cloud, n));
     this.url = parts.url;
     this.archiveCommand = archiveCommandFor({
       cloud: spec.cloud,
-      target: this.target,
       pool: spec.name,
       ...(spec.cloud === "aws" ? { region: spec.region } : {}),
       ...(spec.cloud === "azure" && args.azureNodeClientId ? { clientId: args.azureNodeClientId } : {}),
     });
-    this.bootstrap = archiveBootstrap();
+    this.bootstrap = archiveBootstrap(this.target);
 
     this.registerOutputs({ target: this.target, url: this.url, archiveCommand: this.archiveCommand });
   }

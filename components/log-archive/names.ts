@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../../infra/clouds";
 import type { BootstrapExtras } from "../pool/types";
 
@@ -16,6 +17,13 @@ export const ARCHIVE_UPLOADER_SOURCE = path.join(__dirname, "..", "..", "infra",
 export const ARCHIVE_UPLOADER_PATH = "/opt/logos/bin/archive_upload.py";
 /** The Azure container audit logs go to. */
 export const AZURE_ARCHIVE_CONTAINER = "audit-logs";
+/**
+ * Where cloud-init writes the archive's target on every node. The target's
+ * name carries per-deployment entropy the engine knows only at deploy time,
+ * so the upload command (a plain string in the validation's argv and the
+ * burst boot unit) reads it from here when it runs.
+ */
+export const ARCHIVE_TARGET_PATH = "/etc/logos/archive-target";
 
 /** What makes one deployment's archive name differ from every other's. */
 export interface ArchiveSeed {
@@ -26,6 +34,12 @@ export interface ArchiveSeed {
   readonly region: string;
   /** GCP project; bucket names are global across projects. @default none */
   readonly gcpProject?: string;
+  /**
+   * Random hex kept in the stack's state (a `RandomId`): the public values
+   * above are the same for everyone who deploys the shipped stacks, so they
+   * alone would make two deployers anywhere claim the same global name.
+   */
+  readonly entropy: string;
 }
 
 export interface ArchiveNames {
@@ -37,15 +51,15 @@ export interface ArchiveNames {
 }
 
 function digest(seed: ArchiveSeed, length: number): string {
-  const text = [seed.organization, seed.project, seed.stack, seed.cloud, seed.region, seed.gcpProject ?? ""].join("/");
+  const text = [seed.organization, seed.project, seed.stack, seed.cloud, seed.region, seed.gcpProject ?? "", seed.entropy].join("/");
   return createHash("sha256").update(text).digest("hex").slice(0, length);
 }
 
 /**
  * Names fixed by the deployment, not by the cloud: bucket and account names
- * are global, so they carry a digest of org/project/stack/cloud/region, and
- * they must be plain strings because the archive command is baked into
- * cloud-init and the burst nodes' boot unit, which take no Outputs.
+ * are global, so they carry a digest of org/project/stack/cloud/region and
+ * the deployment's own entropy. Nodes learn the result from the file at
+ * {@link ARCHIVE_TARGET_PATH}, so the archive command stays a plain string.
  */
 export function archiveNames(poolName: string, seed: ArchiveSeed): ArchiveNames {
   const stem = poolName
@@ -84,8 +98,13 @@ export function shellQuote(word: string): string {
 
 export interface ArchiveCommandOptions {
   readonly cloud: Cloud;
-  /** Bucket, or `account/container` on Azure. */
-  readonly target: string;
+  /**
+   * Bucket, or `account/container` on Azure.
+   * @default read when the command runs from the file `targetFile`
+   */
+  readonly target?: string;
+  /** File on the node holding the target, used when `target` is not given. @default ARCHIVE_TARGET_PATH */
+  readonly targetFile?: string;
   readonly pool: string;
   /**
    * Node name in the object path. @default `"$LOGOS_NODE"`, expanded by the
@@ -109,8 +128,10 @@ export interface ArchiveCommandOptions {
  * secret: credentials come from the instance's identity.
  */
 export function archiveCommandFor(o: ArchiveCommandOptions): string {
-  const words = [o.python ?? "python3", ARCHIVE_UPLOADER_PATH, "--cloud", o.cloud, "--target", o.target, "--pool", o.pool];
-  const parts = words.map(shellQuote);
+  const parts = [o.python ?? "python3", ARCHIVE_UPLOADER_PATH, "--cloud", o.cloud, "--target"].map(shellQuote);
+  // One word either way: a missing file gives an empty target, which the uploader refuses by name.
+  parts.push(o.target !== undefined ? shellQuote(o.target) : `"$(cat ${shellQuote(o.targetFile ?? ARCHIVE_TARGET_PATH)})"`);
+  parts.push("--pool", shellQuote(o.pool));
   parts.push("--node", o.node === undefined ? '"$LOGOS_NODE"' : shellQuote(o.node));
   parts.push("--file", '"$LOGOS_AUDIT_LOG"');
   if (o.region) parts.push("--region", shellQuote(o.region));
@@ -118,9 +139,16 @@ export function archiveCommandFor(o: ArchiveCommandOptions): string {
   return parts.join(" ");
 }
 
-/** The uploader as a cloud-init file: add to both VmPool bootstraps. */
-export function archiveBootstrap(): BootstrapExtras {
-  return { files: [{ path: ARCHIVE_UPLOADER_PATH, content: readFileSync(ARCHIVE_UPLOADER_SOURCE, "utf8"), permissions: "0755" }] };
+/**
+ * What every node needs to upload: the uploader and, when given, the file
+ * naming the target (known to the engine only at deploy time). Add to both
+ * VmPool bootstraps.
+ */
+export function archiveBootstrap(target?: pulumi.Input<string>): BootstrapExtras {
+  return {
+    files: [{ path: ARCHIVE_UPLOADER_PATH, content: readFileSync(ARCHIVE_UPLOADER_SOURCE, "utf8"), permissions: "0755" }],
+    ...(target !== undefined ? { computedFiles: [{ path: ARCHIVE_TARGET_PATH, content: target, permissions: "0644" }] } : {}),
+  };
 }
 
 export interface KeyVaultKeyParts {

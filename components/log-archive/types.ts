@@ -18,7 +18,8 @@ export interface ArchiveContext {
   readonly parent: pulumi.ComponentResource;
   readonly name: string;
   readonly spec: PoolSpec;
-  readonly names: ArchiveNames;
+  /** Physical names; they carry the deployment's entropy, so the engine knows them only at deploy time. */
+  readonly names: pulumi.Output<ArchiveNames>;
   readonly encryptionKeyId: pulumi.Input<string>;
   /** The same key by a reference known at preview; encryption settings use it. */
   readonly encryptionKeyRef: pulumi.Input<string>;

@@ -4,8 +4,9 @@ import type { NodeSlot } from "../../infra/layout";
 import type { AdapterContext } from "./types";
 
 /**
- * User-data for one node, as an Output because the deploy key (and on AWS the
- * state volume id in the device path) are only known to the engine.
+ * User-data for one node, as an Output because the deploy key, computed
+ * files (and on AWS the state volume id in the device path) are only known
+ * to the engine.
  */
 export function nodeUserData(
   ctx: AdapterContext,
@@ -14,8 +15,11 @@ export function nodeUserData(
   stateDevice: pulumi.Input<string> | undefined,
 ): pulumi.Output<string> {
   const extras = role === "core" ? ctx.coreBootstrap : ctx.burstBootstrap;
-  return pulumi.all([ctx.deployPublicKey, stateDevice]).apply(([deployKey, device]) =>
-    renderUserData({
+  const computed = extras.computedFiles ?? [];
+  const contents = pulumi.all(computed.map((f) => f.content));
+  return pulumi.all([ctx.deployPublicKey, stateDevice, contents]).apply(([deployKey, device, texts]) => {
+    const files = [...(extras.files ?? []), ...computed.map((f, i) => ({ ...f, content: texts[i] }))];
+    return renderUserData({
       role,
       ...(slot ? { hostname: slot.name } : {}),
       sshUser: ctx.spec.access.sshUser,
@@ -23,11 +27,11 @@ export function nodeUserData(
       repo: ctx.spec.repo,
       stateDir: ctx.spec.stateDir,
       ...(device ? { stateDevice: device } : {}),
-      ...(extras.files ? { files: extras.files } : {}),
+      ...(files.length > 0 ? { files } : {}),
       ...(extras.packages ? { packages: extras.packages } : {}),
       ...(extras.commands ? { commands: extras.commands } : {}),
-    }),
-  );
+    });
+  });
 }
 
 /** The tag burst members carry and the scheduler discovers them by. */

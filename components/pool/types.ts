@@ -3,9 +3,16 @@ import type { BootFile } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { PoolSpec } from "../../infra/spec";
 
+/** A bootstrap file whose content only the engine knows (a name with per-deployment entropy). */
+export interface ComputedBootFile extends Omit<BootFile, "content"> {
+  readonly content: pulumi.Input<string>;
+}
+
 /** Extra bootstrap content the program adds per role (validation unit, agents). */
 export interface BootstrapExtras {
   readonly files?: readonly BootFile[];
+  /** Written after `files`, once the engine knows their content. @default none */
+  readonly computedFiles?: readonly ComputedBootFile[];
   readonly packages?: readonly string[];
   readonly commands?: readonly (readonly string[])[];
 }

@@ -120,6 +120,15 @@ export function fakeState(
       }
       break;
     }
+    case "random": {
+      // Per-deployment entropy (RandomId): an obviously fake, fixed value.
+      if (type === "random:index/randomId:RandomId") {
+        const bytes = typeof inputs.byteLength === "number" ? inputs.byteLength : 8;
+        state.hex = "0123456789abcdef".repeat(Math.ceil(bytes / 8)).slice(0, bytes * 2);
+        id = state.hex as string;
+      }
+      break;
+    }
     case "tls": {
       if (type === "tls:index/privateKey:PrivateKey") {
         // A syntactically valid public key line so bootstrap rendering is exercised; never a real key.

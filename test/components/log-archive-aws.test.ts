@@ -10,6 +10,7 @@ const ROLE_ARN = "arn:aws:iam::123456789012:role/logos-node-role";
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
+let target: string;
 
 interface Statement {
   Sid: string;
@@ -36,6 +37,7 @@ beforeAll(async () => {
     nodeIdentity: { kind: "aws-iam-role", id: pulumi.output("logos-node-role"), principal: pulumi.output(ROLE_ARN) },
   });
   await valueOf(archive.url);
+  target = await valueOf(archive.target);
   await settled(mocks.resources);
 });
 
@@ -44,7 +46,7 @@ describe("LogArchive on AWS", () => {
     const bucket = one(mocks.resources, "aws:s3/bucket:Bucket");
     expect(bucket.name).toBe("logos-archive-bucket");
     expect(bucket.inputs.bucket).toMatch(/^logos-audit-[0-9a-f]{12}$/);
-    expect(bucket.inputs.bucket).toBe(archive.target);
+    expect(bucket.inputs.bucket).toBe(target);
     expect(bucket.inputs.objectLockEnabled).toBe(true);
     expect(bucket.inputs.forceDestroy).toBe(false);
     expect(bucket.inputs.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "archive", "logos-pool": "logos" });
@@ -97,7 +99,7 @@ describe("LogArchive on AWS", () => {
   });
 
   it("lets the node role add objects below <pool>/ and nothing else", () => {
-    const bucketName = archive.target;
+    const bucketName = target;
     const byId = new Map(statements(one(mocks.resources, "aws:s3/bucketPolicy:BucketPolicy").inputs.policy).map((s) => [s.Sid, s]));
     expect(byId.get("NodesOnlyAddObjects")).toMatchObject({ Effect: "Deny", Principal: { AWS: ROLE_ARN }, NotAction: ["s3:PutObject"] });
     expect(byId.get("NodesOnlyUnderPoolPrefix")).toMatchObject({
@@ -120,13 +122,13 @@ describe("LogArchive on AWS", () => {
 
   it("gives the validation a command that uploads $LOGOS_AUDIT_LOG as the node", () => {
     expect(archive.archiveCommand).toBe(
-      `python3 /opt/logos/bin/archive_upload.py --cloud aws --target ${archive.target} --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG" --region us-east-1`,
+      `python3 /opt/logos/bin/archive_upload.py --cloud aws --target "$(cat /etc/logos/archive-target)" --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG" --region us-east-1`,
     );
     expect(archive.bootstrap.files?.map((f) => [f.path, f.permissions])).toEqual([["/opt/logos/bin/archive_upload.py", "0755"]]);
   });
 
   it("exposes where the pool's logs live", async () => {
-    expect(await valueOf(archive.url)).toBe(`s3://${archive.target}/logos/`);
+    expect(await valueOf(archive.url)).toBe(`s3://${target}/logos/`);
   });
 
   it("is policy-clean", () => {

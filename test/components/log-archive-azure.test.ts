@@ -12,6 +12,7 @@ const NODE_PRINCIPAL = "11111111-2222-3333-4444-555555555555";
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
+let target: string;
 
 beforeAll(async () => {
   mocks = installMocks();
@@ -30,6 +31,7 @@ beforeAll(async () => {
     azureNodeClientId: "99999999-8888-7777-6666-555555555555",
   });
   await valueOf(archive.url);
+  target = await valueOf(archive.target);
   await settled(mocks.resources);
 });
 
@@ -37,14 +39,14 @@ describe("LogArchive on Azure", () => {
   it("creates a storage account that takes HTTPS with TLS >= 1.2 only, no public blobs, no shared keys", () => {
     const account = one(mocks.resources, "azure-native:storage:StorageAccount");
     expect(account.inputs).toMatchObject({
-      accountName: archive.target.split("/")[0],
+      accountName: target.split("/")[0],
       kind: "StorageV2",
       enableHttpsTrafficOnly: true,
       minimumTlsVersion: "TLS1_2",
       allowBlobPublicAccess: false,
       allowSharedKeyAccess: false,
     });
-    expect(archive.target).toMatch(/^lalogos[0-9a-f]{10}\/audit-logs$/);
+    expect(target).toMatch(/^lalogos[0-9a-f]{10}\/audit-logs$/);
     expect(account.inputs.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "archive" });
   });
 
@@ -100,10 +102,20 @@ describe("LogArchive on Azure", () => {
     expect(write?.inputs.scope).toMatch(/\/blobServices\/default\/containers\/audit-logs$/);
   });
 
-  it("gives the validation a command that uploads as the node's user-assigned identity", async () => {
+  it("names the account from a per-deployment RandomId kept in the state", () => {
+    expect(one(mocks.resources, "random:index/randomId:RandomId")).toMatchObject({
+      name: "logos-archive-entropy",
+      inputs: { byteLength: 8 },
+    });
+  });
+
+  it("gives the validation a command that uploads as the node's user-assigned identity, to the target cloud-init wrote", async () => {
     expect(archive.archiveCommand).toBe(
-      `python3 /opt/logos/bin/archive_upload.py --cloud azure --target ${archive.target} --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG" --client-id 99999999-8888-7777-6666-555555555555`,
+      `python3 /opt/logos/bin/archive_upload.py --cloud azure --target "$(cat /etc/logos/archive-target)" --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG" --client-id 99999999-8888-7777-6666-555555555555`,
     );
+    const [file] = archive.bootstrap.computedFiles ?? [];
+    expect(file).toMatchObject({ path: "/etc/logos/archive-target", permissions: "0644" });
+    expect(await valueOf(pulumi.output(file.content))).toBe(target);
     expect(await valueOf(archive.url)).toMatch(/^https:\/\/lalogos[0-9a-f]{10}\.blob\.core\.windows\.net\/audit-logs\/logos\/$/);
   });
 

@@ -10,6 +10,7 @@ const NODE_MEMBER = "serviceAccount:logos-node@logos-test-project.iam.gserviceac
 
 let mocks: ReturnType<typeof installMocks>;
 let archive: import("../../components/log-archive").LogArchive;
+let target: string;
 
 beforeAll(async () => {
   mocks = installMocks();
@@ -25,6 +26,7 @@ beforeAll(async () => {
     },
   });
   await valueOf(archive.url);
+  target = await valueOf(archive.target);
   await settled(mocks.resources);
 });
 
@@ -32,7 +34,7 @@ describe("LogArchive on GCP", () => {
   it("creates a CMEK bucket with uniform access and public access prevention, labelled", () => {
     const bucket = one(mocks.resources, "gcp:storage/bucket:Bucket");
     expect(bucket.inputs).toMatchObject({
-      name: archive.target,
+      name: target,
       project: "logos-test-project",
       location: "US-CENTRAL1",
       uniformBucketLevelAccess: true,
@@ -40,7 +42,7 @@ describe("LogArchive on GCP", () => {
       encryption: { defaultKmsKeyName: KEY_ID },
       forceDestroy: false,
     });
-    expect(archive.target).toMatch(/^logos-audit-[0-9a-f]{12}$/);
+    expect(target).toMatch(/^logos-audit-[0-9a-f]{12}$/);
     expect(bucket.inputs.labels).toMatchObject({ "logos-proof-gated": "true", "logos-role": "archive" });
   });
 
@@ -63,14 +65,14 @@ describe("LogArchive on GCP", () => {
     const member = one(mocks.resources, "gcp:storage/bucketIAMMember:BucketIAMMember");
     expect(member.inputs.role).toBe("roles/storage.objectCreator");
     expect(member.inputs.member).toBe(NODE_MEMBER);
-    expect(member.inputs.condition.expression).toBe(`resource.name.startsWith("projects/_/buckets/${archive.target}/objects/logos/")`);
+    expect(member.inputs.condition.expression).toBe(`resource.name.startsWith("projects/_/buckets/${target}/objects/logos/")`);
   });
 
   it("gives the validation a command that uploads $LOGOS_AUDIT_LOG as the node", async () => {
     expect(archive.archiveCommand).toBe(
-      `python3 /opt/logos/bin/archive_upload.py --cloud gcp --target ${archive.target} --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG"`,
+      `python3 /opt/logos/bin/archive_upload.py --cloud gcp --target "$(cat /etc/logos/archive-target)" --pool logos --node "$LOGOS_NODE" --file "$LOGOS_AUDIT_LOG"`,
     );
-    expect(await valueOf(archive.url)).toBe(`gs://${archive.target}/logos/`);
+    expect(await valueOf(archive.url)).toBe(`gs://${target}/logos/`);
   });
 
   it("is policy-clean", () => {

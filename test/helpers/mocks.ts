@@ -23,6 +23,7 @@ export function installMocks(dryRun = false): { resources: Registered[]; ofType:
           state.publicKeyOpenssh = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDeployKeyForTestsOnly0000000000000000000 deploy";
           state.privateKeyOpenssh = "-----BEGIN OPENSSH PRIVATE KEY-----\ntest\n-----END OPENSSH PRIVATE KEY-----\n";
         }
+        if (args.type === "random:index/randomId:RandomId") state.hex = "feedface0badc0de";
         if (args.type === "command:remote:Command") {
           // What validate_proof.py prints last on a passing node.
           state.stdout = `${JSON.stringify({

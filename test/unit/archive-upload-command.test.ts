@@ -17,7 +17,14 @@ import {
   type ArchiveSeed,
 } from "../../components/log-archive/names";
 
-const SEED: ArchiveSeed = { organization: "acme", project: "logos-compute", stack: "aws-pool", cloud: "aws", region: "us-east-1" };
+const SEED: ArchiveSeed = {
+  organization: "acme",
+  project: "logos-compute",
+  stack: "aws-pool",
+  cloud: "aws",
+  region: "us-east-1",
+  entropy: "0123456789abcdef",
+};
 
 /** Runs `command` with /bin/sh as validate_proof.py does; the "python" is a script that prints its argv. */
 function argvOf(command: string, env: Record<string, string>): string[] {
@@ -51,6 +58,13 @@ describe("archiveNames", () => {
     for (const change of [{ stack: "aws-pilot" }, { region: "eu-west-1" }, { organization: "other" }, { gcpProject: "p" }]) {
       expect(archiveNames("logos", { ...SEED, ...change }).bucket).not.toBe(base.bucket);
     }
+  });
+
+  it("differs between two deployers of the same stack, project and region: the entropy in their states differs", () => {
+    const mine = archiveNames("logos", SEED);
+    const theirs = archiveNames("logos", { ...SEED, entropy: "fedcba9876543210" });
+    expect(theirs.bucket).not.toBe(mine.bucket);
+    expect(theirs.storageAccount).not.toBe(mine.storageAccount);
   });
 
   it("targets the bucket, or account/container on Azure", () => {
@@ -88,6 +102,16 @@ describe("archiveCommandFor", () => {
     ]);
   });
 
+  it("reads the target cloud-init wrote when none is given, as one word", () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "archive-target-"));
+    const file = path.join(dir, "target");
+    writeFileSync(file, "lalogos0123456789/audit-logs");
+    const command = archiveCommandFor({ cloud: "azure", pool: "logos", targetFile: file });
+    expect(command).toContain(`--target "$(cat ${file})"`);
+    expect(argvOf(command, { LOGOS_NODE: "n", LOGOS_AUDIT_LOG: "/x" }).slice(3, 5)).toEqual(["--target", "lalogos0123456789/audit-logs"]);
+    expect(archiveCommandFor({ cloud: "gcp", pool: "logos" })).toContain('--target "$(cat /etc/logos/archive-target)"');
+  });
+
   it("quotes any explicit value so /bin/sh hands it over unchanged", () => {
     fc.assert(
       fc.property(
@@ -110,6 +134,13 @@ describe("archiveBootstrap", () => {
     expect(file.path).toBe("/opt/logos/bin/archive_upload.py");
     expect(file.permissions).toBe("0755");
     expect(file.content.startsWith("#!/usr/bin/env python3\n")).toBe(true);
+    expect(archiveBootstrap().computedFiles).toBeUndefined();
+  });
+
+  it("writes the target, known only to the engine, where the archive command reads it", () => {
+    expect(archiveBootstrap("bucket-x").computedFiles).toEqual([
+      { path: "/etc/logos/archive-target", content: "bucket-x", permissions: "0644" },
+    ]);
   });
 });
 
