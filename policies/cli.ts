@@ -1,24 +1,34 @@
 /**
  * `npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json]
+ *                    [--sarif <file>] [--markdown <file>]
  *                    [--operator-cidr <cidr>]... [--emit-config --stack <name>]`
  *
  * Runs the pack's rule objects over offline plans — no Pulumi CLI, plugin or
  * cloud credential — and prints every violation (stack, enforcement, rule,
- * resource, message). Without --stack or --plan it checks every stack in
- * stacks/. --plan reads a saved plan (what `npm run plan -- --json` prints:
- * one plan or an array). Exit 1 on any mandatory violation or unplannable
- * stack.
+ * resource, the `file:line` that constructs it, message). Without --stack or
+ * --plan it checks every stack in stacks/. --plan reads a saved plan (what
+ * `npm run plan -- --json` prints: one plan or an array). Exit 1 on any
+ * mandatory violation or unplannable stack.
+ *
+ * --sarif writes the same findings as a SARIF 2.1.0 log (for code scanning),
+ * --markdown as a Markdown table (for a CI job summary); the exit code is
+ * the same.
  *
  * --emit-config prints the policy pack config for a stack (its operatorCidrs
  * handed to the rules that read them), for
  * `pulumi preview --policy-pack policies --policy-pack-config <file>`.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { listStacks, planStacks } from "../infra/plan/engine";
-import { loadStackConfig } from "../infra/plan/stack-config";
+import { loadStackConfig, REPO_ROOT } from "../infra/plan/stack-config";
 import type { Plan } from "../infra/plan/types";
 import { evaluatePlan, hasBlocking, packConfig, type PackConfig, type Violation } from "./evaluate";
 import { exitAfterFlush } from "../infra/plan/io";
+import { locationOf, locationText } from "./location";
+import { registry } from "./registry";
+import { toSarif } from "./sarif";
+import { toMarkdown } from "./summary";
 
 interface Args {
   stacks: string[];
@@ -26,13 +36,16 @@ interface Args {
   operatorCidrs: string[];
   json: boolean;
   emitConfig: boolean;
+  sarif?: string;
+  markdown?: string;
 }
 
 const OPERATOR_CIDRS_KEY = "logos-compute:operatorCidrs";
 
 function usage(code = 64): never {
   process.stderr.write(
-    "usage: npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json] [--operator-cidr <cidr>]...\n" +
+    "usage: npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json] [--sarif <file>] [--markdown <file>]\n" +
+      "                         [--operator-cidr <cidr>]...\n" +
       "       npm run policy -- --emit-config --stack <name>\n",
   );
   process.exit(code);
@@ -53,6 +66,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === "--plan") args.plans.push(take());
     else if (flag === "--operator-cidr") args.operatorCidrs.push(take());
     else if (flag === "--json") args.json = true;
+    else if (flag === "--sarif") args.sarif = take();
+    else if (flag === "--markdown") args.markdown = take();
     else if (flag === "--emit-config") args.emitConfig = true;
     else if (flag === "--help" || flag === "-h") usage(0);
     else {
@@ -100,9 +115,41 @@ function render(checked: readonly Checked[]): string {
   const lines: string[] = [];
   for (const { stack, resources, violations } of checked) {
     lines.push(`${stack}: ${resources} resources, ${violations.length} violation${violations.length === 1 ? "" : "s"}`);
-    for (const v of violations) lines.push(`  [${v.enforcementLevel}] ${v.rule}  ${v.resource}\n      ${v.message}`);
+    for (const v of violations) {
+      lines.push(`  [${v.enforcementLevel}] ${v.rule}  ${v.resource}  ${locationText(locationOf(v))}\n      ${v.message}`);
+    }
   }
   return lines.join("\n");
+}
+
+/** A violation in the JSON report: its `file:line` spelled out next to the structured source. */
+function reported(v: Violation): Violation & { location: string } {
+  return { ...v, location: locationText(locationOf(v)) };
+}
+
+interface Failure {
+  readonly stack: string;
+  readonly message: string;
+}
+
+/** Writes the SARIF log and the Markdown summary the flags ask for. */
+function writeReports(args: Args, checked: readonly Checked[], failures: readonly Failure[]): void {
+  const violations = checked.flatMap((c) => c.violations);
+  if (args.sarif !== undefined) {
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "policies", "package.json"), "utf8")) as { version: string };
+    const log = toSarif(violations, registry.rules, { version, failures });
+    writeFileSync(args.sarif, `${JSON.stringify(log, null, 2)}\n`);
+  }
+  if (args.markdown !== undefined) {
+    const { GITHUB_SERVER_URL: server, GITHUB_REPOSITORY: repo, GITHUB_SHA: sha } = process.env;
+    const blobUrl = server && repo && sha ? `${server}/${repo}/blob/${sha}` : undefined;
+    const summary = toMarkdown(violations, {
+      checked: checked.map(({ stack, resources }) => ({ stack, resources })),
+      failures,
+      ...(blobUrl === undefined ? {} : { blobUrl }),
+    });
+    writeFileSync(args.markdown, summary);
+  }
 }
 
 async function run(): Promise<number> {
@@ -114,14 +161,15 @@ async function run(): Promise<number> {
   }
   const started = performance.now();
   const plans: Plan[] = args.plans.flatMap(readPlans);
-  let failed = 0;
+  const failures: Failure[] = [];
   const stacks = args.stacks.length > 0 ? args.stacks : args.plans.length > 0 ? [] : listStacks();
   if (stacks.length > 0) {
     // Each stack plans in its own process; run them all at once, the work is mostly process start-up.
-    const runs = await planStacks(stacks);
+    // Source positions let every report point at the line that constructs a resource.
+    const runs = await planStacks(stacks, { sourcePositions: true });
     for (const [i, result] of runs.entries()) {
       if (result instanceof Error) {
-        failed += 1;
+        failures.push({ stack: stacks[i] ?? "?", message: result.message });
         process.stderr.write(`error: stack ${stacks[i]}: ${result.message}\n`);
       } else {
         plans.push(result.plan);
@@ -135,12 +183,14 @@ async function run(): Promise<number> {
     violations: evaluatePlan(plan, { config: configFor(plan.stack, args.operatorCidrs) }),
   }));
   const all = checked.flatMap((c) => c.violations);
+  const failed = failures.length;
+  writeReports(args, checked, failures);
   const mandatory = all.filter((v) => v.enforcementLevel === "mandatory").length;
   const checkMs = performance.now() - planned;
   const seconds = (performance.now() - started) / 1000;
   if (args.json) {
     process.stdout.write(
-      `${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all, mandatory, failed }, null, 2)}\n`,
+      `${JSON.stringify({ checked: checked.map(({ stack, resources }) => ({ stack, resources })), violations: all.map(reported), mandatory, failed }, null, 2)}\n`,
     );
   } else {
     process.stdout.write(`${render(checked)}\n`);

@@ -5,7 +5,7 @@
  * I/O, so the CLI, the tests and the benchmark all share it.
  */
 import type { EnforcementLevel, ResourceValidation, ResourceValidationArgs, Severity } from "@pulumi/policy";
-import type { Plan, PlannedResource } from "../infra/plan/types";
+import type { Plan, PlannedResource, PlannedSource } from "../infra/plan/types";
 import type { Cloud, LogosRule } from "./lib/rule";
 import type { Settings } from "./lib/settings";
 import { isUnknownValueError, unknownCheckingProxy } from "./lib/unknowns";
@@ -14,7 +14,10 @@ import { registry } from "./registry";
 /** Per-rule configuration, the shape `--policy-pack-config` takes: `{ "<rule>": { enforcementLevel?, ...keys } }`. */
 export type PackConfig = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 
-export type ResourceInput = Pick<PlannedResource, "urn" | "type" | "name" | "inputs"> & { readonly parent?: string };
+export type ResourceInput = Pick<PlannedResource, "urn" | "type" | "name" | "inputs"> & {
+  readonly parent?: string;
+  readonly source?: PlannedSource;
+};
 
 export interface Violation {
   readonly stack?: string;
@@ -26,6 +29,8 @@ export interface Violation {
   readonly resource: string;
   readonly type: string;
   readonly message: string;
+  /** Where the resource is constructed, when the plan recorded it (see PlannedResource.source). */
+  readonly source?: PlannedSource;
 }
 
 export interface EvaluateOptions {
@@ -141,6 +146,7 @@ export function evaluateResource(resource: ResourceInput, options: EvaluateOptio
         resource: resource.name,
         type: resource.type,
         message,
+        ...(resource.source === undefined ? {} : { source: resource.source }),
       });
     };
     try {

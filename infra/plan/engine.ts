@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
 import { REGION_KEYS, isCloud, type Cloud } from "../clouds";
-import { parseSpec, SpecError, NAMESPACE } from "../spec";
+import { parseSpec, SpecError, NAMESPACE, type PoolSpec } from "../spec";
 import { fakeCall, fakeState } from "./mocks";
 import { loadStackConfig, REPO_ROOT, StackConfigError, toRuntimeConfig } from "./stack-config";
 import { UNKNOWN, type Plan, type PlannedOptions, type PlannedResource, type PlannedSource } from "./types";
@@ -267,13 +267,18 @@ function captureSourcePositions(on: boolean): void {
   sdkResource.callsites = on ? sdkCallsites : () => [];
 }
 
+/** What a planned program module exports: the real program (`infra/program.ts`) or a test program. */
+interface ProgramModule {
+  main(spec: PoolSpec): unknown;
+}
+
 /** The planned program's entry: the real program unless a test program is named. */
-function loadProgram(program: string | undefined): typeof import("../program.js") {
+function loadProgram(program: string | undefined): ProgramModule {
   // Loaded only here, after the mocks are installed.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  if (program === undefined) return require("../program") as typeof import("../program.js");
+  if (program === undefined) return require("../program") as ProgramModule;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(join(REPO_ROOT, program)) as typeof import("../program.js");
+  return require(join(REPO_ROOT, program)) as ProgramModule;
 }
 
 /** Resolves a stack output for the plan: unknown parts become {@link UNKNOWN}, secrets `[secret]`. */
