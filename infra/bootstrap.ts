@@ -24,7 +24,11 @@ export interface BootstrapOptions {
   readonly sshUser: string;
   /** Public keys authorized for `sshUser` (operator + deploy key). */
   readonly sshAuthorizedKeys: readonly string[];
-  readonly repo: { readonly url: string; readonly ref: string; readonly dir: string };
+  /**
+   * The workload repository. `ref` is checked out and verified at first boot;
+   * @default without `ref` the node is cloned only (see `repoForRole`).
+   */
+  readonly repo: { readonly url: string; readonly ref?: string; readonly dir: string };
   /** `LOGOS_STATE_DIR`: where the persistent state disk is mounted. */
   readonly stateDir: string;
   /**
@@ -81,14 +85,22 @@ chown "$owner:$owner" "$mnt"
 chmod 0750 "$mnt"
 `;
 
-/** Clones the workload, checks out the pinned commit and proves HEAD is it. */
+/**
+ * Clones the workload, checks out the pinned commit and proves HEAD is it.
+ * With an empty ref it only clones: the rollout step checks out the pin.
+ */
 const checkoutScript = `#!/bin/sh
-# usage: logos-checkout <url> <ref> <dir> <owner>
+# usage: logos-checkout <url> <ref|""> <dir> <owner>
 set -eu
 url="$1"; ref="$2"; dir="$3"; owner="$4"
 if [ ! -d "$dir/.git" ]; then
   mkdir -p "$(dirname "$dir")"
   git clone --quiet --no-checkout "$url" "$dir"
+fi
+if [ -z "$ref" ]; then
+  chown -R "$owner:$owner" "$dir"
+  echo "logos-checkout: $dir cloned; the validation step checks out the pinned commit"
+  exit 0
 fi
 git -C "$dir" fetch --quiet origin "$ref" 2>/dev/null || git -C "$dir" fetch --quiet origin
 git -C "$dir" -c advice.detachedHead=false checkout --quiet --detach "$ref"
@@ -99,6 +111,34 @@ fi
 chown -R "$owner:$owner" "$dir"
 echo "logos-checkout: $dir at $ref"
 `;
+
+/**
+ * The repository as a role's user-data carries it. Core nodes get no ref:
+ * user-data only acts at first boot, and changing it on a running VM stops
+ * and starts it (AWS: the provider's update is ModifyInstanceAttribute
+ * between StopInstances and StartInstances, hashicorp/terraform-provider-aws
+ * internal/service/ec2/ec2_instance.go, modifyInstanceAttributeWithStopStart)
+ * or fails (Azure: osProfile.customData "cannot be updated after the VM is
+ * created", Azure compute API, PropertyChangeNotAllowed). So a new `repoRef`
+ * reaches core nodes through the validation's checkout step, never through
+ * their VMs. Burst and standby nodes keep the ref: their templates roll.
+ */
+export function repoForRole(
+  repo: { readonly url: string; readonly ref: string; readonly dir: string },
+  role: BootRole,
+): BootstrapOptions["repo"] {
+  switch (role) {
+    case "core":
+      return { url: repo.url, dir: repo.dir };
+    case "burst":
+    case "standby":
+      return repo;
+    default: {
+      const never: never = role;
+      throw new Error(`unknown boot role ${String(never)}`);
+    }
+  }
+}
 
 /** Renders `#cloud-config` user-data for one node role. */
 export function renderUserData(o: BootstrapOptions): string {
@@ -128,7 +168,7 @@ export function renderUserData(o: BootstrapOptions): string {
     o.stateDevice
       ? [STATE_DISK_SCRIPT, o.stateDevice, o.stateDir, o.sshUser]
       : ["install", "-d", "-m", "0750", "-o", o.sshUser, "-g", o.sshUser, o.stateDir],
-    [CHECKOUT_SCRIPT, o.repo.url, o.repo.ref, o.repo.dir, o.sshUser],
+    [CHECKOUT_SCRIPT, o.repo.url, o.repo.ref ?? "", o.repo.dir, o.sshUser],
     ["systemctl", "reload", "ssh"],
     ...(o.commands ?? []).map((c) => [...c]),
   ];

@@ -13,6 +13,7 @@ import { ProofValidation } from "../components/proof-validation";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { buildSchedulerDocument } from "./scheduler/contract";
 import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
+import { rolloutPredecessor } from "./rollout";
 import { parseSpec, SpecError, type PoolSpec, type RawConfig } from "./spec";
 
 /** A value whose leaves (or whole subtrees) may be Outputs, as stack outputs allow. */
@@ -58,6 +59,52 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
     strictFootprint: spec.validation.strictFootprint,
     resultFile: VALIDATION_RESULT_PATH,
   };
+}
+
+/**
+ * One ProofValidation per core node, which first checks out `repoRef` (core
+ * user-data carries no ref, so a new pin never touches the VMs) and then
+ * validates it — or, with `validate: false`, only checks out. Chained in
+ * lanes of `rolloutBatchSize`: node i waits for node i - batch, so one
+ * `pulumi up` rolls the pool a bounded batch at a time and the bastion never
+ * carries more validations than that.
+ */
+export function rollOutCoreNodes(
+  spec: PoolSpec,
+  pool: VmPool,
+  archive: pulumi.Resource,
+  checks: Omit<ValidationOptions, "nodeName" | "scriptPath">,
+): ProofValidation[] {
+  const options = spec.validation.enabled ? { ...checks, checkout: true } : { ...checks, checkoutOnly: true };
+  const rollouts: ProofValidation[] = [];
+  pool.nodes.forEach((n, i) => {
+    const previous = rolloutPredecessor(i, spec.validation.rolloutBatchSize);
+    rollouts.push(
+      new ProofValidation(
+        `${n.slot.name}-validate`,
+        {
+          node: { name: n.slot.name, host: n.slot.privateIp, id: n.instanceId },
+          bastion: { host: pool.bastionPublicIp, user: spec.access.sshUser },
+          user: spec.access.sshUser,
+          privateKey: pool.deployPrivateKey,
+          options,
+        },
+        // Everything on the path: the node with its state disk attached, the
+        // bastion hop, the rules and routes between, and the archive it uploads to;
+        // then the lane's previous node, whose children (copy, run) must have finished.
+        {
+          dependsOn: [
+            n.instance,
+            ...n.readyForValidation,
+            ...pool.bastionReady,
+            archive,
+            ...(previous !== undefined ? [rollouts[previous] as ProofValidation] : []),
+          ],
+        },
+      ),
+    );
+  });
+  return rollouts;
 }
 
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
@@ -113,23 +160,8 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     componentOpts,
   );
 
-  const validations = pool.nodes.map((n) =>
-    spec.validation.enabled
-      ? new ProofValidation(
-          `${n.slot.name}-validate`,
-          {
-            node: { name: n.slot.name, host: n.slot.privateIp, id: n.instanceId },
-            bastion: { host: pool.bastionPublicIp, user: spec.access.sshUser },
-            user: spec.access.sshUser,
-            privateKey: pool.deployPrivateKey,
-            options: checks,
-          },
-          // Everything on the path: the node with its state disk attached, the
-          // bastion hop, the rules and routes between, and the archive it uploads to.
-          { dependsOn: [n.instance, ...n.readyForValidation, ...pool.bastionReady, archive] },
-        )
-      : undefined,
-  );
+  const rollouts = rollOutCoreNodes(spec, pool, archive, checks);
+  const validations = rollouts.map((r) => (spec.validation.enabled ? r : undefined));
   // In a preview nothing has run on the nodes yet, so the scheduler is told
   // "pending" rather than a value that is unknown until the update.
   const preview = pulumi.runtime.isDryRun();

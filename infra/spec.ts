@@ -8,6 +8,7 @@ import { isNetworkAligned, parseCidr, planNetwork, type NetworkPlan } from "./ci
 import { subnetCapacity } from "./layout";
 import { CLOUDS, isCloud, REGION_KEYS, UBUNTU_2404, type Cloud } from "./clouds";
 import { chooseMachineType, lookupMachineType, type MachineType } from "./machines";
+import { autoRolloutBatchSize, ROLLOUT_AUTO_PERCENT, ROLLOUT_BATCH_MAX } from "./rollout";
 
 /** The project's config namespace (`Pulumi.yaml` `name`). */
 export const NAMESPACE = "logos-compute";
@@ -71,6 +72,8 @@ export interface PoolSpec {
     readonly stepTimeoutSeconds: number;
     /** Make the independent axiom footprint gate the validation. */
     readonly strictFootprint: boolean;
+    /** Core nodes rolled (checked out and validated) at once by one `pulumi up`; resolved from `rolloutBatchSize`. */
+    readonly rolloutBatchSize: number;
   };
   readonly archive: {
     /** Object Lock / retention mode: `governance` can be lifted by privileged users, `compliance` cannot. */
@@ -166,6 +169,11 @@ export const CONFIG_KEYS = {
     type: "boolean",
     default: false,
     description: "Fail validation when the independent Coq axiom footprint is not empty.",
+  },
+  rolloutBatchSize: {
+    type: "integer",
+    default: 0,
+    description: `Core nodes checked out and validated at once by one pulumi up (1-${ROLLOUT_BATCH_MAX}); 0 means ${ROLLOUT_AUTO_PERCENT} % of coreNodes, at least 1.`,
   },
   archiveLockMode: { type: "string", default: "governance", description: "Audit archive lock mode: governance or compliance." },
   archiveRetentionDays: { type: "integer", default: 365, description: "Days each archived audit log is kept immutable (1-36500)." },
@@ -542,6 +550,12 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     p.push(`${key("validationStepTimeoutSeconds")} (${stepTimeoutSeconds}) must be between 30 and 86400`);
   }
   const strictFootprint = r.boolean("strictFootprint");
+  const rolloutBatchSize = r.integer("rolloutBatchSize");
+  if (Number.isInteger(rolloutBatchSize) && (rolloutBatchSize < 0 || rolloutBatchSize > ROLLOUT_BATCH_MAX)) {
+    p.push(
+      `${key("rolloutBatchSize")} (${rolloutBatchSize}) must be between 1 and ${ROLLOUT_BATCH_MAX} (validations in flight through one bastion), or 0 for ${ROLLOUT_AUTO_PERCENT} % of coreNodes`,
+    );
+  }
 
   const lockMode = r.string("archiveLockMode");
   if (lockMode !== "governance" && lockMode !== "compliance") {
@@ -589,7 +603,12 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     network,
     access: { operatorCidrs, sshUser, sshPublicKey },
     stateDir: STATE_DIR,
-    validation: { enabled: validationEnabled, stepTimeoutSeconds, strictFootprint },
+    validation: {
+      enabled: validationEnabled,
+      stepTimeoutSeconds,
+      strictFootprint,
+      rolloutBatchSize: rolloutBatchSize === 0 ? autoRolloutBatchSize(core) : rolloutBatchSize,
+    },
     archive: { lockMode: lockMode as "governance" | "compliance", retentionDays, lockRetention },
     monitoring: { cpuPercent, memoryPercent, diskPercent, ...(alertEmail !== "" ? { alertEmail } : {}) },
   };

@@ -9,7 +9,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { PACK_ABOVE_BYTES, renderUserData, type BootFile, type BootRole } from "../../infra/bootstrap";
+import { PACK_ABOVE_BYTES, renderUserData, repoForRole, type BootFile, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { PoolSpec } from "../../infra/spec";
 import type { BootstrapExtras } from "./types";
@@ -124,7 +124,7 @@ export function estimateUserDataBytes(spec: PoolSpec, role: BootRole, extras: Bo
     ...(hostname ? { hostname } : {}),
     sshUser: spec.access.sshUser,
     sshAuthorizedKeys: [spec.access.sshPublicKey, DEPLOY_KEY_PLACEHOLDER],
-    repo: spec.repo,
+    repo: repoForRole(spec.repo, role),
     stateDir: spec.stateDir,
     ...(role === "core" ? { stateDevice: ebsDevicePath(VOLUME_ID_PLACEHOLDER) } : {}),
     ...(extras.files ? { files: extras.files } : {}),

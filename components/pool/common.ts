@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData, type BootRole } from "../../infra/bootstrap";
+import { renderUserData, repoForRole, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { AdapterContext } from "./types";
 
@@ -24,7 +24,7 @@ export function nodeUserData(
       ...(slot ? { hostname: slot.name } : {}),
       sshUser: ctx.spec.access.sshUser,
       sshAuthorizedKeys: [ctx.spec.access.sshPublicKey, deployKey.trim()],
-      repo: ctx.spec.repo,
+      repo: repoForRole(ctx.spec.repo, role),
       stateDir: ctx.spec.stateDir,
       ...(device ? { stateDevice: device } : {}),
       ...(files.length > 0 ? { files } : {}),

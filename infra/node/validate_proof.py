@@ -12,6 +12,12 @@ Steps, in order (the first failing step decides the stage and exit code):
               (when given); `git HEAD` equals --ref (when given). Nothing runs
               when any of them diverges.
 2. lock       exclusive flock, so two validations on one node never interleave.
+   checkout   (with --checkout) under the lock and BEFORE the guards: fetch the
+              pinned 40-hex --ref from `origin` when the clone lacks it, check
+              it out detached (--force: the tree becomes exactly that commit),
+              and verify HEAD. This is how a new pinned commit rolls out to a
+              running core node; a ref the remote does not have fails here,
+              with the checkout and the audit log untouched.
 3. snapshot   the audit log state/alignment_LOGOS-AGENT-OMEGA.json (under
               $LOGOS_STATE_DIR when set): entry count, bytes, per-entry digest.
               An unreadable log stops here, before the workload could replace
@@ -49,6 +55,7 @@ Exit codes (one per failed stage):
   12  guard-file-digest  SHA-256 of boot_aligned_agent.py differs from the pin
   13  guard-ref          git HEAD differs from --ref (or cannot be read)
   20  lock               lock not acquired within --lock-timeout
+  25  checkout           (--checkout) the pinned commit could not be fetched or checked out
   30  snapshot           audit log unreadable / not a JSON array before the run
   40  lem                test_lem_discharge.py failed, timed out or lacked a marker
   50  boot               boot_aligned_agent.py failed, timed out or not ALIGNED
@@ -96,6 +103,7 @@ EXIT_CODES: dict[str, int] = {
     "guard-file-digest": 12,
     "guard-ref": 13,
     "lock": 20,
+    "checkout": 25,
     "snapshot": 30,
     "lem": 40,
     "boot": 50,
@@ -130,6 +138,7 @@ class Report:
     history_file: str | None = None
     footprint: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
     archive: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
+    checkout: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
     seconds: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -158,6 +167,7 @@ class Report:
             "historyFile": self.history_file,
             "footprint": self.footprint,
             "archive": self.archive,
+            "checkout": self.checkout,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "errors": self.errors,
             "warnings": self.warnings,
@@ -223,6 +233,17 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--footprint-timeout", type=_timeout, default=300.0)
     p.add_argument("--archive-timeout", type=_timeout, default=300.0)
     p.add_argument("--git-timeout", type=_timeout, default=30.0)
+    p.add_argument(
+        "--checkout",
+        action="store_true",
+        help="under the lock, fetch and check out --ref (40 hex) before the guards",
+    )
+    p.add_argument(
+        "--checkout-only",
+        action="store_true",
+        help="like --checkout, then stop: bring the node to --ref without running the workload",
+    )
+    p.add_argument("--fetch-timeout", type=_timeout, default=300.0)
     args = p.parse_args(argv)
     for flag, attr in (("--agent-hash", "agent_hash"), ("--agent-script-digest", "agent_script_digest")):
         given = getattr(args, attr)
@@ -374,6 +395,86 @@ def git_rev(repo: Path, rev: str, env: dict[str, str], timeout: float) -> str:
     if done.returncode != 0 or not done.stdout.strip():
         raise StageFailure("guard-ref", f"expected `{rev}` to name a commit in {repo}, found {tail(done.stderr) if done.stderr else 'nothing'}")
     return done.stdout.strip()
+
+
+_FULL_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
+
+
+def _git(repo: Path, argv: list[str], env: dict[str, str], timeout: float) -> Finished:
+    return run_bounded(["git", "-c", f"safe.directory={repo}", "-C", str(repo), *argv], cwd=repo, env=env, timeout=timeout)
+
+
+def _git_env(env: dict[str, str]) -> dict[str, str]:
+    """Git never waits for a password or a host-key answer: there is nobody to type one."""
+    quiet = dict(env)
+    quiet.setdefault("GIT_TERMINAL_PROMPT", "0")
+    quiet.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+    return quiet
+
+
+def _has_commit(repo: Path, ref: str, env: dict[str, str], timeout: float) -> bool:
+    return _git(repo, ["cat-file", "-e", f"{ref}^{{commit}}"], env, timeout).returncode == 0
+
+
+def checkout(args: argparse.Namespace, repo: Path, state_dir: Path, env: dict[str, str], report: Report) -> None:
+    """Brings the clone to the pinned commit: fetch only when it is missing, detached checkout, HEAD verified.
+
+    Runs under the validator's lock, so no validation on this node builds
+    from a tree that is being switched. `--force` makes the tree exactly the
+    commit (local edits to tracked files are dropped); untracked build
+    products are left for the workload's own `make clean`.
+    """
+    report.current = "checkout"
+    started = time.monotonic()
+    ref = args.ref
+    if ref is None or not _FULL_COMMIT.match(ref):
+        raise StageFailure("usage", f"--checkout: expected --ref as a full commit id (40 hex digits), found {ref!r}")
+    if state_dir == repo or repo in state_dir.parents:
+        raise StageFailure(
+            "usage",
+            f"--checkout: expected the state directory outside the checkout {repo}, found {state_dir}: "
+            "a checkout could rewrite the audit log",
+        )
+    if not (repo / ".git").exists():
+        raise StageFailure("checkout", f"expected a git clone at {repo}, found no .git")
+    if shutil.which("git", path=env.get("PATH")) is None:
+        raise StageFailure("checkout", "expected `git` on PATH to check out the pinned commit, found none")
+    genv = _git_env(env)
+    head = _git(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], genv, args.git_timeout)
+    result: dict[str, Any] = {"status": "failed", "from": head.stdout.strip() or None, "fetched": False}
+    report.checkout = result
+
+    if not _has_commit(repo, ref, genv, args.git_timeout):
+        result["fetched"] = True
+        attempts: list[str] = []
+        # A commit id first (servers that allow unadvertised wants send just that); otherwise every branch and tag.
+        for fetch in (["fetch", "--quiet", "origin", ref], ["fetch", "--quiet", "origin"]):
+            done = _git(repo, fetch, genv, args.fetch_timeout)
+            failure = describe_exit(done, args.fetch_timeout)
+            if failure:
+                attempts.append(f"`git {' '.join(fetch)}`: {failure}: {tail(done.stderr, 3)}")
+            if _has_commit(repo, ref, genv, args.git_timeout):
+                break
+        else:
+            url = _git(repo, ["config", "--get", "remote.origin.url"], genv, args.git_timeout).stdout.strip() or "no URL"
+            raise StageFailure(
+                "checkout",
+                f"expected commit {ref} from origin ({url}), found no such commit after fetching"
+                + (f" ({'; '.join(attempts)})" if attempts else ""),
+            )
+
+    done = _git(repo, ["-c", "advice.detachedHead=false", "checkout", "--quiet", "--force", "--detach", ref], genv, args.git_timeout)
+    failure = describe_exit(done, args.git_timeout)
+    if failure:
+        raise StageFailure("checkout", f"`git checkout --detach {ref}`: {failure}; output: {tail(done.stderr, 4)}")
+    now = _git(repo, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], genv, args.git_timeout).stdout.strip()
+    if now != ref:
+        raise StageFailure("checkout", f"expected HEAD at {ref} after the checkout, found {now or 'no HEAD'}")
+    result["status"] = "done"
+    report.ref = now
+    report.seconds["checkout"] = time.monotonic() - started
+    moved = "already there" if result["from"] == ref else f"from {result['from'] or 'an empty clone'}"
+    log(f"checkout: HEAD at {ref} ({moved}{', fetched' if result['fetched'] else ''})")
 
 
 def acquire_lock(path: Path, timeout: float) -> int:
@@ -597,25 +698,7 @@ def run_workload(
 # Main
 
 
-def validate(args: argparse.Namespace, report: Report) -> None:
-    total_started = time.monotonic()
-    repo = Path(args.repo_dir).resolve()
-    for required in (AGENT_SCRIPT, LEM_SCRIPT):
-        if not (repo / required).is_file():
-            raise StageFailure("usage", f"expected {required} in repository {repo}, found no such file")
-
-    env = dict(os.environ)
-    state_dir = Path(args.state_dir or env.get("LOGOS_STATE_DIR") or repo / "state").resolve()
-    env["LOGOS_STATE_DIR"] = str(state_dir)
-    log_path = state_dir / AUDIT_LOG_NAME
-    report.audit_log = str(log_path)
-
-    started = time.monotonic()
-    report.current = "guard-agent-hash"
-    guard(args, repo, report, env)
-    report.seconds["guard"] = time.monotonic() - started
-    log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
-
+def take_lock(args: argparse.Namespace, state_dir: Path, report: Report) -> int:
     started = time.monotonic()
     report.current = "lock"
     if not state_dir.parent.is_dir():
@@ -623,6 +706,47 @@ def validate(args: argparse.Namespace, report: Report) -> None:
     state_dir.mkdir(exist_ok=True)
     lock_fd = acquire_lock(Path(args.lock_file) if args.lock_file else state_dir / ".validate_proof.lock", args.lock_timeout)
     report.seconds["lock"] = time.monotonic() - started
+    return lock_fd
+
+
+def validate(args: argparse.Namespace, report: Report) -> None:
+    total_started = time.monotonic()
+    repo = Path(args.repo_dir).resolve()
+    env = dict(os.environ)
+    state_dir = Path(args.state_dir or env.get("LOGOS_STATE_DIR") or repo / "state").resolve()
+    env["LOGOS_STATE_DIR"] = str(state_dir)
+    log_path = state_dir / AUDIT_LOG_NAME
+    report.audit_log = str(log_path)
+
+    # A rollout switches the tree under the lock, before the guards read it.
+    lock_fd = take_lock(args, state_dir, report) if args.checkout or args.checkout_only else None
+    try:
+        if lock_fd is not None:
+            checkout(args, repo, state_dir, env, report)
+            if args.checkout_only:
+                return
+        validate_checked_out(args, repo, state_dir, log_path, env, report, lock_fd)
+    finally:
+        if lock_fd is not None:
+            os.close(lock_fd)
+        report.seconds["total"] = time.monotonic() - total_started
+
+
+def validate_checked_out(
+    args: argparse.Namespace, repo: Path, state_dir: Path, log_path: Path, env: dict[str, str], report: Report,
+    held_lock: int | None,
+) -> None:
+    for required in (AGENT_SCRIPT, LEM_SCRIPT):
+        if not (repo / required).is_file():
+            raise StageFailure("usage", f"expected {required} in repository {repo}, found no such file")
+
+    started = time.monotonic()
+    report.current = "guard-agent-hash"
+    guard(args, repo, report, env)
+    report.seconds["guard"] = time.monotonic() - started
+    log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
+
+    lock_fd = held_lock if held_lock is not None else take_lock(args, state_dir, report)
     try:
         started = time.monotonic()
         report.current = "snapshot"
@@ -654,8 +778,8 @@ def validate(args: argparse.Namespace, report: Report) -> None:
             archive(args, repo, log_path, env, report)
             report.seconds["archive"] = time.monotonic() - started
     finally:
-        os.close(lock_fd)
-        report.seconds["total"] = time.monotonic() - total_started
+        if held_lock is None:
+            os.close(lock_fd)
 
 
 def write_result_file(path: Path, document: dict[str, Any]) -> None:

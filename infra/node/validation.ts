@@ -29,6 +29,7 @@ export const VALIDATION_STAGES = [
   "guard-file-digest",
   "guard-ref",
   "lock",
+  "checkout",
   "snapshot",
   "lem",
   "boot",
@@ -48,6 +49,7 @@ export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = 
   "guard-file-digest": 12,
   "guard-ref": 13,
   lock: 20,
+  checkout: 25,
   snapshot: 30,
   lem: 40,
   boot: 50,
@@ -88,6 +90,20 @@ export interface ValidationOptions {
   readonly agentScriptDigest?: string;
   /** Pinned commit that HEAD must equal. @default not checked */
   readonly ref?: string;
+  /**
+   * Roll the node to `ref` first: under the validator's lock, fetch the
+   * commit when the clone lacks it, check it out detached and verify HEAD,
+   * then validate. How a changed `repoRef` reaches running core nodes
+   * without touching their user-data. Needs `ref` as a full commit id.
+   * @default false: the checkout is validated as it is
+   */
+  readonly checkout?: boolean;
+  /**
+   * Only the checkout of `checkout`, no workload run (nodes whose validation
+   * is switched off still follow `ref`).
+   * @default false
+   */
+  readonly checkoutOnly?: boolean;
   /** `LOGOS_STATE_DIR`: where the audit log lives. */
   readonly stateDir: string;
   /**
@@ -136,6 +152,15 @@ export interface ValidationArchive {
   readonly error?: string;
 }
 
+export interface ValidationCheckout {
+  /** `done` when HEAD was brought to the pinned ref; `skipped` without `checkout`. */
+  readonly status: "done" | "failed" | "skipped";
+  /** HEAD before the checkout (null on a clone without a checkout). */
+  readonly from?: string | null;
+  /** Whether the commit had to be fetched from origin. */
+  readonly fetched?: boolean;
+}
+
 /** The JSON line `validate_proof.py` prints last on stdout. */
 export interface ValidationResult {
   readonly version: number;
@@ -152,12 +177,15 @@ export interface ValidationResult {
   readonly historyFile: string | null;
   readonly footprint: ValidationFootprint;
   readonly archive: ValidationArchive;
+  /** Absent in results of scripts older than the rollout step. */
+  readonly checkout?: ValidationCheckout;
   readonly seconds: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
   readonly warnings: readonly string[];
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
+const FULL_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Quotes one word for a POSIX shell (`sh`, `bash`, `dash`): the shell reads back exactly `value`. */
@@ -188,6 +216,11 @@ export function validationOptionProblems(o: ValidationOptions): string[] {
   if (o.ref !== undefined && o.ref.trim() === "") {
     problems.push("validation.ref must not be empty when given");
   }
+  if ((o.checkout || o.checkoutOnly) && !(o.ref !== undefined && FULL_COMMIT.test(o.ref))) {
+    problems.push(
+      `validation.ref (${JSON.stringify(o.ref ?? null)}) must be a full commit id (40 lowercase hex digits) when validation.checkout is set`,
+    );
+  }
   for (const key of ["repoDir", "stateDir"] as const) {
     if (!o[key].startsWith("/")) {
       problems.push(`validation.${key} (${JSON.stringify(o[key])}) must be an absolute path`);
@@ -216,6 +249,8 @@ export function validationArgv(o: ValidationOptions): string[] {
   argv.push("--agent-hash", o.agentHash);
   if (o.agentScriptDigest !== undefined) argv.push("--agent-script-digest", o.agentScriptDigest);
   if (o.ref !== undefined) argv.push("--ref", o.ref);
+  if (o.checkoutOnly) argv.push("--checkout-only");
+  else if (o.checkout) argv.push("--checkout");
   if (o.nodeName !== undefined) argv.push("--node-name", o.nodeName);
   if (o.archiveCommand !== undefined) argv.push("--archive-command", o.archiveCommand);
   if (o.strictFootprint) argv.push("--strict-footprint");
