@@ -14,8 +14,8 @@ import type { AwsAccount } from "./aws-security";
 import type { AdapterContext } from "./types";
 
 export interface AwsBootArtifactsInputs {
-  /** Plain: user-data names it (`bootBucketName`). */
-  readonly bucketName: string;
+  /** `bootBucketName` with the deployment's random suffix; fetching nodes read it from `BOOT_BUCKET_PATH`. */
+  readonly bucketName: pulumi.Input<string>;
   readonly objects: readonly BootObject[];
   readonly account: AwsAccount;
   /** The pool key by its preview-known alias ARN (`AwsKey.diskKeyId`), for the default encryption. */

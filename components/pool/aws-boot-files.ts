@@ -9,10 +9,11 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import type * as pulumi from "@pulumi/pulumi";
 import { PACK_ABOVE_BYTES, renderUserData, repoForRole, type BootFile, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { PoolSpec } from "../../infra/spec";
-import type { BootstrapExtras } from "./types";
+import type { BootstrapExtras, ComputedBootFile } from "./types";
 
 /** EC2's limit for instance and launch template user-data, in raw bytes. */
 export const USER_DATA_LIMIT_BYTES = 16384;
@@ -29,6 +30,10 @@ export const S3_FETCH_SOURCE = path.join(__dirname, "..", "..", "infra", "node",
 export const S3_FETCH_PATH = "/opt/logos/bin/s3_fetch.py";
 /** Object keys start here; the node role may read nothing else. */
 export const BOOT_OBJECT_PREFIX = "boot/";
+/** Where cloud-init writes the boot bucket's name, which carries a suffix generated at deploy. */
+export const BOOT_BUCKET_PATH = "/etc/logos/boot-bucket";
+/** What the size estimate assumes a computed file holds: a generated name and a newline (S3 allows 63 characters). */
+export const COMPUTED_FILE_ESTIMATE_BYTES = 64;
 
 /** An OpenSSH ed25519 public key line has this length; the estimate uses it for the deploy key. */
 const DEPLOY_KEY_PLACEHOLDER = `ssh-ed25519 ${"A".repeat(68)}`;
@@ -44,20 +49,15 @@ export function sha256Hex(text: string): string {
   return createHash("sha256").update(text, "utf8").digest("hex");
 }
 
-/** What makes one deployment's boot bucket name differ from another's. */
-export interface BootBucketSeed {
-  readonly project: string;
-  readonly stack: string;
-  readonly region: string;
-}
-
 /**
- * Bucket names are global, so the name carries a digest of project, stack and
- * region; it is plain because user-data, which names it, takes no Outputs.
- * Pool names are 3-20 of `[a-z0-9-]`, so the name stays within S3's 63.
+ * Bucket names are global across all of S3, so the name carries the
+ * deployment's random suffix (a `RandomId` kept in the state): a name built
+ * from project, stack and region alone is taken by whoever deploys the
+ * shipped stack first. Pool names are 3-20 of `[a-z0-9-]` and the suffix 12
+ * hex digits, so the name stays within S3's 63.
  */
-export function bootBucketName(poolName: string, seed: BootBucketSeed): string {
-  return `${poolName}-boot-${sha256Hex([seed.project, seed.stack, seed.region].join("/")).slice(0, 12)}`;
+export function bootBucketName(poolName: string, suffix: string): string {
+  return `${poolName}-boot-${suffix}`;
 }
 
 /** One file moved out of user-data, stored under a key that names its content. */
@@ -76,12 +76,14 @@ export interface Offloaded {
 
 /**
  * Moves every file above `PACK_ABOVE_BYTES` out of `extras`: each becomes an
- * object in `bucket`, fetched by a command that pins its SHA-256, placed
+ * object in `bucket`, fetched by a command that pins its SHA-256 and reads
+ * the bucket's name from `BOOT_BUCKET_PATH` (the name carries a suffix only
+ * the engine knows; cloud-init writes it, as a computed file), placed
  * before the extras' own commands because those may start what the files
  * are (the burst validation unit). Extras without large files come back as
  * they are.
  */
-export function offloadLargeFiles(extras: BootstrapExtras, bucket: string, region: string): Offloaded {
+export function offloadLargeFiles(extras: BootstrapExtras, bucket: pulumi.Input<string>, region: string): Offloaded {
   const files = extras.files ?? [];
   const moved = files.filter((f) => Buffer.byteLength(f.content, "utf8") > PACK_ABOVE_BYTES);
   if (moved.length === 0) return { extras, objects: [] };
@@ -94,17 +96,19 @@ export function offloadLargeFiles(extras: BootstrapExtras, bucket: string, regio
     const fetch = [
       "/usr/bin/python3",
       S3_FETCH_PATH,
-      ...["--bucket", bucket, "--key", objects[i].key, "--region", region],
+      ...["--bucket-file", BOOT_BUCKET_PATH, "--key", objects[i].key, "--region", region],
       ...["--sha256", objects[i].sha256, "--dest", f.path, "--mode", f.permissions],
     ];
     const owner = f.owner ?? "root:root";
     return owner === "root:root" ? [fetch] : [fetch, ["chown", owner, f.path]];
   });
   const fetcher: BootFile = { path: S3_FETCH_PATH, content: readFileSync(S3_FETCH_SOURCE, "utf8"), permissions: "0755" };
+  const named: ComputedBootFile = { path: BOOT_BUCKET_PATH, content: bucket, permissions: "0644" };
   return {
     extras: {
       ...extras,
       files: [fetcher, ...files.filter((f) => !moved.includes(f))],
+      computedFiles: [...(extras.computedFiles ?? []), named],
       commands: [...fetches, ...(extras.commands ?? [])],
     },
     objects,
@@ -114,8 +118,9 @@ export function offloadLargeFiles(extras: BootstrapExtras, bucket: string, regio
 /**
  * User-data size for one role from plain values: the same rendering as the
  * adapter's, with placeholders of the real length for the deploy key and,
- * on core nodes, the state volume. Core nodes differ only in host name, so
- * the longest one stands for all.
+ * on core nodes, the state volume, and of `COMPUTED_FILE_ESTIMATE_BYTES` for
+ * each computed file. Core nodes differ only in host name, so the longest
+ * one stands for all.
  */
 export function estimateUserDataBytes(spec: PoolSpec, role: BootRole, extras: BootstrapExtras, slots: readonly NodeSlot[]): number {
   const hostname = role === "core" ? slots.map((s) => s.name).reduce((a, b) => (b.length > a.length ? b : a), "") : "";
@@ -127,7 +132,10 @@ export function estimateUserDataBytes(spec: PoolSpec, role: BootRole, extras: Bo
     repo: repoForRole(spec.repo, role),
     stateDir: spec.stateDir,
     ...(role === "core" ? { stateDevice: ebsDevicePath(VOLUME_ID_PLACEHOLDER) } : {}),
-    ...(extras.files ? { files: extras.files } : {}),
+    files: [
+      ...(extras.files ?? []),
+      ...(extras.computedFiles ?? []).map((f) => ({ ...f, content: `${"x".repeat(COMPUTED_FILE_ESTIMATE_BYTES - 1)}\n` })),
+    ],
     ...(extras.packages ? { packages: extras.packages } : {}),
     ...(extras.commands ? { commands: extras.commands } : {}),
   });
@@ -143,8 +151,8 @@ export interface RolePlan {
 }
 
 export interface BootFilesPlan {
-  /** Set when some role fetches files: the bucket to create. */
-  readonly bucket?: string;
+  /** Some role fetches files: the bucket must be created. */
+  readonly usesBucket: boolean;
   readonly core: RolePlan;
   /** Absent when the pool has no burst group. */
   readonly burst?: RolePlan;
@@ -158,7 +166,12 @@ export interface BootFilesInputs {
   readonly core: BootstrapExtras;
   /** Burst extras, when the pool has a burst group. */
   readonly burst?: BootstrapExtras;
-  readonly bucket: string;
+  /**
+   * The boot bucket's name, for the nodes that fetch (written to
+   * `BOOT_BUCKET_PATH`); called only when some role fetches files, so a pool
+   * that needs no bucket creates nothing for its name.
+   */
+  readonly bucket: () => pulumi.Input<string>;
 }
 
 /**
@@ -174,7 +187,7 @@ export function planBootFiles(inputs: BootFilesInputs): BootFilesPlan {
   const planRole = (role: BootRole, extras: BootstrapExtras): RolePlan => {
     const inline = estimateUserDataBytes(inputs.spec, role, extras, inputs.slots);
     if (inline <= budget) return { extras, keys: [], bytes: inline };
-    const moved = offloadLargeFiles(extras, inputs.bucket, inputs.spec.region);
+    const moved = offloadLargeFiles(extras, inputs.bucket(), inputs.spec.region);
     const bytes = estimateUserDataBytes(inputs.spec, role, moved.extras, inputs.slots);
     if (bytes > budget) {
       problems.push(
@@ -190,7 +203,7 @@ export function planBootFiles(inputs: BootFilesInputs): BootFilesPlan {
   const burst = inputs.burst ? planRole("burst", inputs.burst) : undefined;
   if (problems.length > 0) throw new Error(problems.join("\n"));
   return {
-    ...(objects.size > 0 ? { bucket: inputs.bucket } : {}),
+    usesBucket: objects.size > 0,
     core,
     ...(burst ? { burst } : {}),
     objects: [...objects.values()],

@@ -1,6 +1,7 @@
 import { renderBastionUserData } from "../../infra/bootstrap";
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { RandomId } from "@pulumi/random/randomId";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
 import { tagsFor } from "../../infra/spec";
@@ -17,6 +18,8 @@ export const SSM_IMAGE_PREFIX = "resolve:ssm:";
 /** Where the state volume is attached; on Nitro it shows up as NVMe, found by volume id instead. */
 export const STATE_DEVICE_NAME = "/dev/sdf";
 const BASTION_ROOT_GIB = 10;
+/** Entropy in the boot bucket's name: 6 bytes, 12 hex digits. */
+const BOOT_SUFFIX_BYTES = 6;
 
 export { ebsDevicePath };
 
@@ -52,17 +55,23 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const identity = buildAwsNodeIdentity(ctx, account);
   const slots = nodeSlots(spec);
 
+  // S3 names are global: the boot bucket's carries random entropy kept in the state.
+  let bootBucket: pulumi.Output<string> | undefined;
+  const bootBucketOnce = (): pulumi.Output<string> =>
+    (bootBucket ??= new RandomId(`${ctx.name}-boot-suffix`, { byteLength: BOOT_SUFFIX_BYTES }, { parent: ctx.parent }).hex.apply((hex) =>
+      bootBucketName(ctx.name, hex),
+    ));
   // Decided from plain values: which files outgrow EC2's user-data limit and must be fetched at boot.
   const boot = planBootFiles({
     spec,
     slots,
     core: ctx.coreBootstrap,
     ...(withBurst ? { burst: ctx.burstBootstrap } : {}),
-    bucket: bootBucketName(ctx.name, { project: pulumi.getProject(), stack: pulumi.getStack(), region: spec.region }),
+    bucket: bootBucketOnce,
   });
-  const artifacts = boot.bucket
+  const artifacts = boot.usesBucket
     ? buildAwsBootArtifacts(ctx, {
-        bucketName: boot.bucket,
+        bucketName: bootBucketOnce(),
         objects: boot.objects,
         account,
         keyRef: diskKeyId,

@@ -128,7 +128,10 @@ def _matching(pattern: str, hint: str):
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--bucket", required=True)
+    where = p.add_mutually_exclusive_group(required=True)
+    where.add_argument("--bucket")
+    # The bucket's name carries a suffix generated at deploy; cloud-init writes it to a file.
+    where.add_argument("--bucket-file", help="a file holding the bucket name")
     p.add_argument("--key", required=True)
     p.add_argument("--region", required=True)
     p.add_argument("--sha256", required=True, type=_matching(r"[0-9a-fA-F]{64}", "64 hex digits"))
@@ -140,6 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--endpoint", help="S3 base URL (path style) instead of the regional endpoint")
     p.add_argument("--imds", default="http://169.254.169.254")
     a = p.parse_args(argv)
+    if a.bucket_file:
+        try:
+            a.bucket = open(a.bucket_file, encoding="utf-8").read().strip()
+        except OSError as e:
+            p.error(f"--bucket-file: {e}")
+        if not re.fullmatch(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]", a.bucket):
+            p.error(f"--bucket-file {a.bucket_file}: {a.bucket!r} is not an S3 bucket name")
     for attempt in range(a.retries + 1):
         try:
             install(fetch(a), a)

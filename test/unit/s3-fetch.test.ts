@@ -26,7 +26,7 @@ describe("infra/node/s3_fetch.py", () => {
     const output = `${done.stdout}\n${done.stderr}`;
     expect(done.error, "python3 must be on PATH").toBeUndefined();
     expect(done.status, output).toBe(0);
-    expect(output).toMatch(/^Ran 8 tests in /m);
+    expect(output).toMatch(/^Ran 9 tests in /m);
     expect(output).toMatch(/^OK$/m);
   });
 });

@@ -145,9 +145,10 @@ class CommandLine(unittest.TestCase):
     def tearDown(self) -> None:
         self.tmp.cleanup()
 
-    def run_fetch(self, fake: Fake, *extra: str, digest: str = DIGEST) -> subprocess.CompletedProcess[str]:
+    def run_fetch(self, fake: Fake, *extra: str, digest: str = DIGEST,
+                  where: tuple[str, str] = ("--bucket", BUCKET)) -> subprocess.CompletedProcess[str]:
         argv = [
-            sys.executable, str(SCRIPT), "--bucket", BUCKET, "--key", KEY, "--region", "us-east-1",
+            sys.executable, str(SCRIPT), *where, "--key", KEY, "--region", "us-east-1",
             "--sha256", digest, "--dest", str(self.dest), "--mode", "0755",
             "--endpoint", fake.url, "--imds", fake.url, "--backoff", "0.01", "--timeout", "5", *extra,
         ]
@@ -172,6 +173,27 @@ class CommandLine(unittest.TestCase):
         self.assertEqual(len(fake.gets), 1)
         self.assertEqual(fake.gets[0]["x-amz-content-sha256"], s3_fetch.EMPTY_SHA256)
         self.assertIn(f"{self.dest} <- s3://{BUCKET}/{KEY}", done.stdout)
+
+    def test_reads_the_bucket_name_from_a_file_and_refuses_one_that_is_no_bucket_name(self) -> None:
+        named = Path(self.tmp.name) / "boot-bucket"
+        named.write_text(BUCKET + "\n")
+        fake = Fake([(200, BODY)])
+        try:
+            done = self.run_fetch(fake, where=("--bucket-file", str(named)))
+            named.write_text("Not A Bucket\n")
+            refused = self.run_fetch(fake, where=("--bucket-file", str(named)))
+            missing = self.run_fetch(fake, where=("--bucket-file", str(named) + ".absent"))
+        finally:
+            fake.close()
+        self.assertEqual(done.returncode, 0, done.stderr)
+        self.assertEqual(self.dest.read_bytes(), BODY)
+        self.assertIn(f"s3://{BUCKET}/{KEY}", done.stdout)
+        self.assertEqual(fake.problems, [])
+        self.assertEqual(refused.returncode, 2)
+        self.assertIn("'Not A Bucket' is not an S3 bucket name", refused.stderr)
+        self.assertEqual(missing.returncode, 2)
+        self.assertIn("--bucket-file:", missing.stderr)
+        self.assertEqual(len(fake.gets), 1)
 
     def test_refuses_a_body_with_another_digest_and_leaves_the_destination_alone(self) -> None:
         self.dest.parent.mkdir(parents=True)
