@@ -11,6 +11,7 @@ import { VmPool, type BootstrapExtras } from "../components/pool";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
 import { ProofValidation } from "../components/proof-validation";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
+import { deploymentId } from "./deployment";
 import { buildSchedulerDocument } from "./scheduler/contract";
 import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { rolloutPredecessor } from "./rollout";
@@ -120,7 +121,10 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   });
   const checks = validationOptions(spec, archiveCommand);
 
-  const shared = mergeExtras(archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))), monitoringBootstrap(spec));
+  const shared = mergeExtras(
+    archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))),
+    monitoringBootstrap(spec, deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() })),
+  );
   // Core nodes are validated over SSH as the login user, who must own the result directory.
   const resultDir: BootstrapExtras = {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],

@@ -66,9 +66,13 @@ export function archiveNames(poolName: string, seed: ArchiveSeed): ArchiveNames 
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 12);
+  // Cloud Storage refuses bucket names that start with "goog" or contain
+  // "google" (https://cloud.google.com/storage/docs/buckets#naming), which a
+  // pool name may; such a pool name is left out of the bucket name.
+  const bucketStem = /^goog|google/.test(poolName) ? "logos" : poolName;
   return {
     // <= 20 + 7 + 12 = 39 of the 63 characters S3 and GCS allow.
-    bucket: `${poolName}-audit-${digest(seed, 12)}`,
+    bucket: `${bucketStem}-audit-${digest(seed, 12)}`,
     // "la" + <= 12 + 10 = 24, Azure's limit.
     storageAccount: `la${stem}${digest(seed, 10)}`.slice(0, 24),
     container: AZURE_ARCHIVE_CONTAINER,

@@ -1,34 +1,54 @@
 /**
- * GCP monitoring: one alert policy per signal over every instance labelled
- * with the pool (core and burst alike, at any pool size): CPU from Compute
- * Engine, memory and disk from the Ops Agent, and a log-based metric that
- * counts failed validations.
+ * GCP monitoring: one alert policy per signal over every instance of this
+ * deployment (core and burst alike, at any pool size): CPU from Compute
+ * Engine, memory and disk from the Ops Agent, and a log-match condition on
+ * the validation results the Ops Agent ships.
+ *
+ * Job status is a log-match condition, not a threshold on a log-based
+ * metric: an alert policy created right after its metric is refused with 404
+ * "Cannot find metric(s) ... could take up to 10 minutes"
+ * (hashicorp/terraform-provider-google#11102), and the provider retries no
+ * 404 there (resource_monitoring_alert_policy.go retries only
+ * IsMonitoringConcurrentEditError). A log-match condition needs no metric;
+ * Cloud Monitoring requires a notification rate limit on it.
+ *
+ * Two stacks may share a project and a pool name: every filter also matches
+ * the deployment id (infra/deployment.ts), which the pool puts on its
+ * instances as a label and the Ops Agent puts on every result it ships.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { DEPLOYMENT_TAG } from "../../infra/deployment";
 import { GCP_VALIDATION_LOG_ID } from "../../infra/monitoring-bootstrap";
-import { tagsFor, type PoolSpec } from "../../infra/spec";
+import type { PoolSpec } from "../../infra/spec";
+import { currentDeploymentId, enableServices, gcpLabels } from "../gcp-project";
 import type { MonitoringContext, MonitoringParts } from "./types";
 
 const DURATION = "300s";
 const ALIGNMENT = "60s";
+/** At most one notification per 5 minutes for the log-match policy (its required rate limit). */
+export const LOG_ALERT_RATE_LIMIT = "300s";
+/** A failure incident closes after 30 minutes without another failure. */
+export const LOG_ALERT_AUTO_CLOSE = "1800s";
 
-/** Restricts a metric to the pool's instances by their `logos-pool` label. */
-export function poolInstances(spec: Pick<PoolSpec, "name">): string {
-  return `resource.type = "gce_instance" AND metadata.user_labels."logos-pool" = "${spec.name}"`;
+/** Restricts a metric to this deployment's instances by their `logos-pool` and `logos-deployment` labels. */
+export function poolInstances(spec: Pick<PoolSpec, "name">, deployment: string): string {
+  return `resource.type = "gce_instance" AND metadata.user_labels."logos-pool" = "${spec.name}" AND metadata.user_labels."${DEPLOYMENT_TAG}" = "${deployment}"`;
 }
 
-/** The Cloud Logging filter the failure metric counts. */
-export function failureLogFilter(spec: Pick<PoolSpec, "name">): string {
-  return `resource.type="gce_instance" AND log_id("${GCP_VALIDATION_LOG_ID}") AND labels."logos-pool"="${spec.name}" AND jsonPayload.status="fail"`;
+/** The Cloud Logging filter of a failed validation on one of this deployment's nodes. */
+export function failureLogFilter(spec: Pick<PoolSpec, "name">, deployment: string): string {
+  return `resource.type="gce_instance" AND log_id("${GCP_VALIDATION_LOG_ID}") AND labels."logos-pool"="${spec.name}" AND labels."${DEPLOYMENT_TAG}"="${deployment}" AND jsonPayload.status="fail"`;
 }
 
 export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   const { spec, name } = ctx;
-  const opts = { parent: ctx.parent };
   const project = spec.gcpProject;
   if (!project) throw new Error("Monitoring on gcp needs spec.gcpProject (gcp:project)");
-  const labels = tagsFor(spec, "monitoring");
+  const labels = gcpLabels(spec, "monitoring");
+  const deployment = currentDeploymentId();
+  const apis = enableServices(ctx.parent, name, project, ["monitoring.googleapis.com", "logging.googleapis.com"]);
+  const opts = { parent: ctx.parent, dependsOn: apis };
 
   const channels: gcp.monitoring.NotificationChannel[] = [];
   if (spec.monitoring.alertEmail) {
@@ -38,7 +58,7 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
         {
           project,
           type: "email",
-          displayName: `logos ${spec.name} alerts`,
+          displayName: `logos ${spec.name} (${deployment}) alerts`,
           labels: { email_address: spec.monitoring.alertEmail },
           userLabels: labels,
         },
@@ -49,81 +69,73 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   // A channel's id is its resource name, projects/<p>/notificationChannels/<n>.
   const notificationChannels = channels.map((c) => c.id);
 
-  const failures = new gcp.logging.Metric(
-    `${name}-validation-failures`,
-    {
-      project,
-      name: `logos-${spec.name}-validation-failures`,
-      description: `Failed proof validations in pool ${spec.name}`,
-      filter: failureLogFilter(spec),
-      metricDescriptor: { metricKind: "DELTA", valueType: "INT64", unit: "1" },
-    },
-    opts,
-  );
-
-  const policy = (
-    signal: string,
-    displayName: string,
-    filter: pulumi.Input<string>,
-    threshold: number,
-    docs: string,
-    aligner = "ALIGN_MEAN",
-  ) =>
+  const alert = (signal: string, displayName: string, condition: gcp.types.input.monitoring.AlertPolicyCondition, docs: string, extra = {}) =>
     new gcp.monitoring.AlertPolicy(
       `${name}-${signal}`,
       {
         project,
-        displayName: `logos ${spec.name}: ${displayName}`,
+        displayName: `logos ${spec.name} (${deployment}): ${displayName}`,
         combiner: "OR",
-        conditions: [
-          {
-            displayName,
-            conditionThreshold: {
-              filter,
-              comparison: "COMPARISON_GT",
-              thresholdValue: threshold,
-              duration: signal === "job-status" ? "0s" : DURATION,
-              aggregations: [{ alignmentPeriod: signal === "job-status" ? "300s" : ALIGNMENT, perSeriesAligner: aligner }],
-            },
-          },
-        ],
+        conditions: [condition],
         documentation: { content: docs, mimeType: "text/markdown" },
         notificationChannels,
         userLabels: labels,
+        ...extra,
       },
       opts,
     );
+  const threshold = (signal: string, displayName: string, metric: string, value: number, docs: string) =>
+    alert(
+      signal,
+      displayName,
+      {
+        displayName,
+        conditionThreshold: {
+          filter: `${metric} AND ${poolInstances(spec, deployment)}`,
+          comparison: "COMPARISON_GT",
+          thresholdValue: value,
+          duration: DURATION,
+          aggregations: [{ alignmentPeriod: ALIGNMENT, perSeriesAligner: "ALIGN_MEAN" }],
+        },
+      },
+      docs,
+    );
 
-  const instances = poolInstances(spec);
   const m = spec.monitoring;
-  const cpu = policy(
+  const cpu = threshold(
     "cpu",
     `CPU above ${m.cpuPercent}%`,
-    `metric.type = "compute.googleapis.com/instance/cpu/utilization" AND ${instances}`,
+    `metric.type = "compute.googleapis.com/instance/cpu/utilization"`,
     m.cpuPercent / 100,
     `A node of pool ${spec.name} used more than ${m.cpuPercent}% CPU for 5 minutes.`,
   );
-  const memory = policy(
+  const memory = threshold(
     "memory",
     `memory above ${m.memoryPercent}%`,
-    `metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used" AND ${instances}`,
+    `metric.type = "agent.googleapis.com/memory/percent_used" AND metric.labels.state = "used"`,
     m.memoryPercent,
     `A node of pool ${spec.name} used more than ${m.memoryPercent}% of its memory for 5 minutes (Ops Agent).`,
   );
-  const disk = policy(
+  const disk = threshold(
     "disk",
     `disk above ${m.diskPercent}%`,
-    `metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used" AND ${instances}`,
+    `metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"`,
     m.diskPercent,
     `A disk of a node of pool ${spec.name} is more than ${m.diskPercent}% full (Ops Agent).`,
   );
-  const jobStatus = policy(
+  const jobStatus = alert(
     "job-status",
     "proof validation failed",
-    failures.name.apply((metric) => `metric.type = "logging.googleapis.com/user/${metric}" AND resource.type = "gce_instance"`),
-    0,
+    {
+      displayName: "proof validation failed",
+      conditionMatchedLog: {
+        filter: failureLogFilter(spec, deployment),
+        // The failing node and stage travel with the notification.
+        labelExtractors: { node: "EXTRACT(jsonPayload.node)", stage: "EXTRACT(jsonPayload.stage)" },
+      },
+    },
     `A proof validation on a node of pool ${spec.name} reported status "fail"; see log ${GCP_VALIDATION_LOG_ID}.`,
-    "ALIGN_SUM",
+    { alertStrategy: { notificationRateLimit: { period: LOG_ALERT_RATE_LIMIT }, autoClose: LOG_ALERT_AUTO_CLOSE } },
   );
 
   return {

@@ -11,6 +11,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../../infra/clouds";
+import { deploymentId } from "../../infra/deployment";
 import { monitoringBootstrap } from "../../infra/monitoring-bootstrap";
 import type { PoolSpec } from "../../infra/spec";
 import type { BootstrapExtras, PoolParts } from "../pool/types";
@@ -53,7 +54,7 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
   /** SNS topic ARN / comma-separated notification channel ids / action group id. */
   readonly notificationTarget: pulumi.Output<string>;
-  /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec)`. */
+  /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec, <deployment id>)`. */
   readonly bootstrap: BootstrapExtras;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -68,7 +69,7 @@ export class Monitoring extends pulumi.ComponentResource {
     });
     this.alerts = parts.alerts;
     this.notificationTarget = parts.notificationTarget;
-    this.bootstrap = monitoringBootstrap(args.spec);
+    this.bootstrap = monitoringBootstrap(args.spec, deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() }));
     this.registerOutputs({ notificationTarget: this.notificationTarget });
   }
 }

@@ -3,7 +3,8 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
-import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
+import { PROOF_GATED_TAG } from "../../infra/spec";
+import { gcpLabels } from "../gcp-project";
 import { BASTION_TAG } from "./common";
 import { BASTION_NETWORK_TAG } from "./gcp-network";
 import type { AdapterContext } from "./types";
@@ -42,15 +43,16 @@ export function buildGcpBastion(
   edgeSubnet: gcp.compute.Subnetwork,
   identityEmail: pulumi.Input<string>,
   keyId: pulumi.Input<string>,
-  dependsOn: pulumi.Resource[],
+  apis: readonly pulumi.Resource[],
+  keyReady: readonly pulumi.Resource[],
 ): GcpBastion {
   const { spec, name } = ctx;
-  const labels = { ...tagsFor(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
+  const labels = { ...gcpLabels(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
 
   const address = new gcp.compute.Address(
     `${name}-bastion-ip`,
     { project, region: spec.region, addressType: "EXTERNAL", networkTier: "PREMIUM", labels, description: `bastion of pool ${spec.name}` },
-    { parent: ctx.parent },
+    { parent: ctx.parent, dependsOn: [...apis] },
   );
 
   const userData = ctx.deployPublicKey.apply((deployKey) =>
@@ -83,7 +85,7 @@ export function buildGcpBastion(
       allowStoppingForUpdate: true,
     },
     // The fixed private address cannot be held by two VMs at once.
-    { parent: ctx.parent, dependsOn, deleteBeforeReplace: true },
+    { parent: ctx.parent, dependsOn: [...keyReady], deleteBeforeReplace: true },
   );
   return { instance, address };
 }

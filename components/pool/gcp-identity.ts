@@ -1,7 +1,7 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
-import { tagsFor } from "../../infra/spec";
-import { cryptoKeyId, gcpKeyNames } from "./gcp-names";
+import { gcpLabels, propagationWait } from "../gcp-project";
+import { cryptoKeyId, gcpAccountIds, gcpKeyNames, type GcpKeyScope } from "./gcp-names";
 import type { AdapterContext } from "./types";
 
 /** 90 days: Cloud KMS rotates to a new primary version; old versions keep decrypting. */
@@ -22,17 +22,23 @@ export function serviceAccountEmail(accountId: string, project: string): string 
   return `${accountId}@${host}.iam.gserviceaccount.com`;
 }
 
+/** Where this stack's GCP names come from (see gcp-names.ts). */
+export function gcpScope(ctx: AdapterContext, project: string): GcpKeyScope {
+  return { pulumiProject: pulumi.getProject(), stack: pulumi.getStack(), project, poolName: ctx.spec.name };
+}
+
 export interface GcpKey {
   readonly key: gcp.kms.CryptoKey;
   /** The Compute Engine service agent's use of the key; every CMEK disk must wait for it. */
   readonly grant: gcp.kms.CryptoKeyIAMMember;
   /**
    * The key's id built from names (see `cryptoKeyId`), so it is known at
-   * preview and the policy pack can prove every disk's CMEK. It carries no
-   * dependency: whatever names it must also wait for `ready`.
+   * preview and the policy pack can prove every disk's CMEK. It carries the
+   * key as a dependency (it is derived from the key's URN, which the engine
+   * knows at once), so whatever names the key waits for it to exist.
    */
   readonly ref: pulumi.Output<string>;
-  /** The key and its grant: what a CMEK disk, template or VM must wait for. */
+  /** The key, its grant and the wait for the grant: what a CMEK disk, template or VM must wait for. */
   readonly ready: readonly pulumi.Resource[];
 }
 
@@ -54,17 +60,18 @@ export interface GcpKey {
  * same stack name gets a different ring (the hash), so only the same stack
  * ever meets its own key again.
  */
-export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
+export function buildGcpKey(ctx: AdapterContext, project: string, apis: readonly pulumi.Resource[]): GcpKey {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
-  const names = gcpKeyNames({
-    pulumiProject: pulumi.getProject(),
-    stack: pulumi.getStack(),
-    project,
-    poolName: spec.name,
-  });
+  const names = gcpKeyNames(gcpScope(ctx, project));
 
-  const ring = new gcp.kms.KeyRing(`${name}-keyring`, { project, location: spec.region, name: names.ring }, opts);
+  // Cloud KMS cannot delete a key ring; deleting it in Pulumi would only
+  // forget it. Retained explicitly, as the key inside it is.
+  const ring = new gcp.kms.KeyRing(
+    `${name}-keyring`,
+    { project, location: spec.region, name: names.ring },
+    { ...opts, dependsOn: [...apis], retainOnDelete: true },
+  );
   const key = new gcp.kms.CryptoKey(
     `${name}-key`,
     {
@@ -73,7 +80,7 @@ export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
       purpose: "ENCRYPT_DECRYPT",
       rotationPeriod: KEY_ROTATION_PERIOD,
       versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: "SOFTWARE" },
-      labels: tagsFor(spec, "key"),
+      labels: gcpLabels(spec, "key"),
     },
     // Deleting a crypto key through the provider destroys every version:
     // anything still encrypted with it, the retained audit archive included,
@@ -82,6 +89,7 @@ export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
   );
 
   const projectInfo = gcp.organizations.getProjectOutput({ projectId: project }, opts);
+  // The Compute Engine service agent exists once the Compute API is enabled.
   const grant = new gcp.kms.CryptoKeyIAMMember(
     `${name}-key-compute-agent`,
     {
@@ -89,9 +97,13 @@ export function buildGcpKey(ctx: AdapterContext, project: string): GcpKey {
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member: pulumi.interpolate`serviceAccount:service-${projectInfo.number}@compute-system.iam.gserviceaccount.com`,
     },
-    opts,
+    { ...opts, dependsOn: [...apis] },
   );
-  return { key, grant, ref: pulumi.output(cryptoKeyId(project, spec.region, names)), ready: [key, grant] };
+  // Without the wait, the first CMEK disk create can fail with "permission
+  // cloudkms.cryptoKeyVersions.useToEncrypt denied" while the grant propagates.
+  const grantLive = propagationWait(ctx.parent, `${name}-key-compute-agent-wait`, { cryptoKeyId: grant.cryptoKeyId, member: grant.member }, grant);
+  const id = cryptoKeyId(project, spec.region, names);
+  return { key, grant, ref: key.urn.apply(() => id), ready: [key, grant, grantLive] };
 }
 
 export interface GcpIdentity {
@@ -100,20 +112,27 @@ export interface GcpIdentity {
   readonly email: pulumi.Output<string>;
 }
 
-function serviceAccount(ctx: AdapterContext, project: string, role: string, accountId: string, displayName: string): GcpIdentity {
+function serviceAccount(
+  ctx: AdapterContext,
+  project: string,
+  role: string,
+  accountId: string,
+  displayName: string,
+  apis: readonly pulumi.Resource[],
+): GcpIdentity {
   const account = new gcp.serviceaccount.Account(
     `${ctx.name}-${role}-identity`,
-    { project, accountId, displayName, description: `logos-compute pool ${ctx.spec.name}` },
-    { parent: ctx.parent },
+    { project, accountId, displayName, description: `logos-compute pool ${ctx.spec.name}, stack ${pulumi.getStack()}` },
+    { parent: ctx.parent, dependsOn: [...apis] },
   );
   const email = serviceAccountEmail(accountId, project);
   return { account, email: account.accountId.apply(() => email) };
 }
 
 /** The one identity every core and burst node runs as, with write-only telemetry roles. */
-export function buildGcpNodeIdentity(ctx: AdapterContext, project: string): GcpIdentity {
-  // accountId: 6-30 chars; pool names are at most 20, so this always fits.
-  const identity = serviceAccount(ctx, project, "node", `${ctx.spec.name}-node`, `logos ${ctx.spec.name} nodes`);
+export function buildGcpNodeIdentity(ctx: AdapterContext, project: string, apis: readonly pulumi.Resource[]): GcpIdentity {
+  const ids = gcpAccountIds(gcpScope(ctx, project));
+  const identity = serviceAccount(ctx, project, "node", ids.node, `logos ${ctx.spec.name} nodes`, apis);
   for (const role of NODE_ROLES) {
     const short = role.slice("roles/".length).split(".")[0];
     new gcp.projects.IAMMember(
@@ -126,6 +145,7 @@ export function buildGcpNodeIdentity(ctx: AdapterContext, project: string): GcpI
 }
 
 /** The bastion's own identity: no roles at all; it exists so firewalls can name it and so it never runs as the default account. */
-export function buildGcpBastionIdentity(ctx: AdapterContext, project: string): GcpIdentity {
-  return serviceAccount(ctx, project, "bastion", `${ctx.spec.name}-bastion`, `logos ${ctx.spec.name} bastion`);
+export function buildGcpBastionIdentity(ctx: AdapterContext, project: string, apis: readonly pulumi.Resource[]): GcpIdentity {
+  const ids = gcpAccountIds(gcpScope(ctx, project));
+  return serviceAccount(ctx, project, "bastion", ids.bastion, `logos ${ctx.spec.name} bastion`, apis);
 }

@@ -36,8 +36,7 @@ export interface GcpKeyScope {
  * that differed between plan and deploy would make the plan lie.)
  */
 export function gcpKeyNames(scope: GcpKeyScope): GcpKeyNames {
-  const seed = [scope.pulumiProject, scope.stack, scope.project, scope.poolName].join("/");
-  const digest = createHash("sha256").update(seed).digest("hex").slice(0, HASH_LENGTH);
+  const digest = scopeDigest(scope, HASH_LENGTH);
   const stem = `${scope.poolName}-${scope.stack}`
     .replace(/[^A-Za-z0-9_-]/g, "-")
     .slice(0, KMS_ID_MAX - HASH_LENGTH - 1)
@@ -52,6 +51,52 @@ export function gcpKeyNames(scope: GcpKeyScope): GcpKeyNames {
     if (!KMS_ID.test(id)) throw new Error(`pool ${scope.poolName}: ${what} name ${JSON.stringify(id)} must be 1-63 of [A-Za-z0-9_-]`);
   }
   return { ring, key };
+}
+
+/** Hex digest of the whole scope: names derived from it differ between any two stacks. */
+function scopeDigest(scope: GcpKeyScope, length: number): string {
+  const seed = [scope.pulumiProject, scope.stack, scope.project, scope.poolName].join("/");
+  return createHash("sha256").update(seed).digest("hex").slice(0, length);
+}
+
+/**
+ * Service account ids: 6-30 characters, `[a-z]([-a-z0-9]*[a-z0-9])`
+ * (terraform-provider-google resource_google_service_account.go,
+ * ValidateRFC1035Name(6, 30)), unique in the project.
+ */
+const ACCOUNT_ID = /^[a-z][-a-z0-9]{4,28}[a-z0-9]$/;
+const ACCOUNT_DIGEST = 6;
+
+export interface GcpAccountIds {
+  readonly node: string;
+  readonly bastion: string;
+}
+
+/**
+ * `<pool, at most 15>-node-<6 hex>` and `<pool>-bastion-<6 hex>`: the pilot
+ * and pool stacks both use the pool name `logos`, and service account ids
+ * are unique per project, so the digest of the scope (as for the key ring)
+ * keeps two stacks in one project apart. Known at preview, so the firewall
+ * rules that name these accounts stay provable.
+ */
+export function gcpAccountIds(scope: GcpKeyScope): GcpAccountIds {
+  const digest = scopeDigest(scope, ACCOUNT_DIGEST);
+  const stem = scope.poolName.slice(0, 15).replace(/-+$/, "");
+  const ids = { node: `${stem}-node-${digest}`, bastion: `${stem}-bastion-${digest}` };
+  for (const id of Object.values(ids)) {
+    if (!ACCOUNT_ID.test(id)) throw new Error(`pool ${scope.poolName}: service account id ${JSON.stringify(id)} must be 6-30 of [a-z0-9-]`);
+  }
+  return ids;
+}
+
+/**
+ * The burst group's base instance name, `<pool>-burst-<6 hex>`: instance
+ * names are unique per zone and project and the group appends only "-" and
+ * four random characters, so two stacks' groups get different bases. An
+ * RFC 1035 name of at most 58 characters (63 for the instance name).
+ */
+export function gcpBurstBaseName(scope: GcpKeyScope): string {
+  return `${scope.poolName}-burst-${scopeDigest(scope, ACCOUNT_DIGEST)}`;
 }
 
 /** The Cloud KMS resource id Compute Engine takes as `kmsKeySelfLink`; the same string the provider reports as the key's id. */

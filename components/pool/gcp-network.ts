@@ -28,7 +28,7 @@ export interface GcpFirewall {
  * the private subnets' egress. Our own network means none of the default
  * network's permissive rules (default-allow-ssh from 0.0.0.0/0) exist.
  */
-export function buildGcpNetwork(ctx: AdapterContext, project: string): GcpNetwork {
+export function buildGcpNetwork(ctx: AdapterContext, project: string, apis: readonly pulumi.Resource[]): GcpNetwork {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
 
@@ -40,7 +40,7 @@ export function buildGcpNetwork(ctx: AdapterContext, project: string): GcpNetwor
       routingMode: "REGIONAL",
       description: `logos-compute pool ${spec.name}: private nodes, bastion, Cloud NAT`,
     },
-    opts,
+    { ...opts, dependsOn: [...apis] },
   );
 
   // Private Google Access everywhere: the monitoring agent and log shipping

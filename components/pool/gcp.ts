@@ -1,10 +1,12 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
-import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
+import { PROOF_GATED_TAG } from "../../infra/spec";
+import { enableServices, gcpLabels } from "../gcp-project";
 import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
 import { buildGcpBastion, LOGIN_METADATA, SHIELDED } from "./gcp-bastion";
-import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity, type GcpKey } from "./gcp-identity";
+import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity, gcpScope, type GcpKey } from "./gcp-identity";
+import { gcpBurstBaseName } from "./gcp-names";
 import { BURST_NETWORK_TAG, buildGcpFirewall, buildGcpNetwork, NODE_NETWORK_TAG, type GcpNetwork } from "./gcp-network";
 import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
 
@@ -25,6 +27,14 @@ const AUTOSCALER_COOLDOWN_SEC = 300;
 const CPU_TARGET = 0.7;
 
 /**
+ * The Google APIs the pool's own resources call. Storage, Monitoring and
+ * Logging are enabled by the archive and monitoring components that use
+ * them; Service Usage and Cloud Resource Manager must already be enabled,
+ * because the provider calls them to enable anything (README, Deploying).
+ */
+export const POOL_APIS = ["compute.googleapis.com", "cloudkms.googleapis.com", "iam.googleapis.com"] as const;
+
+/**
  * Google Cloud: a custom VPC with Cloud NAT, a bastion with the only public
  * address, core nodes as individual VMs with separate CMEK state disks, and
  * burst capacity as one regional MIG (with an optional stopped standby pool)
@@ -35,20 +45,25 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
   const project = spec.gcpProject;
   if (!project) throw new Error(`pool ${spec.name}: gcp:project is required on gcp`);
 
-  const net = buildGcpNetwork(ctx, project);
-  const key = buildGcpKey(ctx, project);
-  const nodeIdentity = buildGcpNodeIdentity(ctx, project);
-  const bastionIdentity = buildGcpBastionIdentity(ctx, project);
+  const apis = enableServices(ctx.parent, ctx.name, project, POOL_APIS);
+  const net = buildGcpNetwork(ctx, project, apis);
+  const key = buildGcpKey(ctx, project, apis);
+  const nodeIdentity = buildGcpNodeIdentity(ctx, project, apis);
+  const bastionIdentity = buildGcpBastionIdentity(ctx, project, apis);
   const firewall = buildGcpFirewall(ctx, project, net.network, { bastion: bastionIdentity.email, nodes: nodeIdentity.email });
 
   // Every CMEK disk is created by the Compute Engine service agent, which
-  // needs the key grant first or the create fails with a permission error.
-  // Disks name the key by `key.ref`, which carries no dependency, hence `key.ready`.
-  const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.ref, [...key.ready]);
-  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email).map((n): PoolNode => ({
-    ...n,
-    readyForValidation: [firewall.nodeSsh, ...net.egressReady],
-  }));
+  // needs the key grant to have taken effect first or the create fails with
+  // a permission error, hence `key.ready` (key, grant and the wait after it).
+  const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.ref, apis, key.ready);
+  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email).map(
+    ({ stateDisk, ...n }): PoolNode => ({
+      ...n,
+      // The state disk is attached inline, so the VM is its attachment; the
+      // disk itself is named too, for whoever reads the graph.
+      readyForValidation: [stateDisk, firewall.nodeSsh, ...net.egressReady],
+    }),
+  );
   const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email) : undefined;
 
   return {
@@ -84,15 +99,21 @@ function buildCoreNodes(
   net: GcpNetwork,
   key: GcpKey,
   email: pulumi.Output<string>,
-): Omit<PoolNode, "readyForValidation">[] {
+): (Omit<PoolNode, "readyForValidation"> & { readonly stateDisk: gcp.compute.Disk })[] {
   const { spec, name } = ctx;
-  const labels = tagsFor(spec, "core");
-  const stateLabels = tagsFor(spec, "state");
+  const labels = gcpLabels(spec, "core");
+  const stateLabels = gcpLabels(spec, "state");
 
   return nodeSlots(spec).map((slot) => {
     const resourceName = `${name}-core-${slot.index}`;
     // Its own resource, so replacing the VM detaches the disk and the next
     // VM re-attaches it; the bootstrap never formats a disk that has a filesystem.
+    // Protected: it holds the node's audit history. Pulumi refuses, already in
+    // preview, any update that would delete or replace it: fewer core nodes,
+    // reordered zones, another disk type or a smaller size (zone, type and
+    // disk_encryption_key are ForceNew and a shrink forces a new disk,
+    // terraform-provider-google google/services/compute/resource_compute_disk.go;
+    // a larger size resizes in place). README "Day 2" says how to move the data.
     const stateDisk = new gcp.compute.Disk(
       `${resourceName}-state`,
       {
@@ -103,7 +124,7 @@ function buildCoreNodes(
         diskEncryptionKey: { kmsKeySelfLink: key.ref },
         labels: stateLabels,
       },
-      { parent: ctx.parent, dependsOn: [...key.ready] },
+      { parent: ctx.parent, dependsOn: [...key.ready], protect: true },
     );
 
     const instance = new gcp.compute.Instance(
@@ -141,13 +162,14 @@ function buildCoreNodes(
       instanceId: instance.id,
       stateDiskId: stateDisk.id,
       instance,
+      stateDisk,
     };
   });
 }
 
 function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: GcpKey, email: pulumi.Output<string>): PoolBurst {
   const { spec, name } = ctx;
-  const labels = { ...tagsFor(spec, "burst"), [BURST_DISCOVERY_TAG.key]: BURST_DISCOVERY_TAG.value };
+  const labels = { ...gcpLabels(spec, "burst"), [BURST_DISCOVERY_TAG.key]: BURST_DISCOVERY_TAG.value };
   const max = spec.nodes.burstMax - spec.nodes.core;
 
   const template = new gcp.compute.InstanceTemplate(
@@ -187,7 +209,7 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
     {
       project,
       region: spec.region,
-      baseInstanceName: `${spec.name}-burst`,
+      baseInstanceName: gcpBurstBaseName(gcpScope(ctx, project)),
       distributionPolicyZones: [...spec.zones],
       versions: [{ name: "primary", instanceTemplate: template.selfLinkUnique }],
       // A new template reaches new VMs only: burst VMs may be mid-proof.

@@ -44,12 +44,31 @@ describe("LogArchive on GCP", () => {
     });
     expect(target).toMatch(/^logos-audit-[0-9a-f]{12}$/);
     expect(bucket.inputs.labels).toMatchObject({ "logos-proof-gated": "true", "logos-role": "archive" });
+    expect(bucket.inputs.labels["logos-deployment"]).toMatch(/^test-[0-9a-f]{8}$/);
   });
 
-  it("versions objects and applies the retention policy, locked when configured", () => {
+  it("keeps history with a retention policy, locked when configured, and no Object Versioning (the two are exclusive)", () => {
     const bucket = one(mocks.resources, "gcp:storage/bucket:Bucket");
-    expect(bucket.inputs.versioning).toEqual({ enabled: true });
+    expect(bucket.inputs.versioning).toBeUndefined();
     expect(bucket.inputs.retentionPolicy).toEqual({ retentionPeriod: String(30 * 86400), isLocked: true });
+  });
+
+  it("enables the Cloud Storage API it uses, never disabling it on destroy", () => {
+    expect(mocks.ofType("gcp:projects/service:Service").map((r) => r.inputs)).toEqual([
+      { project: "logos-test-project", service: "storage.googleapis.com", disableOnDestroy: false, disableDependentServices: false },
+    ]);
+  });
+
+  it("waits for the agent's key grant and the node's bucket grant to take effect", () => {
+    const waits = mocks.ofType("time:index/sleep:Sleep");
+    expect(waits.map((w) => [w.name, w.inputs.createDuration])).toEqual([
+      ["logos-archive-key-gcs-agent-wait", "7m"],
+      ["logos-archive-node-create-wait", "7m"],
+    ]);
+    expect(waits[0].inputs.triggers).toEqual({
+      cryptoKeyId: KEY_ID,
+      member: "serviceAccount:service-123456789012@gs-project-accounts.iam.gserviceaccount.com",
+    });
   });
 
   it("lets the Cloud Storage service agent use the pool key", () => {

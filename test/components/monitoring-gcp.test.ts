@@ -4,9 +4,11 @@ import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { poolConfig } from "../helpers/configs";
 import { installMocks, type Registered, settled, valueOf } from "../helpers/mocks";
+import { deploymentId } from "../../infra/deployment";
 
 let mocks: ReturnType<typeof installMocks>;
-const POOL = 'metadata.user_labels."logos-pool" = "logos"';
+const DEPLOYMENT = deploymentId({ project: "logos-compute", stack: "test" });
+const POOL = `metadata.user_labels."logos-pool" = "logos" AND metadata.user_labels."logos-deployment" = "${DEPLOYMENT}"`;
 
 function policy(name: string): Registered {
   const found = mocks.ofType("gcp:monitoring/alertPolicy:AlertPolicy").find((r) => r.name === name);
@@ -49,15 +51,25 @@ describe("Monitoring on GCP", () => {
     }
   });
 
-  it("counts failed validations with a log-based metric and alerts on one", () => {
-    const [metric] = mocks.ofType("gcp:logging/metric:Metric");
-    expect(metric.inputs.name).toBe("logos-logos-validation-failures");
-    expect(metric.inputs.filter).toBe(
-      'resource.type="gce_instance" AND log_id("logos_validation") AND labels."logos-pool"="logos" AND jsonPayload.status="fail"',
-    );
-    const [condition] = policy("logos-monitoring-job-status").inputs.conditions;
-    expect(condition.conditionThreshold.filter).toContain('metric.type = "logging.googleapis.com/user/logos-logos-validation-failures"');
-    expect(condition.conditionThreshold).toMatchObject({ comparison: "COMPARISON_GT", thresholdValue: 0 });
+  it("alerts on every failed validation of this deployment with a log-match condition, rate-limited, no log-based metric", () => {
+    // A threshold on a log-based metric created in the same update is refused
+    // with 404 until the metric propagates; a log-match condition needs none.
+    expect(mocks.ofType("gcp:logging/metric:Metric")).toEqual([]);
+    const p = policy("logos-monitoring-job-status").inputs;
+    expect(p.conditions).toHaveLength(1);
+    expect(p.conditions[0].conditionThreshold).toBeUndefined();
+    expect(p.conditions[0].conditionMatchedLog).toEqual({
+      filter: `resource.type="gce_instance" AND log_id("logos_validation") AND labels."logos-pool"="logos" AND labels."logos-deployment"="${DEPLOYMENT}" AND jsonPayload.status="fail"`,
+      labelExtractors: { node: "EXTRACT(jsonPayload.node)", stage: "EXTRACT(jsonPayload.stage)" },
+    });
+    expect(p.alertStrategy).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+  });
+
+  it("enables the Monitoring and Logging APIs first, never disabling them on destroy", () => {
+    expect(mocks.ofType("gcp:projects/service:Service").map((r) => [r.inputs.service, r.inputs.disableOnDestroy])).toEqual([
+      ["monitoring.googleapis.com", false],
+      ["logging.googleapis.com", false],
+    ]);
   });
 
   it("notifies the operator's email on every policy", () => {
@@ -69,8 +81,8 @@ describe("Monitoring on GCP", () => {
     }
   });
 
-  it("does not grow with the number of nodes: channel, metric, four policies", () => {
-    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(6);
+  it("does not grow with the number of nodes: two APIs, channel, four policies", () => {
+    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(7);
   });
 
   it("is policy-clean", () => {

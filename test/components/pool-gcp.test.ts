@@ -8,6 +8,7 @@ import { renderBastionUserData } from "../../infra/bootstrap";
 import { serviceAccountEmail } from "../../components/pool/gcp-identity";
 import { cryptoKeyId, gcpKeyNames, type GcpKeyScope } from "../../components/pool/gcp-names";
 import type { VmPool } from "../../components/pool";
+import { deploymentId } from "../../infra/deployment";
 
 // Must run before anything that creates resources is imported.
 const mocks = installMocks();
@@ -34,8 +35,12 @@ const T = {
 /** Resource types that accept labels; every one must carry the proof-gated label. */
 const LABELLED = [T.instance, T.disk, T.template, T.address, T.key];
 
-const NODE_EMAIL = "logos-node@logos-test-project.iam.gserviceaccount.com";
-const BASTION_EMAIL = "logos-bastion@logos-test-project.iam.gserviceaccount.com";
+/** Pool `logos`, stack `test`, project `logos-test-project`: ids carry the scope's digest, as the key ring does. */
+const NODE_EMAIL = "logos-node-cc3133@logos-test-project.iam.gserviceaccount.com";
+const BASTION_EMAIL = "logos-bastion-cc3133@logos-test-project.iam.gserviceaccount.com";
+/** deploymentId of Pulumi project `logos-compute`, stack `test`. */
+const DEPLOYMENT = deploymentId({ project: "logos-compute", stack: "test" });
+
 const STATE_DEVICE = "/dev/disk/by-id/google-logos-state";
 /** Pool `logos`, stack `test`, project `logos-test-project`: the key id built from names, never from the cloud. */
 const KEY_RING = "logos-test-cc3133c8";
@@ -401,7 +406,16 @@ describe("gcp pool: identity and labels", () => {
         .ofType(T.account)
         .map((a) => a.inputs.accountId)
         .sort(),
-    ).toEqual(["logos-bastion", "logos-node"]);
+    ).toEqual(["logos-bastion-cc3133", "logos-node-cc3133"]);
+  });
+
+  it("labels every labelled resource with this deployment's id, which the alerts select on", () => {
+    expect(DEPLOYMENT).toMatch(/^test-[0-9a-f]{8}$/);
+    for (const b of Object.values(built)) {
+      for (const r of b.all.filter((x) => (LABELLED as readonly string[]).includes(x.type))) {
+        expect({ name: r.name, deployment: r.inputs.labels?.["logos-deployment"] }).toEqual({ name: r.name, deployment: DEPLOYMENT });
+      }
+    }
   });
 
   it("labels every labelable resource, boot disk and template disk with logos-proof-gated", () => {
@@ -462,13 +476,25 @@ describe("gcp pool: a first preview, where nothing the cloud computes is known",
     expect(await known(pool.encryptionKeyRef)).toBe(KEY_REF);
   });
 
-  it("whatever names the key waits for the key and the Compute Engine agent's grant", () => {
+  it("whatever names the key waits for the key, the Compute Engine agent's grant and the grant's propagation", () => {
     const named = [...ofType(T.instance), ...ofType(T.disk), ...ofType(T.template), ...ofType(T.group)].map((r) => r.name);
     expect(named).toHaveLength(9);
-    for (const n of named) expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: ["preview-key", "preview-key-compute-agent"] });
+    const ready = ["preview-key", "preview-key-compute-agent", "preview-key-compute-agent-wait"];
+    for (const n of named) expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: ready });
+    const wait = resources.find((r) => r.name === "preview-key-compute-agent-wait");
+    expect(wait?.inputs.createDuration).toBe("7m");
+    expect(dependsOn("preview-key-compute-agent-wait")).toEqual(["preview-key-compute-agent"]);
   });
 
-  it("keeps the key when the stack is destroyed, so the retained archive stays readable", () => {
+  it("keeps the key and its ring when the stack is destroyed, so the retained archive stays readable", () => {
     expect(options.get("preview-key")?.retainOnDelete).toBe(true);
+    expect(options.get("preview-keyring")?.retainOnDelete).toBe(true);
+  });
+
+  it("protects every state disk: no ordinary update deletes or replaces an audit history", () => {
+    const disks = ofType(T.disk).map((r) => r.name);
+    expect(disks).toEqual(["preview-core-0-state", "preview-core-1-state", "preview-core-2-state"]);
+    for (const d of disks) expect({ d, protect: options.get(d)?.protect }).toEqual({ d, protect: true });
+    for (const vm of ofType(T.instance)) expect({ vm: vm.name, protect: options.get(vm.name)?.protect }).toEqual({ vm: vm.name, protect: undefined });
   });
 });

@@ -2,7 +2,10 @@
  * Reads the observable pool out of a plan, per cloud, so one assertion can
  * compare three clouds: what a user of the pool could see from outside.
  */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
 import { lookupMachineType } from "../../infra/machines";
+import { REPO_ROOT } from "../../infra/plan/stack-config";
 import { diskFacts, publicEndpoints } from "../../infra/plan/summary";
 import type { Plan, PlannedResource } from "../../infra/plan/types";
 import type { Cloud } from "../../infra/clouds";
@@ -21,8 +24,72 @@ export interface ObservedPool {
   readonly diskCount: number;
   readonly disksWithoutKey: readonly string[];
   readonly keyReferences: readonly string[];
-  /** Custom resources that take tags/labels but lack logos-proof-gated. */
+  /**
+   * Custom resources whose type takes tags / labels (by the provider SDK's
+   * own Args type, see `tagInputOf`) but that lack logos-proof-gated=true,
+   * including those that set no tags at all.
+   */
   readonly untagged: readonly string[];
+}
+
+/** npm package of a provider's type tokens. */
+const PACKAGES: Readonly<Record<string, string>> = {
+  aws: "@pulumi/aws",
+  gcp: "@pulumi/gcp",
+  "azure-native": "@pulumi/azure-native",
+  random: "@pulumi/random",
+  tls: "@pulumi/tls",
+  command: "@pulumi/command",
+  time: "@pulumiverse/time",
+};
+
+const tagInputs = new Map<string, TagInput | undefined>();
+export type TagInput = "tags" | "labels" | "userLabels";
+
+/**
+ * The input that carries a type's key/value tags, read from the provider
+ * SDK's declaration of its Args (`gcp:compute/instance:Instance` →
+ * `@pulumi/gcp/compute/instance.d.ts`, `interface InstanceArgs`), so a type
+ * nobody thought of is still checked. GCP: `labels`, or `userLabels` where
+ * the type has them (a notification channel's `labels` are its settings);
+ * GCP's `tags` are network tags, not key/value tags. Undefined: the type
+ * takes none. Throws for a type whose declaration cannot be found.
+ */
+export function tagInputOf(type: string): TagInput | undefined {
+  if (tagInputs.has(type)) return tagInputs.get(type);
+  const [pkg, mod = "", kind = ""] = type.split(":");
+  const pkgDir = PACKAGES[pkg];
+  if (!pkgDir) throw new Error(`tagInputOf: no SDK known for ${type}`);
+  const [folder, file] = mod.includes("/") ? mod.split("/") : [mod, `${kind.charAt(0).toLowerCase()}${kind.slice(1)}`];
+  const dir = path.join(REPO_ROOT, "node_modules", pkgDir, folder === "index" ? "" : folder);
+  // File names follow the token's casing, except where it is odd (gcp `iAMMember` lives in `iammember.d.ts`).
+  const name = existsSync(dir) ? readdirSync(dir).find((f) => f.toLowerCase() === `${file}.d.ts`.toLowerCase()) : undefined;
+  if (!name) throw new Error(`tagInputOf: ${type}: no declaration ${file}.d.ts in ${dir}`);
+  const dts = path.join(dir, name);
+  const text = readFileSync(dts, "utf8");
+  const start = text.indexOf(`export interface ${kind}Args {`);
+  if (start < 0) throw new Error(`tagInputOf: ${type}: no ${kind}Args in ${dts}`);
+  const args = text.slice(start, text.indexOf("\n}", start));
+  const has = (field: string): boolean => new RegExp(`^\\s+${field}\\?:`, "m").test(args);
+  const found: TagInput | undefined =
+    pkg === "gcp" ? (has("userLabels") ? "userLabels" : has("labels") ? "labels" : undefined) : has("tags") ? "tags" : undefined;
+  tagInputs.set(type, found);
+  return found;
+}
+
+/** Resources of a taggable type without logos-proof-gated=true, whether their tags are missing or lack it. */
+export function untaggedResources(plan: Plan): string[] {
+  return plan.resources
+    .filter((r) => r.custom)
+    .filter((r) => {
+      const field = tagInputOf(r.type);
+      if (!field) return false;
+      const tags = r.inputs[field];
+      // A map, or (AWS Auto Scaling groups) a list of {key, value} entries.
+      if (Array.isArray(tags)) return !tags.some((t: { key?: unknown; value?: unknown }) => t?.key === "logos-proof-gated" && t.value === "true");
+      return tags === null || typeof tags !== "object" || (tags as Record<string, unknown>)["logos-proof-gated"] !== "true";
+    })
+    .map((r) => `${r.type} ${r.name}`);
 }
 
 /** Key/value tags (AWS, Azure) or labels (GCP, whose `tags` are network tags, a list). */
@@ -149,9 +216,6 @@ export function observe(plan: Plan): ObservedPool {
     diskCount: disks.length,
     disksWithoutKey: disks.filter((d) => !d.cmk).map((d) => `${d.resource} (${d.what})`),
     keyReferences: [...new Set(disks.map((d) => d.cmk).filter((k): k is string => k !== undefined))],
-    untagged: plan.resources
-      .filter((r) => r.custom && tagsOf(r) !== undefined)
-      .filter((r) => tagsOf(r)?.["logos-proof-gated"] !== "true")
-      .map((r) => `${r.type} ${r.name}`),
+    untagged: untaggedResources(plan),
   };
 }

@@ -52,6 +52,15 @@ describe("archiveNames", () => {
     );
   });
 
+  it("leaves out a pool name Cloud Storage refuses in a bucket name (goog…, …google…)", () => {
+    // The property above draws random pool names and almost never hits these.
+    for (const pool of ["goog-pool", "google-logos-pool-20", "my-google"]) {
+      const n = archiveNames(pool, SEED);
+      expect(n.bucket).toMatch(/^logos-audit-[0-9a-f]{12}$/);
+    }
+    expect(archiveNames("logos-pool", SEED).bucket).toMatch(/^logos-pool-audit-[0-9a-f]{12}$/);
+  });
+
   it("differs per stack, cloud, region and GCP project, and is stable", () => {
     const base = archiveNames("logos", SEED);
     expect(archiveNames("logos", SEED)).toEqual(base);
