@@ -69,7 +69,13 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   // A channel's id is its resource name, projects/<p>/notificationChannels/<n>.
   const notificationChannels = channels.map((c) => c.id);
 
-  const alert = (signal: string, displayName: string, condition: gcp.types.input.monitoring.AlertPolicyCondition, docs: string, extra = {}) =>
+  const alert = (
+    signal: string,
+    displayName: string,
+    condition: gcp.types.input.monitoring.AlertPolicyCondition,
+    docs: string,
+    extra = {},
+  ) =>
     new gcp.monitoring.AlertPolicy(
       `${name}-${signal}`,
       {

@@ -90,6 +90,8 @@ export function buildGcpKey(ctx: AdapterContext, project: string, apis: readonly
 
   const projectInfo = gcp.organizations.getProjectOutput({ projectId: project }, opts);
   // The Compute Engine service agent exists once the Compute API is enabled.
+  // Kept on destroy, as the key is: protected state disks outlive the stack
+  // encrypted under the key, and attaching one again needs this grant.
   const grant = new gcp.kms.CryptoKeyIAMMember(
     `${name}-key-compute-agent`,
     {
@@ -97,11 +99,16 @@ export function buildGcpKey(ctx: AdapterContext, project: string, apis: readonly
       role: "roles/cloudkms.cryptoKeyEncrypterDecrypter",
       member: pulumi.interpolate`serviceAccount:service-${projectInfo.number}@compute-system.iam.gserviceaccount.com`,
     },
-    { ...opts, dependsOn: [...apis] },
+    { ...opts, dependsOn: [...apis], retainOnDelete: true },
   );
   // Without the wait, the first CMEK disk create can fail with "permission
   // cloudkms.cryptoKeyVersions.useToEncrypt denied" while the grant propagates.
-  const grantLive = propagationWait(ctx.parent, `${name}-key-compute-agent-wait`, { cryptoKeyId: grant.cryptoKeyId, member: grant.member }, grant);
+  const grantLive = propagationWait(
+    ctx.parent,
+    `${name}-key-compute-agent-wait`,
+    { cryptoKeyId: grant.cryptoKeyId, member: grant.member },
+    grant,
+  );
   const id = cryptoKeyId(project, spec.region, names);
   return { key, grant, ref: key.urn.apply(() => id), ready: [key, grant, grantLive] };
 }

@@ -21,6 +21,8 @@ export interface GcpNetwork {
 export interface GcpFirewall {
   readonly bastionSsh: gcp.compute.Firewall;
   readonly nodeSsh: gcp.compute.Firewall;
+  /** The explicit deny of everything else: the whole rule set is in place before anything relies on it. */
+  readonly denyAll: gcp.compute.Firewall;
 }
 
 /**
@@ -134,7 +136,7 @@ export function buildGcpFirewall(
   // GCP's implied deny already sits at 65535; an explicit rule makes the
   // default visible in the plan and the console. Not logged: every internet
   // scan of the bastion's address would become a billed log entry.
-  new gcp.compute.Firewall(
+  const denyAll = new gcp.compute.Firewall(
     `${name}-deny-ingress`,
     {
       project,
@@ -147,5 +149,5 @@ export function buildGcpFirewall(
     },
     opts,
   );
-  return { bastionSsh, nodeSsh };
+  return { bastionSsh, nodeSsh, denyAll };
 }

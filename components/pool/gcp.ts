@@ -56,14 +56,12 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
   // needs the key grant to have taken effect first or the create fails with
   // a permission error, hence `key.ready` (key, grant and the wait after it).
   const bastion = buildGcpBastion(ctx, project, net.edgeSubnet, bastionIdentity.email, key.ref, apis, key.ready);
-  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email).map(
-    ({ stateDisk, ...n }): PoolNode => ({
-      ...n,
-      // The state disk is attached inline, so the VM is its attachment; the
-      // disk itself is named too, for whoever reads the graph.
-      readyForValidation: [stateDisk, firewall.nodeSsh, ...net.egressReady],
-    }),
-  );
+  const nodes = buildCoreNodes(ctx, project, net, key, nodeIdentity.email).map(({ stateDisk, ...n }): PoolNode => ({
+    ...n,
+    // The state disk is attached inline, so the VM is its attachment; the
+    // disk itself is named too, for whoever reads the graph.
+    readyForValidation: [stateDisk, firewall.nodeSsh, firewall.denyAll, ...net.egressReady],
+  }));
   const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email) : undefined;
 
   return {
@@ -72,7 +70,7 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
       publicIp: bastion.address.address,
       privateIp: bastionPrivateIp(spec),
       instanceId: bastion.instance.id,
-      readyForValidation: [bastion.instance, bastion.address, firewall.bastionSsh],
+      readyForValidation: [bastion.instance, bastion.address, firewall.bastionSsh, firewall.denyAll],
     },
     nodes,
     ...(burst ? { burst } : {}),

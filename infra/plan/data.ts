@@ -194,6 +194,10 @@ export const NOT_DATA: Readonly<Record<string, string>> = Object.fromEntries(
         ],
       ],
       [
+        "project APIs: enabled with disableOnDestroy false, so deleting one only forgets it and never switches the API off",
+        ["gcp:projects/service:Service"],
+      ],
+      [
         "validation: the deploy key only opens SSH for the validation, the commands run again on the next up",
         ["tls:index/privateKey:PrivateKey", "command:remote:Command", "command:remote:CopyToRemote", "command:local:Command"],
       ],

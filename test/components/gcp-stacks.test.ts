@@ -78,7 +78,9 @@ describe.each(["gcp-pilot", "gcp-pool"])("%s: a first pulumi up in one run", (st
     const key = byName(p, "logos-key");
     const grant = byName(p, "logos-archive-key-gcs-agent");
     // Named by the preview-known id built from names, and depending on the key through it.
-    expect(grant.inputs.cryptoKeyId).toBe("projects/logos-shared-project/locations/us-central1/keyRings/" + byName(p, "logos-keyring").inputs.name + "/cryptoKeys/logos-disk");
+    expect(grant.inputs.cryptoKeyId).toBe(
+      "projects/logos-shared-project/locations/us-central1/keyRings/" + byName(p, "logos-keyring").inputs.name + "/cryptoKeys/logos-disk",
+    );
     expect(grant.propertyDependencies.cryptoKeyId).toContain(key.urn);
     expect(grant.dependencies).toContain(key.urn);
   });
@@ -143,6 +145,7 @@ describe.each(["gcp-pilot", "gcp-pool"])("%s: a first pulumi up in one run", (st
         `${node}-state`,
         "logos-node-ssh",
         "logos-bastion-ssh",
+        "logos-deny-ingress",
         "logos-bastion",
         "logos-bastion-ip",
         "logos-router",
@@ -160,16 +163,18 @@ describe.each(["gcp-pilot", "gcp-pool"])("%s: a first pulumi up in one run", (st
     const p = preview.get(stack)!;
     expect(ofType(p, "gcp:logging/metric:Metric")).toEqual([]);
     const job = byName(p, "logos-monitoring-job-status");
-    expect((job.inputs.conditions as Array<Record<string, unknown>>).map((c) => Object.keys(c).filter((k) => k.startsWith("condition")))).toEqual([
-      ["conditionMatchedLog"],
-    ]);
+    expect(
+      (job.inputs.conditions as Array<Record<string, unknown>>).map((c) => Object.keys(c).filter((k) => k.startsWith("condition"))),
+    ).toEqual([["conditionMatchedLog"]]);
     expect(job.inputs.alertStrategy).toMatchObject({ notificationRateLimit: { period: "300s" } });
   });
 
   it("the policy pack proves it at preview, with the archive's name still unknown", () => {
     const p = preview.get(stack)!;
     expect(byName(p, "logos-archive-bucket").inputs.name).toBe(UNKNOWN);
-    expect(byName(p, "logos-archive-bucket").inputs.encryption).toEqual({ defaultKmsKeyName: byName(p, "logos-archive-key-gcs-agent").inputs.cryptoKeyId });
+    expect(byName(p, "logos-archive-bucket").inputs.encryption).toEqual({
+      defaultKmsKeyName: byName(p, "logos-archive-key-gcs-agent").inputs.cryptoKeyId,
+    });
     expect(evaluatePlan(p, { config: packConfig({ operatorCidrs: ["203.0.113.0/24"] }) })).toEqual([]);
   });
 });
@@ -183,10 +188,14 @@ describe.each(["gcp-pilot", "gcp-pool"])("%s: destroy and day-2 updates never lo
     for (const vm of ofType(p, "gcp:compute/instance:Instance")) expect(vm.options.protect).toBe(false);
   });
 
-  it("keeps the archive, its key, the key's ring and the storage agent's key grant on destroy, and nothing the pool needs no more", () => {
+  it("keeps the archive, its key, the key's ring and both service agents' key grants on destroy, and nothing else", () => {
     const p = preview.get(stack)!;
     const retained = p.resources.filter((r) => r.options.retainOnDelete).map((r) => r.name);
-    expect(retained.sort()).toEqual(["logos-archive-bucket", "logos-archive-key-gcs-agent", "logos-key", "logos-keyring"].sort());
+    // The Storage agent reads and writes the kept archive with the key; the
+    // Compute agent attaches kept (protected) state disks encrypted under it.
+    expect(retained.sort()).toEqual(
+      ["logos-archive-bucket", "logos-archive-key-gcs-agent", "logos-key", "logos-key-compute-agent", "logos-keyring"].sort(),
+    );
     // The bucket's retention policy and lock are part of the bucket itself.
     expect(byName(p, "logos-archive-bucket").inputs.retentionPolicy).toMatchObject({ retentionPeriod: String(365 * 86400) });
     expect(byName(p, "logos-archive-bucket").inputs.versioning).toBeUndefined();
@@ -199,7 +208,9 @@ describe("gcp-pilot and gcp-pool side by side in one project", () => {
     return {
       serviceAccount: ofType(p, "gcp:serviceaccount/account:Account").map((r) => String(r.inputs.accountId)),
       keyRing: ofType(p, "gcp:kms/keyRing:KeyRing").map((r) => String(r.inputs.name)),
-      burstBase: ofType(p, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").map((r) => String(r.inputs.baseInstanceName)),
+      burstBase: ofType(p, "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager").map((r) =>
+        String(r.inputs.baseInstanceName),
+      ),
       logMetric: ofType(p, "gcp:logging/metric:Metric").map((r) => String(r.inputs.name)),
     };
   }
@@ -242,7 +253,10 @@ describe("gcp-pilot and gcp-pool side by side in one project", () => {
         expect(filter).not.toContain(`"${label(other)}"`);
       }
       // Every instance and template of a stack carries its own deployment label and not the other's.
-      for (const r of [...ofType(mine, "gcp:compute/instance:Instance"), ...ofType(mine, "gcp:compute/instanceTemplate:InstanceTemplate")]) {
+      for (const r of [
+        ...ofType(mine, "gcp:compute/instance:Instance"),
+        ...ofType(mine, "gcp:compute/instanceTemplate:InstanceTemplate"),
+      ]) {
         expect((r.inputs.labels as Record<string, string>)["logos-deployment"]).toBe(label(mine));
       }
     }
@@ -346,7 +360,8 @@ function labelMaps(p: Plan): Record<string, string>[] {
   const maps: Record<string, string>[] = [];
   for (const r of p.resources.filter((x) => x.custom && x.type.startsWith("gcp:"))) {
     const field = r.type === "gcp:monitoring/notificationChannel:NotificationChannel" ? "userLabels" : "labels";
-    for (const m of [r.inputs[field], r.inputs.userLabels]) if (m && typeof m === "object" && !Array.isArray(m)) maps.push(m as Record<string, string>);
+    for (const m of [r.inputs[field], r.inputs.userLabels])
+      if (m && typeof m === "object" && !Array.isArray(m)) maps.push(m as Record<string, string>);
     const boot = (r.inputs.bootDisk as { initializeParams?: { labels?: Record<string, string> } } | undefined)?.initializeParams?.labels;
     if (boot) maps.push(boot);
     for (const d of (r.inputs.disks as Array<{ labels?: Record<string, string> }> | undefined) ?? []) if (d.labels) maps.push(d.labels);

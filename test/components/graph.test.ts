@@ -8,7 +8,14 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { listStacks, planStacks } from "../../infra/plan/engine";
 import type { Plan } from "../../infra/plan/types";
-import { dataBearingList, stateDiskAttachmentProblems, unclassifiedTypeProblems, validationPathProblems } from "../helpers/graph";
+import {
+  dataBearingList,
+  orderingProblems,
+  retentionProblems,
+  stateDiskAttachmentProblems,
+  unclassifiedTypeProblems,
+  validationPathProblems,
+} from "../helpers/graph";
 
 /** 20 characters: the spec's longest pool name. */
 const LONG_POOL_NAME = "logos-compute-pool-x";
@@ -43,9 +50,19 @@ describe.each(cases)("$id", ({ id }) => {
   });
 });
 
-describe.each(cases.filter((c) => c.stack.startsWith("azure-")))("$id", ({ id }) => {
+describe.each(cases.filter((c) => c.stack.startsWith("azure-") || c.stack.startsWith("gcp-")))("$id", ({ id }) => {
   it("runs each node's validation only after its whole path exists", () => {
     expect(validationPathProblems(plans.get(id)!)).toEqual([]);
+  });
+});
+
+describe.each(cases.filter((c) => c.stack.startsWith("gcp-")))("$id", ({ id }) => {
+  it("creates whatever a preview-known reference names before the resource that names it", () => {
+    expect(orderingProblems(plans.get(id)!)).toEqual([]);
+  });
+
+  it("keeps every data-bearing resource on delete", () => {
+    expect(retentionProblems(plans.get(id)!)).toEqual([]);
   });
 });
 

@@ -495,6 +495,7 @@ describe("gcp pool: a first preview, where nothing the cloud computes is known",
     const disks = ofType(T.disk).map((r) => r.name);
     expect(disks).toEqual(["preview-core-0-state", "preview-core-1-state", "preview-core-2-state"]);
     for (const d of disks) expect({ d, protect: options.get(d)?.protect }).toEqual({ d, protect: true });
-    for (const vm of ofType(T.instance)) expect({ vm: vm.name, protect: options.get(vm.name)?.protect }).toEqual({ vm: vm.name, protect: undefined });
+    for (const vm of ofType(T.instance))
+      expect({ vm: vm.name, protect: options.get(vm.name)?.protect }).toEqual({ vm: vm.name, protect: undefined });
   });
 });

@@ -86,7 +86,8 @@ export function untaggedResources(plan: Plan): string[] {
       if (!field) return false;
       const tags = r.inputs[field];
       // A map, or (AWS Auto Scaling groups) a list of {key, value} entries.
-      if (Array.isArray(tags)) return !tags.some((t: { key?: unknown; value?: unknown }) => t?.key === "logos-proof-gated" && t.value === "true");
+      if (Array.isArray(tags))
+        return !tags.some((t: { key?: unknown; value?: unknown }) => t?.key === "logos-proof-gated" && t.value === "true");
       return tags === null || typeof tags !== "object" || (tags as Record<string, unknown>)["logos-proof-gated"] !== "true";
     })
     .map((r) => `${r.type} ${r.name}`);
