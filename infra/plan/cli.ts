@@ -10,6 +10,7 @@
 import { listStacks, planStacks, PlanError } from "./engine";
 import { renderSummary } from "./summary";
 import { exitAfterFlush } from "./io";
+import { isDiffInvocation, runDiff } from "./diff-cli";
 
 interface Args {
   stacks: string[];
@@ -47,6 +48,8 @@ function parseArgs(argv: string[]): Args {
 }
 
 async function run(): Promise<number> {
+  // --diff-config / --day2: what a config change does to a running pool (infra/plan/diff-cli.ts).
+  if (isDiffInvocation(process.argv.slice(2))) return runDiff(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const stacks = args.stacks.length > 0 ? args.stacks : listStacks();
   if (stacks.length === 0) {

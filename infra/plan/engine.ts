@@ -405,11 +405,11 @@ const HEAP_LIMIT_MIB: Readonly<Record<Cloud, number>> = { aws: 768, gcp: 768, az
 /** A smaller young generation (default 16 MiB semi-spaces) trades a little time for peak memory. */
 const SEMI_SPACE_MIB = 4;
 
-function heapLimitFor(stacks: readonly string[], overrides: PlanOptions["overrides"]): number {
+function heapLimitFor(variants: readonly PlanVariant[], overrides: PlanOptions["overrides"]): number {
   if (process.env.LOGOS_PLAN_HEAP_MIB) return Number(process.env.LOGOS_PLAN_HEAP_MIB);
-  const limits = stacks.map((stack) => {
+  const limits = variants.map(({ stack, overrides: own }) => {
     try {
-      const cloud = withOverrides(loadStackConfig(stack).values, overrides)[`${NAMESPACE}:cloud`];
+      const cloud = withOverrides(loadStackConfig(stack).values, { ...overrides, ...own })[`${NAMESPACE}:cloud`];
       return isCloud(cloud) ? HEAP_LIMIT_MIB[cloud] : HEAP_LIMIT_MIB.aws;
     } catch {
       return HEAP_LIMIT_MIB.aws; // the worker reports the stack's own error
@@ -426,8 +426,9 @@ export type WorkerLine = { readonly stack: string; readonly run: PlanRun } | { r
  * once) and reports each as it finishes. The worker prints one JSON line per
  * stack; a crash fails every stack it had not reported.
  */
-function planInWorker(stacks: readonly string[], options: PlanOptions, onLine: (line: WorkerLine) => void): Promise<void> {
-  const heapMiB = heapLimitFor(stacks, options.overrides);
+function planInWorker(variants: readonly PlanVariant[], options: PlanOptions, onLine: (line: WorkerLine) => void): Promise<void> {
+  const heapMiB = heapLimitFor(variants, options.overrides);
+  const stacks = variants.map((v) => v.id);
   return new Promise((resolveAll) => {
     // A fixed heap limit, so a plan fits or fails alike on every machine (V8's
     // default follows the machine's memory), and small enough that V8
@@ -444,6 +445,7 @@ function planInWorker(stacks: readonly string[], options: PlanOptions, onLine: (
           LOGOS_PLAN_COMPUTED: options.computed ?? "unknown",
           LOGOS_PLAN_SOURCE_POSITIONS: options.sourcePositions === true ? "1" : "",
           LOGOS_PLAN_PROGRAM: options.program ?? "",
+          LOGOS_PLAN_VARIANTS: JSON.stringify(variants),
         },
         stdio: ["ignore", "pipe", "pipe"],
       },
@@ -501,18 +503,39 @@ export async function planStack(stack: string, options: PlanOptions = {}): Promi
   return result;
 }
 
+/** One plan to make: a stack with config overrides of its own, reported under `id`. */
+export interface PlanVariant {
+  readonly id: string;
+  readonly stack: string;
+  /** Applied over the stack file and over {@link PlanOptions.overrides}. */
+  readonly overrides?: Readonly<Record<string, unknown>>;
+  /** @default {@link PlanOptions.computed} */
+  readonly computed?: PlanOptions["computed"];
+}
+
+type ManyOptions = PlanOptions & { concurrency?: number; onDone?: (id: string, run: PlanRun | Error) => void };
+
 /**
  * Plans several stacks in up to `concurrency` worker processes (default 2,
  * one per core here), each planning its share one after another. Results come
  * back in input order; a stack that cannot be planned yields a PlanError.
  */
-export async function planStacks(
-  stacks: readonly string[],
-  options: PlanOptions & { concurrency?: number; onDone?: (stack: string, run: PlanRun | Error) => void } = {},
-): Promise<Array<PlanRun | PlanError>> {
+export async function planStacks(stacks: readonly string[], options: ManyOptions = {}): Promise<Array<PlanRun | PlanError>> {
+  return planVariants(
+    stacks.map((stack) => ({ id: stack, stack })),
+    options,
+  );
+}
+
+/**
+ * Plans variants of stacks (the same stack with different config, e.g. before
+ * and after a change) the way {@link planStacks} plans stacks: the SDKs load
+ * once per worker, results come back in input order.
+ */
+export async function planVariants(variants: readonly PlanVariant[], options: ManyOptions = {}): Promise<Array<PlanRun | PlanError>> {
   const results = new Map<string, PlanRun | PlanError>();
-  const workers = Math.max(1, Math.min(options.concurrency ?? 2, stacks.length));
-  const shares = Array.from({ length: workers }, (_, w) => stacks.filter((_, i) => i % workers === w));
+  const workers = Math.max(1, Math.min(options.concurrency ?? 2, variants.length));
+  const shares = Array.from({ length: workers }, (_, w) => variants.filter((_, i) => i % workers === w));
   await Promise.all(
     shares.map((share) =>
       planInWorker(share, options, (line) => {
@@ -522,5 +545,5 @@ export async function planStacks(
       }),
     ),
   );
-  return stacks.map((s) => results.get(s) ?? new PlanError(`stack ${s} was not planned`));
+  return variants.map((v) => results.get(v.id) ?? new PlanError(`stack ${v.id} was not planned`));
 }

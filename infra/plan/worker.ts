@@ -1,9 +1,10 @@
 /**
- * Plans the stacks named on the command line one after another and writes one
- * JSON line per stack to stdout: `{ stack, run: { plan, ms, maxRssBytes } }`,
- * or `{ stack, error }` when the stack cannot be planned.
+ * Plans the stacks (or variants, see `planVariants`) named on the command
+ * line one after another and writes one JSON line per stack to stdout:
+ * `{ stack, run: { plan, ms, maxRssBytes } }`, or `{ stack, error }` when the
+ * stack cannot be planned.
  */
-import { PlanError, planInProcess, type WorkerLine } from "./engine";
+import { PlanError, planInProcess, type PlanVariant, type WorkerLine } from "./engine";
 
 function write(line: WorkerLine): Promise<void> {
   // Wait for the pipe to take each line: a large plan outlives one write.
@@ -17,9 +18,18 @@ async function run(): Promise<void> {
   const computed = process.env.LOGOS_PLAN_COMPUTED === "placeholder" ? "placeholder" : "unknown";
   const sourcePositions = process.env.LOGOS_PLAN_SOURCE_POSITIONS === "1";
   const program = process.env.LOGOS_PLAN_PROGRAM || undefined;
+  // Variants name a stack and overrides of their own under an id; a bare argument is a stack.
+  const variants = new Map((JSON.parse(process.env.LOGOS_PLAN_VARIANTS ?? "[]") as PlanVariant[]).map((v) => [v.id, v] as const));
   for (const stack of stacks) {
+    const variant = variants.get(stack) ?? { id: stack, stack };
     try {
-      await write({ stack, run: await planInProcess(stack, { overrides, computed, sourcePositions, program }) });
+      const run = await planInProcess(variant.stack, {
+        overrides: { ...overrides, ...variant.overrides },
+        computed: variant.computed ?? computed,
+        sourcePositions,
+        program,
+      });
+      await write({ stack, run });
     } catch (e) {
       const error = e instanceof PlanError ? e.message : e instanceof Error ? (e.stack ?? e.message) : String(e);
       await write({ stack, error });
