@@ -22,11 +22,15 @@ export const VALIDATION_LOG_PATH = "/var/log/logos/validation.jsonl";
 export const VALIDATION_LOG_UNIT = "logos-validation-log";
 const APPENDER_PATH = "/opt/logos/bin/logos-validation-log";
 
-/** AWS: the CloudWatch agent's metric namespace and the dimension every node adds. */
+/** AWS: the CloudWatch agent's metric namespace and the dimensions every node adds. */
 export const AWS_AGENT_NAMESPACE = "CWAgent";
 export const AWS_POOL_DIMENSION = "LogosPool";
-/** AWS: where the log-based job-status metric lands. */
-export const AWS_JOB_NAMESPACE = "LogosCompute";
+/**
+ * The deployment id (`deploymentId`): the shipped pilot and pool stacks both
+ * name their pool `logos`, so without it the alarms of one stack in an
+ * account would watch the other's nodes too.
+ */
+export const AWS_DEPLOYMENT_DIMENSION = "LogosDeployment";
 export const AWS_JOB_METRIC = "ValidationFailures";
 export const AWS_AGENT_CONFIG_PATH = "/opt/aws/amazon-cloudwatch-agent/etc/logos-agent.json";
 /** GCP: the Ops Agent receiver, which is also the Cloud Logging log id. */
@@ -35,9 +39,18 @@ export const GCP_AGENT_CONFIG_STAGING = "/etc/logos/ops-agent.yaml";
 /** Azure: the custom Log Analytics table the data collection rule fills. */
 export const AZURE_VALIDATION_TABLE = "LogosValidation_CL";
 
-/** The CloudWatch log group the nodes of one pool write validation results to. */
-export function awsValidationLogGroup(poolName: string): string {
-  return `/logos/${poolName}/validation`;
+/** The CloudWatch log group the nodes of one deployment write validation results to (unique in the account). */
+export function awsValidationLogGroup(poolName: string, deployment: string): string {
+  return `/logos/${poolName}/${deployment}/validation`;
+}
+
+/**
+ * Where one deployment's log-based job-status metric lands. A metric filter
+ * can take dimension values only from the log events, so the deployment is
+ * in the namespace: two stacks' failures never add up in one metric.
+ */
+export function awsJobNamespace(deployment: string): string {
+  return `LogosCompute/${deployment}`;
 }
 
 /** Disks the disk alarm watches: the state mount, and the boot disk that holds the state on burst nodes. */
@@ -98,18 +111,22 @@ function appender(): { files: BootFile[]; commands: string[][] } {
   };
 }
 
-/** The CloudWatch agent's configuration: CPU, memory and disk percentages per node and pool-wide, and the result log. */
-export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">): Record<string, unknown> {
-  // Every metric also carries LogosPool, and the agent publishes a series
-  // with LogosPool alone: one alarm on its Maximum covers every node, burst
-  // ones included, however many there are.
-  const pool = { [AWS_POOL_DIMENSION]: spec.name };
+/**
+ * The CloudWatch agent's configuration: CPU, memory and disk percentages per
+ * node and deployment-wide, and the result log.
+ */
+export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">, deployment: string): Record<string, unknown> {
+  // Every metric also carries LogosPool and LogosDeployment, and the agent
+  // publishes a series with those two alone: one alarm on its Maximum covers
+  // every node of this deployment, burst ones included, however many there
+  // are, and no node of another stack in the account.
+  const pool = { [AWS_POOL_DIMENSION]: spec.name, [AWS_DEPLOYMENT_DIMENSION]: deployment };
   return {
     agent: { metrics_collection_interval: 60, run_as_user: "root" },
     metrics: {
       namespace: AWS_AGENT_NAMESPACE,
       append_dimensions: { InstanceId: "${aws:InstanceId}" },
-      aggregation_dimensions: [[AWS_POOL_DIMENSION]],
+      aggregation_dimensions: [[AWS_POOL_DIMENSION, AWS_DEPLOYMENT_DIMENSION]],
       metrics_collected: {
         cpu: { totalcpu: true, measurement: ["usage_active"], append_dimensions: pool },
         mem: { measurement: ["used_percent"], append_dimensions: pool },
@@ -122,7 +139,7 @@ export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">): Recor
           collect_list: [
             {
               file_path: VALIDATION_LOG_PATH,
-              log_group_name: awsValidationLogGroup(spec.name),
+              log_group_name: awsValidationLogGroup(spec.name, deployment),
               log_stream_name: "{instance_id}",
               timezone: "UTC",
             },
@@ -176,18 +193,21 @@ export function gcpAgentConfig(spec: Pick<PoolSpec, "name">, deployment?: string
  */
 export function monitoringBootstrap(
   spec: Pick<PoolSpec, "cloud" | "name" | "region" | "stateDir">,
-  /** The deployment id (`deploymentId`); GCP labels each result with it. @default none */
+  /** The deployment id (`deploymentId`); GCP labels each result with it; AWS needs it. @default none */
   deployment?: string,
 ): BootstrapExtras {
   const base = appender();
   switch (spec.cloud) {
     case "aws": {
+      if (deployment === undefined) {
+        throw new Error("monitoringBootstrap on aws needs the deployment id (deploymentId): CloudWatch names are per account");
+      }
       const url = `https://amazoncloudwatch-agent-${spec.region}.s3.${spec.region}.amazonaws.com/ubuntu/$(dpkg --print-architecture)/latest/amazon-cloudwatch-agent.deb`;
       return {
         packages: ["curl"],
         files: [
           ...base.files,
-          { path: AWS_AGENT_CONFIG_PATH, content: `${JSON.stringify(awsAgentConfig(spec), null, 2)}\n`, permissions: "0644" },
+          { path: AWS_AGENT_CONFIG_PATH, content: `${JSON.stringify(awsAgentConfig(spec, deployment), null, 2)}\n`, permissions: "0644" },
         ],
         commands: [
           ...base.commands,

@@ -114,6 +114,8 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // every node and the upload command (a plain string the validation and the
   // burst boot unit carry) reads it there.
   const names = deploymentArchiveNames(spec, archiveEntropy(`${spec.name}-archive-entropy`));
+  // What tells this stack's account-scoped names, metrics and alerts from another stack's (pilot and pool both run pool "logos").
+  const deployment = deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
   const archiveCommand = archiveCommandFor({
     cloud: spec.cloud,
     pool: spec.name,
@@ -121,10 +123,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   });
   const checks = validationOptions(spec, archiveCommand);
 
-  const shared = mergeExtras(
-    archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))),
-    monitoringBootstrap(spec, deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() })),
-  );
+  const shared = mergeExtras(archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))), monitoringBootstrap(spec, deployment));
   // Core nodes are validated over SSH as the login user, who must own the result directory.
   const resultDir: BootstrapExtras = {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],
@@ -160,6 +159,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId })),
       ...(pool.burst ? { burst: pool.burst } : {}),
       nodeIdentity: pool.nodeIdentity,
+      deployment,
     },
     componentOpts,
   );

@@ -1,9 +1,12 @@
 /**
- * AWS monitoring: pool-wide CloudWatch alarms on the agent's CPU, memory and
- * disk percentages (dimension LogosPool, statistic Maximum: one alarm fires
- * when any node crosses the threshold, burst nodes included, at any pool
- * size), and on a log-based count of failed validations, all to one SNS
- * topic.
+ * AWS monitoring: deployment-wide CloudWatch alarms on the agent's CPU,
+ * memory and disk percentages (dimensions LogosPool and LogosDeployment,
+ * statistic Maximum: one alarm fires when any node of this stack crosses the
+ * threshold, burst nodes included, at any pool size), and on a log-based
+ * count of failed validations, all to one SNS topic. Log group, metric
+ * namespace and dimensions carry the deployment id, so the shipped pilot and
+ * pool stacks (both pool `logos`) coexist in one account without claiming
+ * the same log group or firing on each other's nodes.
  *
  * EC2's own CPUUtilization has no pool-wide dimension (only per instance or
  * per ASG), which would mean an alarm per core node; the agent's
@@ -14,9 +17,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
   AWS_AGENT_NAMESPACE,
+  AWS_DEPLOYMENT_DIMENSION,
   AWS_JOB_METRIC,
-  AWS_JOB_NAMESPACE,
   AWS_POOL_DIMENSION,
+  awsJobNamespace,
   awsValidationLogGroup,
 } from "../../infra/monitoring-bootstrap";
 import { tagsFor } from "../../infra/spec";
@@ -38,7 +42,8 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
   const partition = aws.getPartitionOutput({}, opts).partition;
   const account = aws.getCallerIdentityOutput({}, opts).accountId;
   const root = pulumi.interpolate`arn:${partition}:iam::${account}:root`;
-  const logGroupName = awsValidationLogGroup(spec.name);
+  const logGroupName = awsValidationLogGroup(spec.name, ctx.deployment);
+  const jobNamespace = awsJobNamespace(ctx.deployment);
 
   // Its own key: CloudWatch must encrypt to the topic and Logs to the group,
   // and the pool key's policy admits neither service.
@@ -97,13 +102,13 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     {
       logGroupName: logGroup.name,
       pattern: FAILURE_PATTERN,
-      metricTransformation: { namespace: AWS_JOB_NAMESPACE, name: AWS_JOB_METRIC, value: "1", defaultValue: "0" },
+      metricTransformation: { namespace: jobNamespace, name: AWS_JOB_METRIC, value: "1", defaultValue: "0" },
     },
     opts,
   );
 
   const actions = [topic.arn];
-  const poolDimension = { [AWS_POOL_DIMENSION]: spec.name };
+  const poolDimension = { [AWS_POOL_DIMENSION]: spec.name, [AWS_DEPLOYMENT_DIMENSION]: ctx.deployment };
   const agentAlarm = (signal: string, metricName: string, threshold: number, what: string): aws.cloudwatch.MetricAlarm =>
     new aws.cloudwatch.MetricAlarm(
       `${name}-${signal}`,
@@ -133,7 +138,7 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     `${name}-job-status`,
     {
       alarmDescription: `logos pool ${spec.name}: a proof validation failed (see log group ${logGroupName})`,
-      namespace: AWS_JOB_NAMESPACE,
+      namespace: jobNamespace,
       metricName: AWS_JOB_METRIC,
       statistic: "Sum",
       period: 300,

@@ -32,6 +32,12 @@ export interface MonitoringArgs {
   readonly burst?: MonitoredBurst;
   /** The identity nodes run as (`VmPool.nodeIdentity`); Azure's agent authenticates as it. */
   readonly nodeIdentity: PoolParts["nodeIdentity"];
+  /**
+   * What tells this deployment's metrics, logs and alerts from another
+   * stack's in the same account / project / subscription.
+   * @default `deploymentId` of the current Pulumi project and stack
+   */
+  readonly deployment?: string;
 }
 
 function builderFor(cloud: Cloud): (ctx: MonitoringContext) => MonitoringParts {
@@ -54,11 +60,12 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
   /** SNS topic ARN / comma-separated notification channel ids / action group id. */
   readonly notificationTarget: pulumi.Output<string>;
-  /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec, <deployment id>)`. */
+  /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec, deployment)`. */
   readonly bootstrap: BootstrapExtras;
 
   constructor(name: string, args: MonitoringArgs, opts?: pulumi.ComponentResourceOptions) {
     super("logos:compute:Monitoring", name, {}, opts);
+    const deployment = args.deployment ?? deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
     const parts = builderFor(args.spec.cloud)({
       parent: this,
       name,
@@ -66,10 +73,11 @@ export class Monitoring extends pulumi.ComponentResource {
       nodes: args.nodes,
       ...(args.burst ? { burst: args.burst } : {}),
       nodeIdentity: args.nodeIdentity,
+      deployment,
     });
     this.alerts = parts.alerts;
     this.notificationTarget = parts.notificationTarget;
-    this.bootstrap = monitoringBootstrap(args.spec, deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() }));
+    this.bootstrap = monitoringBootstrap(args.spec, deployment);
     this.registerOutputs({ notificationTarget: this.notificationTarget });
   }
 }

@@ -21,6 +21,8 @@ export interface MonitoringContext {
   readonly nodes: readonly MonitoredNode[];
   readonly burst?: MonitoredBurst;
   readonly nodeIdentity: PoolParts["nodeIdentity"];
+  /** The deployment id (`deploymentId`): what tells this stack's alerts from another's in the account. */
+  readonly deployment: string;
 }
 
 /** The four signals, by the same names on every cloud. */

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { deploymentDigest, deploymentId } from "../../infra/deployment";
 import { tagsFor } from "../../infra/spec";
 import type { AdapterContext } from "./types";
 
@@ -32,14 +33,25 @@ export interface AwsKey {
   readonly autoScalingRole?: aws.iam.ServiceLinkedRole;
 }
 
-/** KMS alias names allow `[A-Za-z0-9/_-]`; one per pool and stack, as two stacks may share an account and region. */
-export function keyAliasName(poolName: string, stack: string): string {
-  return `alias/${`${poolName}-${stack}`.replace(/[^A-Za-z0-9/_-]/g, "-").slice(0, 250)}`;
+/**
+ * KMS alias names allow `[A-Za-z0-9/_-]`, 256 characters; one per pool and
+ * deployment (`deploymentId`), as two stacks may share an account and
+ * region. At most 6 + 20 + 1 + 39 = 66 characters.
+ */
+export function keyAliasName(poolName: string, deployment: string): string {
+  return `alias/${poolName}-${deployment}`;
 }
 
-/** IAM allows `[\w+=,.@-]` in a service-linked role suffix; the full role name must fit in 64 characters. */
-export function autoScalingRoleSuffix(poolName: string, stack: string): string {
-  return `${poolName}-${stack}`.replace(/[^\w+=,.@-]/g, "-").slice(0, 64 - "AWSServiceRoleForAutoScaling_".length);
+/** The service-linked role's name prefix; IAM caps the whole name at 64 characters. */
+export const AUTO_SCALING_ROLE_PREFIX = "AWSServiceRoleForAutoScaling_";
+
+/**
+ * The burst group's service-linked role suffix: pool name and the
+ * deployment's digest (`deploymentDigest`), at most 20 + 1 + 8 = 29 of the
+ * 35 characters left after the prefix, all within IAM's `[\w+=,.@-]`.
+ */
+export function autoScalingRoleSuffix(poolName: string, deploymentDigest: string): string {
+  return `${poolName}-${deploymentDigest}`;
 }
 
 /**
@@ -56,13 +68,14 @@ export function autoScalingRoleSuffix(poolName: string, stack: string): string {
 export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst: boolean): AwsKey {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
+  const scope = { project: pulumi.getProject(), stack: pulumi.getStack() };
 
   const autoScalingRole = withBurst
     ? new aws.iam.ServiceLinkedRole(
         `${name}-burst-service-role`,
         {
           awsServiceName: "autoscaling.amazonaws.com",
-          customSuffix: autoScalingRoleSuffix(name, pulumi.getStack()),
+          customSuffix: autoScalingRoleSuffix(name, deploymentDigest(scope)),
           description: `Launches the ${name} burst group with the pool's KMS key`,
           tags: tagsFor(spec, "burst"),
         },
@@ -105,7 +118,7 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
     // key; deleting the key would make the kept history unreadable.
     { ...opts, retainOnDelete: true },
   );
-  const aliasName = keyAliasName(name, pulumi.getStack());
+  const aliasName = keyAliasName(name, deploymentId(scope));
   const alias = new aws.kms.Alias(`${name}-key-alias`, { name: aliasName, targetKeyId: key.keyId }, opts);
   const diskKeyId = pulumi.interpolate`arn:${account.partition}:kms:${spec.region}:${account.accountId}:${aliasName}`;
 

@@ -97,3 +97,75 @@ describe("aws plans: global names", () => {
     expect(writtenFiles(named(plan, "logos-core-0").inputs.userData).has("/etc/logos/boot-bucket")).toBe(false);
   });
 });
+
+/** The names a resource claims in its account and region (S3: in all of AWS), as `type name`. */
+function claimedNames(plan: Plan): string[] {
+  return plan.resources.flatMap((r) => {
+    const claims: string[] = [];
+    // Inputs that name the resource itself; generated names (absent here) carry the engine's random suffix.
+    for (const key of r.type === BUCKET ? ["bucket"] : ["name", "namePrefix", "customSuffix", "alarmName"]) {
+      const value = r.inputs[key];
+      if (typeof value === "string" && value !== UNKNOWN) claims.push(`${r.type} ${key}=${value}`);
+    }
+    return claims;
+  });
+}
+
+/** Which CloudWatch series an alarm watches: namespace, metric and every dimension. */
+const series = (r: PlannedResource): string => JSON.stringify([r.inputs.namespace, r.inputs.metricName, r.inputs.dimensions ?? {}]);
+
+/** The CloudWatch agent configuration a node's user-data installs. */
+function agentConfig(userData: unknown): { metrics: any; logs: any } {
+  const text = writtenFiles(userData).get("/opt/aws/amazon-cloudwatch-agent/etc/logos-agent.json");
+  expect(text, "agent configuration in user-data").toBeDefined();
+  return JSON.parse(String(text));
+}
+
+describe("aws plans: pilot and pool side by side in one account", () => {
+  it("claim no name in common (both run pool 'logos')", () => {
+    const pilot = claimedNames(filled.get("aws-pilot")!);
+    const pool = claimedNames(filled.get("aws-pool")!);
+    expect(pilot.length).toBeGreaterThan(0);
+    expect(pool.filter((n) => pilot.includes(n))).toEqual([]);
+    // What the check covers, so a new explicit name is seen here.
+    expect(new Set(pool.map((n) => n.split(" ")[0]))).toEqual(
+      new Set([BUCKET, "aws:kms/alias:Alias", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/serviceLinkedRole:ServiceLinkedRole"]),
+    );
+  });
+
+  it("alarm on disjoint CloudWatch series, each the one its own nodes publish", () => {
+    const watched = new Map<Stack, string[]>();
+    for (const stack of STACKS) {
+      const plan = filled.get(stack)!;
+      const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
+      expect(alarms, stack).toHaveLength(4);
+      watched.set(stack, alarms.map(series));
+      // The failure metric comes from this stack's log group only, into this stack's series.
+      const [filter] = ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+      const [group] = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
+      expect(filter.inputs.logGroupName).toBe(group.inputs.name);
+      const transform = filter.inputs.metricTransformation as { namespace: string; name: string };
+      expect(alarms.filter((a) => a.inputs.namespace === transform.namespace && a.inputs.metricName === transform.name)).toHaveLength(1);
+      // Every node ships results to that log group and publishes under the dimensions the agent alarms watch.
+      const agentAlarms = alarms.filter((a) => a.inputs.namespace === "CWAgent");
+      expect(agentAlarms).toHaveLength(3);
+      const core = ofType(plan, "aws:ec2/instance:Instance").filter(
+        (r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core",
+      );
+      const burst = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate").map((t) =>
+        Buffer.from(String(t.inputs.userData), "base64").toString(),
+      );
+      for (const userData of [...core.map((c) => c.inputs.userData), ...burst]) {
+        const config = agentConfig(userData);
+        expect(config.logs.logs_collected.files.collect_list.map((f: { log_group_name: string }) => f.log_group_name)).toEqual([
+          group.inputs.name,
+        ]);
+        const published = config.metrics.metrics_collected.cpu.append_dimensions as Record<string, string>;
+        expect(config.metrics.aggregation_dimensions).toEqual([Object.keys(published)]);
+        for (const a of agentAlarms) expect(a.inputs.dimensions).toEqual(published);
+      }
+    }
+    const pilot = watched.get("aws-pilot")!;
+    expect(watched.get("aws-pool")!.filter((s) => pilot.includes(s))).toEqual([]);
+  });
+});

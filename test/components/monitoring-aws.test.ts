@@ -1,11 +1,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
+import { deploymentId } from "../../infra/deployment";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { poolConfig } from "../helpers/configs";
 import { installMocks, type Registered, settled, valueOf } from "../helpers/mocks";
 
 let mocks: ReturnType<typeof installMocks>;
+/** The mock runs project logos-compute, stack test; the component defaults to their deployment id. */
+const DEPLOYMENT = deploymentId({ project: "logos-compute", stack: "test" });
 
 function alarm(name: string): Registered {
   const found = mocks.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").find((r) => r.name === name);
@@ -34,7 +37,7 @@ beforeAll(async () => {
 });
 
 describe("Monitoring on AWS", () => {
-  it("alarms pool-wide on the agent's CPU, memory and disk with the spec's thresholds", () => {
+  it("alarms deployment-wide on the agent's CPU, memory and disk with the spec's thresholds", () => {
     const expected: [string, string, number][] = [
       ["logos-monitoring-cpu", "cpu_usage_active", 80],
       ["logos-monitoring-memory", "mem_used_percent", 75],
@@ -44,7 +47,7 @@ describe("Monitoring on AWS", () => {
       expect(alarm(name).inputs).toMatchObject({
         namespace: "CWAgent",
         metricName,
-        dimensions: { LogosPool: "logos" },
+        dimensions: { LogosPool: "logos", LogosDeployment: DEPLOYMENT },
         statistic: "Maximum",
         comparisonOperator: "GreaterThanThreshold",
         threshold,
@@ -56,12 +59,12 @@ describe("Monitoring on AWS", () => {
   it("counts failed validations from the result log and alarms on one", () => {
     const [filter] = mocks.ofType("aws:cloudwatch/logMetricFilter:LogMetricFilter");
     expect(filter.inputs).toMatchObject({
-      logGroupName: "/logos/logos/validation",
+      logGroupName: `/logos/logos/${DEPLOYMENT}/validation`,
       pattern: '{ $.status = "fail" }',
-      metricTransformation: { namespace: "LogosCompute", name: "ValidationFailures", value: "1", defaultValue: "0" },
+      metricTransformation: { namespace: `LogosCompute/${DEPLOYMENT}`, name: "ValidationFailures", value: "1", defaultValue: "0" },
     });
     expect(alarm("logos-monitoring-job-status").inputs).toMatchObject({
-      namespace: "LogosCompute",
+      namespace: `LogosCompute/${DEPLOYMENT}`,
       metricName: "ValidationFailures",
       statistic: "Sum",
       comparisonOperator: "GreaterThanOrEqualToThreshold",

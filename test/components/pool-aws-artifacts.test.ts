@@ -17,6 +17,7 @@ import { installMocks, type Registered } from "../helpers/mocks";
 
 import type * as BootFiles from "../../components/pool/aws-boot-files";
 import type { BootstrapExtras } from "../../components/pool/types";
+import { deploymentId } from "../../infra/deployment";
 import { nodeSlots } from "../../infra/layout";
 import { renderValidationUnit, VALIDATION_SCRIPT_PATH, VALIDATION_UNIT_NAME } from "../../infra/node/validation";
 import { parseSpec, type PoolSpec } from "../../infra/spec";
@@ -26,7 +27,7 @@ const mocks = installMocks();
 const ROOT = path.resolve(__dirname, "..", "..");
 const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
-const ALIAS_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/logos-test`;
+const ALIAS_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:alias/logos-${deploymentId({ project: "logos-compute", stack: "test" })}`;
 const KEY_ARN = `arn:aws:kms:${REGION}:${ACCOUNT}:key/logos-key-id`;
 const ROLE_ARN = `arn:aws:iam::${ACCOUNT}:role/logos-node-role-generated`;
 const LIMIT = 16384;
@@ -116,7 +117,10 @@ beforeAll(async () => {
   const archiveCommand = archiveCommandFor({ cloud: "aws", pool: spec.name, region: spec.region });
   const checks = validationOptions(spec, archiveCommand);
   // As the program does: the archive's generated name reaches the nodes as a computed file.
-  const shared = mergeExtras(archiveBootstrap(pulumi.output("logos-audit-feedface0badc0de")), monitoringBootstrap(spec));
+  const shared = mergeExtras(
+    archiveBootstrap(pulumi.output("logos-audit-feedface0badc0de")),
+    monitoringBootstrap(spec, "aws-pool-1a2b3c4d"),
+  );
   const unit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
   coreExtras = mergeExtras(shared, {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],

@@ -6,6 +6,7 @@ import { installMocks, valueOf, type Registered } from "../helpers/mocks";
 import type { VmPool as VmPoolClass } from "../../components/pool";
 import type * as AwsAdapter from "../../components/pool/aws";
 import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
+import { deploymentDigest, deploymentId } from "../../infra/deployment";
 import { parseSpec, STATE_DIR, type PoolSpec } from "../../infra/spec";
 
 const mocks = installMocks();
@@ -14,8 +15,11 @@ const ACCOUNT = "123456789012";
 const REGION = "us-east-1";
 const SSM_AMI = "ami-0123456789abcdef0";
 const keyArn = (name: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:key/${name}-id`;
-/** What disks name: the pool key's alias ARN, known at plan time (the mock stack is "test"). */
-const diskKeyArn = (pool: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${pool}-test`;
+/** The mock's project and stack: logos-compute / test. */
+const DEPLOYMENT = deploymentId({ project: "logos-compute", stack: "test" });
+const DIGEST = deploymentDigest({ project: "logos-compute", stack: "test" });
+/** What disks name: the pool key's alias ARN, known at plan time. */
+const diskKeyArn = (pool: string): string => `arn:aws:kms:${REGION}:${ACCOUNT}:alias/${pool}-${DEPLOYMENT}`;
 
 /**
  * The helper's mock echoes inputs; a few attributes the cloud assigns are
@@ -302,16 +306,16 @@ describe("aws pool: encryption", () => {
       expect.objectContaining({ Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Action: "kms:*" }),
     ]);
     const fleetPolicy = policyOf(fleet, "logos");
-    const role = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_logos-test`;
+    const role = `arn:aws:iam::${ACCOUNT}:role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_logos-${DIGEST}`;
     expect(fleetPolicy.Statement.filter((st: any) => st.Principal.AWS === role).map((st: any) => st.Sid)).toEqual([
       "AutoScalingUsesKeyForEbs",
       "AutoScalingGrantsForEbs",
     ]);
     const slr = fleet.one("aws:iam/serviceLinkedRole:ServiceLinkedRole", "logos-burst-service-role");
-    expect(slr.inputs).toMatchObject({ awsServiceName: "autoscaling.amazonaws.com", customSuffix: "logos-test" });
+    expect(slr.inputs).toMatchObject({ awsServiceName: "autoscaling.amazonaws.com", customSuffix: `logos-${DIGEST}` });
     expect(fleet.one(GROUP, "logos-burst").inputs.serviceLinkedRoleArn).toBe(role);
     expect(fleet.one("aws:kms/alias:Alias", "logos-key-alias").inputs).toMatchObject({
-      name: "alias/logos-test",
+      name: `alias/logos-${DEPLOYMENT}`,
       targetKeyId: "logos-key-id",
     });
   });

@@ -17,6 +17,7 @@ import { CONFIG_KEYS, parseSpec } from "../../infra/spec";
 import { rawConfig } from "../helpers/configs";
 
 const aws = parseSpec(rawConfig("aws"));
+const DEPLOYMENT = "aws-pool-1a2b3c4d";
 const gcp = parseSpec(rawConfig("gcp"));
 const azure = parseSpec(rawConfig("azure"));
 
@@ -35,7 +36,7 @@ describe("monitoringBootstrap", () => {
   });
 
   it("installs the CloudWatch agent from the region's bucket for the node's architecture, then loads our config", () => {
-    const extras = monitoringBootstrap(aws);
+    const extras = monitoringBootstrap(aws, DEPLOYMENT);
     const commands = (extras.commands ?? []).map((c) => c.join(" "));
     expect(
       commands.some((c) =>
@@ -47,18 +48,32 @@ describe("monitoringBootstrap", () => {
     expect(commands.at(-1)).toBe(
       `/opt/aws/amazon-cloudwatch-agent/bin/amazon-cloudwatch-agent-ctl -a fetch-config -m ec2 -s -c file:${AWS_AGENT_CONFIG_PATH}`,
     );
-    expect(JSON.parse(file(extras, AWS_AGENT_CONFIG_PATH))).toEqual(awsAgentConfig(aws));
+    expect(JSON.parse(file(extras, AWS_AGENT_CONFIG_PATH))).toEqual(awsAgentConfig(aws, DEPLOYMENT));
   });
 
-  it("makes the CloudWatch agent publish memory and the state disk per node and per pool, and ship the result log", () => {
-    const config = awsAgentConfig(aws) as any;
-    expect(config.metrics.aggregation_dimensions).toEqual([["LogosPool"]]);
-    expect(config.metrics.metrics_collected.mem).toEqual({ measurement: ["used_percent"], append_dimensions: { LogosPool: "logos" } });
+  it("makes the CloudWatch agent publish memory and the state disk per node and per deployment, and ship the result log", () => {
+    const config = awsAgentConfig(aws, DEPLOYMENT) as any;
+    expect(config.metrics.aggregation_dimensions).toEqual([["LogosPool", "LogosDeployment"]]);
+    expect(config.metrics.metrics_collected.mem).toEqual({
+      measurement: ["used_percent"],
+      append_dimensions: { LogosPool: "logos", LogosDeployment: DEPLOYMENT },
+    });
     expect(config.metrics.metrics_collected.disk.resources).toEqual(["/", "/var/lib/logos/state"]);
     expect(config.metrics.metrics_collected.cpu.measurement).toEqual(["usage_active"]);
     expect(config.logs.logs_collected.files.collect_list).toEqual([
-      { file_path: VALIDATION_LOG_PATH, log_group_name: "/logos/logos/validation", log_stream_name: "{instance_id}", timezone: "UTC" },
+      {
+        file_path: VALIDATION_LOG_PATH,
+        log_group_name: `/logos/logos/${DEPLOYMENT}/validation`,
+        log_stream_name: "{instance_id}",
+        timezone: "UTC",
+      },
     ]);
+  });
+
+  it("on AWS needs the deployment id, since CloudWatch names are per account", () => {
+    expect(() => monitoringBootstrap(aws)).toThrow(
+      "monitoringBootstrap on aws needs the deployment id (deploymentId): CloudWatch names are per account",
+    );
   });
 
   it("installs the Ops Agent with Google's repository script and a config that ships the result log", () => {
@@ -107,7 +122,7 @@ describe("monitoringBootstrap", () => {
 
   it("renders into valid cloud-init on every cloud", () => {
     for (const spec of [aws, gcp, azure]) {
-      const extras = monitoringBootstrap(spec);
+      const extras = monitoringBootstrap(spec, DEPLOYMENT);
       const userData = renderUserData({
         role: "burst",
         sshUser: "logos",
