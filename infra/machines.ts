@@ -9,7 +9,9 @@
  * us-central1 / eastus and only order the candidates; they never reach the
  * cloud.
  */
+import { InstanceType as AwsInstanceType } from "@pulumi/aws/types/enums/ec2";
 import type { Cloud } from "./clouds";
+import { closest } from "./suggest";
 
 export interface MachineType {
   readonly cloud: Cloud;
@@ -17,8 +19,13 @@ export interface MachineType {
   readonly family: string;
   readonly vcpus: number;
   readonly memoryGiB: number;
-  /** Approximate on-demand USD per hour; used only to rank candidates. */
+  /** Approximate on-demand USD per hour; used only to rank candidates. Unknown (NaN) for an uncatalogued type. */
   readonly hourlyUsd: number;
+  /**
+   * True for an explicit type outside the catalog: its size is what the
+   * stack states in `vcpus` / `memoryGiB`, not a published figure.
+   */
+  readonly uncatalogued?: true;
 }
 
 type Row = readonly [name: string, vcpus: number, memoryGiB: number, hourlyUsd: number];
@@ -217,4 +224,93 @@ export function lookupMachineType(cloud: Cloud, name: string): MachineType | und
     }
   }
   return undefined;
+}
+
+/** What {@link uncataloguedMachineType} decided: the type, sized from the stack, or why not. */
+export type UncataloguedResult =
+  | { readonly type: MachineType }
+  /** `name`: not a type of the cloud; `size`: its name states another size than the stack. */
+  | { readonly problem: string; readonly kind: "name" | "size" };
+
+const AWS_INSTANCE_TYPES: readonly string[] = Object.values(AwsInstanceType);
+
+/**
+ * The vCPU count a type's name states, where the cloud's naming makes it
+ * certain; undefined where it does not (shared-core, bare metal, constrained
+ * cores, older Azure series whose numbers are not vCPUs).
+ *
+ * - AWS `<family>.<size>`: `medium` 1, `large` 2, `xlarge` 4, `<n>xlarge`
+ *   4n, except the `hpc` families, which run one thread per core.
+ * - GCP `<series>-<class>-<n>` for standard/highcpu/highmem/ultramem/megamem/
+ *   hypermem, and `<series>-custom-<n>-<MiB>`: n vCPUs.
+ * - Azure `Standard_<family><n><features>_v<3+>` without a `-` (a `-`
+ *   marks constrained vCPUs): n vCPUs.
+ */
+export function vcpusFromName(cloud: Cloud, name: string): number | undefined {
+  switch (cloud) {
+    case "aws": {
+      const m = /^([a-z0-9-]+)\.(medium|large|xlarge|(\d+)xlarge)$/.exec(name);
+      if (!m || m[1].startsWith("hpc")) return undefined;
+      return m[2] === "medium" ? 1 : m[2] === "large" ? 2 : m[2] === "xlarge" ? 4 : 4 * Number(m[3]);
+    }
+    case "gcp": {
+      const m =
+        /^[a-z0-9]+-(?:standard|highcpu|highmem|ultramem|megamem|hypermem)-(\d+)(?:-lssd)?$/.exec(name) ??
+        /^[a-z0-9]+-custom-(\d+)-\d+(?:-ext)?$/.exec(name);
+      return m ? Number(m[1]) : undefined;
+    }
+    case "azure": {
+      const m = /^Standard_[A-Z]+(\d+)[a-z]*(?:_[A-Za-z0-9]+)*_v([3-9]|\d{2,})$/.exec(name);
+      return m && !name.includes("-") ? Number(m[1]) : undefined;
+    }
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+/** Memory a GCP custom type's name states (`<series>-custom-<n>-<MiB>`), in GiB. */
+function memoryFromName(cloud: Cloud, name: string): number | undefined {
+  if (cloud !== "gcp") return undefined;
+  const m = /^[a-z0-9]+-custom-\d+-(\d+)(?:-ext)?$/.exec(name);
+  return m ? Number(m[1]) / 1024 : undefined;
+}
+
+/** The shape of a type name on each cloud, for a clear message on a pasted wrong value. */
+function nameProblem(cloud: Cloud, name: string): string | undefined {
+  switch (cloud) {
+    case "aws": {
+      if (AWS_INSTANCE_TYPES.includes(name)) return undefined;
+      const near = closest(name, AWS_INSTANCE_TYPES);
+      return `is not an EC2 instance type (the InstanceType list of @pulumi/aws)${near ? `; did you mean ${near}?` : ""}`;
+    }
+    case "gcp":
+      return /^[a-z][a-z0-9]*-[a-z0-9-]+$/.test(name) ? undefined : "is not a Compute Engine machine type name such as n2-standard-8";
+    case "azure":
+      return /^(Standard|Basic)_[A-Za-z0-9_-]+$/.test(name) ? undefined : "is not an Azure VM size name such as Standard_D8s_v5";
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
+/**
+ * An explicit type the catalog does not list (`m5.2xlarge`): accepted with
+ * the size the stack states in `vcpus` / `memoryGiB`, since that is what the
+ * scheduler is told. Refused when the name is not a type of the cloud, or
+ * when its name states a different vCPU count (or, for GCP custom types,
+ * less memory) than the stack does.
+ */
+export function uncataloguedMachineType(cloud: Cloud, name: string, vcpus: number, memoryGiB: number): UncataloguedResult {
+  const problem = nameProblem(cloud, name);
+  if (problem) return { problem, kind: "name" };
+  const named = vcpusFromName(cloud, name);
+  if (named !== undefined && named !== vcpus) return { problem: `has ${named} vCPUs by its name, not ${vcpus}`, kind: "size" };
+  const memory = memoryFromName(cloud, name);
+  if (memory !== undefined && memory < memoryGiB) return { problem: `has ${memory} GiB by its name, less than ${memoryGiB}`, kind: "size" };
+  return {
+    type: { cloud, name, family: "uncatalogued", vcpus, memoryGiB: memory ?? memoryGiB, hourlyUsd: Number.NaN, uncatalogued: true },
+  };
 }

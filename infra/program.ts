@@ -15,7 +15,7 @@ import { deploymentId } from "./deployment";
 import { buildSchedulerDocument } from "./scheduler/contract";
 import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { rolloutPredecessor } from "./rollout";
-import { parseSpec, SpecError, type PoolSpec, type RawConfig } from "./spec";
+import { parseSpec, SpecError, specWarnings, type PoolSpec, type RawConfig } from "./spec";
 
 /** A value whose leaves (or whole subtrees) may be Outputs, as stack outputs allow. */
 export type DeepInput<T> =
@@ -25,15 +25,22 @@ export interface ProgramOutputs {
   readonly [name: string]: pulumi.Input<unknown>;
 }
 
-/** Reads and validates config; a bad config stops the run with every problem listed. */
+/**
+ * Reads and validates config; a bad config stops the run with every problem
+ * listed under the stack file's name, and what deserves a word is logged as a
+ * warning.
+ */
 export function specFromConfig(raw: RawConfig = pulumi.runtime.allConfig()): PoolSpec {
+  let spec: PoolSpec;
   try {
-    return parseSpec(raw);
+    spec = parseSpec(raw);
   } catch (e) {
     // RunError prints the message alone, without a stack trace.
-    if (e instanceof SpecError) throw new pulumi.RunError(e.message);
+    if (e instanceof SpecError) throw new pulumi.RunError(`stacks/Pulumi.${pulumi.getStack()}.yaml: ${e.message}`);
     throw e;
   }
+  for (const warning of specWarnings(spec)) void pulumi.log.warn(warning);
+  return spec;
 }
 
 /** Concatenates bootstrap extras in order. */

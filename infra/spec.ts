@@ -4,11 +4,15 @@
  * runtime imports, so it runs the same under `pulumi up`, the offline plan and
  * unit tests.
  */
-import { isNetworkAligned, parseCidr, planNetwork, type NetworkPlan } from "./cidr";
+import { contains, isNetworkAligned, parseCidr, planNetwork, type Ipv4Cidr, type NetworkPlan } from "./cidr";
 import { subnetCapacity } from "./layout";
 import { CLOUDS, isCloud, REGION_KEYS, UBUNTU_2404, type Cloud } from "./clouds";
-import { chooseMachineType, lookupMachineType, type MachineType } from "./machines";
+import { OPERATOR_CIDR_MIN_PREFIX, PORTABLE_TAG_KEY, PORTABLE_TAG_VALUE, PRIVATE_NETWORK_RANGES, TAG_LIMITS } from "./cloud-limits";
+import { chooseMachineType, lookupMachineType, uncataloguedMachineType, type MachineType } from "./machines";
+import { isProviderNamespace, PROVIDER_CONFIG_KEYS } from "./provider-config-keys";
+import { GCP_REGIONS, knownRegions, regionSource } from "./regions";
 import { autoRolloutBatchSize, ROLLOUT_AUTO_PERCENT, ROLLOUT_BATCH_MAX } from "./rollout";
+import { closest } from "./suggest";
 
 /** The project's config namespace (`Pulumi.yaml` `name`). */
 export const NAMESPACE = "logos-compute";
@@ -186,6 +190,11 @@ export const CONFIG_KEYS = {
   alertMemoryPercent: { type: "integer", default: 90, description: "Memory alarm threshold, percent." },
   alertDiskPercent: { type: "integer", default: 85, description: "State disk usage alarm threshold, percent." },
   alertEmail: { type: "string", default: "", description: "Email subscribed to alarms; empty: none." },
+  allowUnlistedRegion: {
+    type: "boolean",
+    default: false,
+    description: "Accept a region missing from the program's region list (newer than this release); the cloud still checks it.",
+  },
 } as const satisfies Record<string, ConfigKey>;
 
 export type ConfigKeyName = keyof typeof CONFIG_KEYS;
@@ -204,8 +213,6 @@ export class SpecError extends Error {
 
 const HEX40 = /^[0-9a-f]{40}$/;
 const HEX64 = /^[0-9a-f]{64}$/;
-const LABEL = /^[a-z0-9_-]{1,63}$/;
-const LABEL_KEY = /^[a-z][a-z0-9_-]{0,62}$/;
 const POOL_NAME = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( .*)?$/;
 const SSH_USER = /^[a-z_][a-z0-9_-]{0,31}$/;
@@ -301,7 +308,8 @@ function defaultZones(cloud: Cloud, region: string): string[] {
     case "aws":
       return ["a", "b", "c"].map((s) => `${region}${s}`);
     case "gcp":
-      return ["a", "b", "c"].map((s) => `${region}-${s}`);
+      // Not every GCP region has an `-a` zone (us-east1, europe-west1 start at `-b`).
+      return (GCP_REGIONS[region] ?? ["a", "b", "c"]).slice(0, 3).map((s) => `${region}-${s}`);
     case "azure":
       return ["1", "2", "3"];
     default: {
@@ -334,6 +342,79 @@ function describeType(t: MachineType): string {
   return `${t.name} (${t.vcpus} vCPU / ${t.memoryGiB} GiB)`;
 }
 
+/** "an AWS region", "a GCP region", "an Azure region". */
+const CLOUD_TITLES: Readonly<Record<Cloud, string>> = { aws: "an AWS", gcp: "a GCP", azure: "an Azure" };
+
+/** Namespaces people reach for that this program does not read, and the one it does. */
+const NAMESPACE_MIXUPS: Readonly<Record<string, string>> = { azure: "azure-native", google: "gcp", "google-native": "gcp" };
+
+/**
+ * Keys nothing reads: in the project's namespace, keys `CONFIG_KEYS` does not
+ * declare; in a cloud provider's namespace, keys the pinned provider SDK does
+ * not declare; and namespaces that look like a typo of one of those. Each is
+ * an error with the closest real key, since a silently ignored key means a
+ * pool built from defaults the user meant to change.
+ */
+export function unknownKeyProblems(raw: RawConfig): string[] {
+  const problems: string[] = [];
+  const ownKeys = Object.keys(CONFIG_KEYS);
+  const namespaces = [NAMESPACE, ...Object.keys(PROVIDER_CONFIG_KEYS)];
+  const knownIn = (ns: string): readonly string[] => (ns === NAMESPACE ? ownKeys : isProviderNamespace(ns) ? PROVIDER_CONFIG_KEYS[ns] : []);
+  const suggestion = (ns: string, name: string): string => {
+    const near = closest(name, knownIn(ns));
+    return near ? `${ns}:${near}` : "";
+  };
+  for (const full of Object.keys(raw)) {
+    const colon = full.indexOf(":");
+    const ns = colon < 0 ? "" : full.slice(0, colon);
+    const name = full.slice(colon + 1);
+    if (ns === NAMESPACE || isProviderNamespace(ns)) {
+      if (knownIn(ns).includes(name)) continue;
+      const near = suggestion(ns, name);
+      const whose = ns === NAMESPACE ? "this program (see Pulumi.yaml or the README's config reference)" : `the ${ns} provider`;
+      problems.push(`${full} is not a setting of ${whose}${near ? `; did you mean ${near}?` : ""}`);
+      continue;
+    }
+    const intended = NAMESPACE_MIXUPS[ns] ?? closest(ns, namespaces);
+    if (intended) {
+      const near = knownIn(intended).includes(name) ? `${intended}:${name}` : suggestion(intended, name);
+      problems.push(
+        `${full}: nothing in this program reads the namespace "${ns}"${near ? `; did you mean ${near}?` : `; did you mean ${intended}:...?`}`,
+      );
+    }
+  }
+  return problems;
+}
+
+/** Tags a provider adds to every resource from its own config (`aws:defaultTags`, `gcp:defaultLabels`). */
+function providerDefaultTags(cloud: Cloud, raw: RawConfig): { key: string; count: number } | undefined {
+  const parse = (v: unknown): unknown => {
+    if (typeof v !== "string") return v;
+    try {
+      return JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  };
+  const size = (v: unknown): number => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.keys(v).length : 0);
+  switch (cloud) {
+    case "aws": {
+      const count = size((parse(raw["aws:defaultTags"]) as { tags?: unknown } | undefined)?.tags);
+      return count > 0 ? { key: "aws:defaultTags", count } : undefined;
+    }
+    case "gcp": {
+      const count = size(parse(raw["gcp:defaultLabels"]));
+      return count > 0 ? { key: "gcp:defaultLabels", count } : undefined;
+    }
+    case "azure":
+      return undefined;
+    default: {
+      const unreachable: never = cloud;
+      throw new Error(`unknown cloud ${String(unreachable)}`);
+    }
+  }
+}
+
 /**
  * Validates raw config and returns the spec, or throws one {@link SpecError}
  * listing every problem, each naming its config key and what is allowed.
@@ -341,6 +422,8 @@ function describeType(t: MachineType): string {
 export function parseSpec(raw: RawConfig): PoolSpec {
   const r = new Reader(raw);
   const p = r.problems;
+  p.push(...unknownKeyProblems(raw));
+  const allowUnlistedRegion = r.boolean("allowUnlistedRegion");
 
   const cloudText = r.string("cloud", `one of ${CLOUDS.join(", ")}`);
   let cloud: Cloud | undefined;
@@ -357,8 +440,10 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   }
 
   let region = r.string("region");
+  let regionKey = key("region");
   if (region === "" && cloud) {
     const providerRegion = r.raw_(REGION_KEYS[cloud]);
+    regionKey = REGION_KEYS[cloud];
     if (typeof providerRegion === "string" && providerRegion.trim() !== "") region = providerRegion.trim();
     else p.push(`${key("region")} is required: set ${REGION_KEYS[cloud]} (or ${key("region")}) to the ${cloud} region`);
   } else if (region !== "" && cloud) {
@@ -372,7 +457,13 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     }
   }
   if (region !== "" && !/^[a-z][a-z0-9-]*[a-z0-9]$/.test(region)) {
-    p.push(`${key("region")} (${JSON.stringify(region)}) must be a region name such as us-east-1, us-central1 or eastus`);
+    p.push(`${regionKey} (${JSON.stringify(region)}) must be a region name such as us-east-1, us-central1 or eastus`);
+  } else if (region !== "" && cloud && !allowUnlistedRegion && !knownRegions(cloud).includes(region)) {
+    const near = closest(region, knownRegions(cloud));
+    p.push(
+      `${regionKey} (${region}) is not ${CLOUD_TITLES[cloud]} region (${regionSource(cloud)})${near ? `; did you mean ${near}?` : ""} ` +
+        `If the region is newer than this list, set ${key("allowUnlistedRegion")}: true${cloud === "aws" ? " and aws:skipRegionValidation: true" : ""}`,
+    );
   }
 
   let gcpProject: string | undefined;
@@ -423,10 +514,20 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     if (explicitType !== "") {
       const t = lookupMachineType(cloud, explicitType);
       if (!t) {
-        const fit = chooseMachineType(cloud, vcpus, memoryGiB);
-        p.push(
-          `${key("machineType")} (${JSON.stringify(explicitType)}) is not a known ${cloud} type${fit ? `; ${describeType(fit)} fits ${vcpus} vCPU / ${memoryGiB} GiB` : ""}, or leave it empty to choose automatically`,
-        );
+        // Outside the catalog: sized from vcpus / memoryGiB, which the scheduler is told (specWarnings says so).
+        const outside = uncataloguedMachineType(cloud, explicitType, vcpus, memoryGiB);
+        if ("type" in outside) machine = { vcpus, memoryGiB, type: outside.type, explicit: true };
+        else if (outside.kind === "name") {
+          const fit = chooseMachineType(cloud, vcpus, memoryGiB);
+          p.push(
+            `${key("machineType")} (${JSON.stringify(explicitType)}) ${outside.problem}${outside.problem.endsWith("?") ? " Or" : ";"}` +
+              `${fit ? ` ${describeType(fit)} fits ${vcpus} vCPU / ${memoryGiB} GiB, or` : ""} leave it empty to choose automatically`,
+          );
+        } else {
+          p.push(
+            `${key("machineType")} ${explicitType} ${outside.problem} (${key("vcpus")} ${vcpus}, ${key("memoryGiB")} ${memoryGiB}): set both to the type's real size, or leave ${key("machineType")} empty to choose automatically`,
+          );
+        }
       } else if (t.vcpus !== vcpus || t.memoryGiB < memoryGiB) {
         const fit = chooseMachineType(cloud, vcpus, memoryGiB);
         p.push(
@@ -480,15 +581,26 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     const v = eq < 0 ? "" : entry.slice(eq + 1);
     const where = `${key("tags")}[${i}] (${JSON.stringify(entry)})`;
     if (eq < 0) p.push(`${where} must be key=value`);
-    else if (!LABEL_KEY.test(k))
+    else if (!PORTABLE_TAG_KEY.test(k))
       p.push(`${where}: key must start with a lowercase letter and use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
-    else if (!LABEL.test(v) && v !== "") p.push(`${where}: value must use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
+    else if (!PORTABLE_TAG_VALUE.test(v)) p.push(`${where}: value must use only [a-z0-9_-], at most 63 characters (GCP label rules)`);
     else if (k === PROOF_GATED_TAG && v !== "true")
       p.push(`${where}: ${PROOF_GATED_TAG} is set by the pool to "true" and cannot be changed`);
     else if (k in tags) p.push(`${where}: key ${k} is given twice`);
     else tags[k] = v;
   });
-  if (Object.keys(tags).length > 60) p.push(`${key("tags")} may hold at most 60 entries (GCP allows 64 labels; the pool adds its own)`);
+  if (cloud) {
+    const limits = TAG_LIMITS[cloud];
+    const fromProvider = providerDefaultTags(cloud, raw);
+    const room = limits.maxPerResource - limits.reserved - (fromProvider?.count ?? 0);
+    const count = Object.keys(tags).length;
+    if (count > room) {
+      p.push(
+        `${key("tags")} holds ${count} entries but ${cloud} allows ${limits.maxPerResource} ${cloud === "gcp" ? "labels" : "tags"} per resource and the pool adds up to ${limits.reserved} of its own` +
+          `${fromProvider ? `, ${fromProvider.key} ${fromProvider.count} more` : ""}: list at most ${Math.max(room, 0)}`,
+      );
+    }
+  }
 
   const cidr = r.string("networkCidr");
   let network: NetworkPlan | undefined;
@@ -497,6 +609,10 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   else if (parsed.prefix < 16 || parsed.prefix > 24) p.push(`${key("networkCidr")} (${cidr}) must be between /16 and /24`);
   else if (!isNetworkAligned(cidr))
     p.push(`${key("networkCidr")} (${cidr}) has host bits set; use ${parsed && cidr.replace(/^[^/]+/, formatBase(parsed.base))}`);
+  else if (!PRIVATE_NETWORK_RANGES.some((range) => contains(parseCidr(range) as Ipv4Cidr, parsed)))
+    p.push(
+      `${key("networkCidr")} (${cidr}) is not private address space: use a range inside ${PRIVATE_NETWORK_RANGES.join(", ")} (RFC 1918), such as 10.40.0.0/16`,
+    );
   else if (zones.length >= 1 && zones.length <= 6) {
     network = planNetwork(cidr, zones.length);
     const capacity = subnetCapacity(parsed.prefix + 4);
@@ -529,7 +645,10 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     const pc = parseCidr(c);
     if (!pc) p.push(`${where} must be an IPv4 CIDR such as 203.0.113.0/24`);
     else if (pc.prefix === 0) p.push(`${where} opens the bastion to the whole internet; list your VPN or office ranges instead`);
-    else if (pc.prefix < 8) p.push(`${where} is wider than /8; list narrower operator ranges`);
+    else if (pc.prefix < OPERATOR_CIDR_MIN_PREFIX)
+      p.push(
+        `${where} is wider than /${OPERATOR_CIDR_MIN_PREFIX}; list your VPN or office ranges, each /${OPERATOR_CIDR_MIN_PREFIX} or narrower`,
+      );
     else if (!isNetworkAligned(c)) p.push(`${where} has host bits set; use ${formatBase(pc.base)}/${pc.prefix}`);
   });
 
@@ -621,4 +740,32 @@ function formatBase(n: number): string {
 /** Tags for one resource: the pool's tags plus the resource's role and pool name. */
 export function tagsFor(spec: PoolSpec, role: string): Record<string, string> {
   return { ...spec.tags, "logos-pool": spec.name, "logos-role": role };
+}
+
+/** Documentation ranges (RFC 5737): the stack files ship one as a placeholder; nobody connects from them. */
+const DOCUMENTATION_RANGES = ["192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24"];
+
+/**
+ * What a valid spec still deserves a word about: the program logs each with
+ * `pulumi.log.warn` and the offline plan prints them.
+ */
+export function specWarnings(spec: PoolSpec): string[] {
+  const warnings: string[] = [];
+  const t = spec.machine.type;
+  if (t.uncatalogued) {
+    warnings.push(
+      `${key("machineType")} ${t.name} is not in the machine catalog: its size is taken from ${key("vcpus")} (${t.vcpus}) and ` +
+        `${key("memoryGiB")} (${t.memoryGiB}), and the scheduler is told ${t.vcpus} CPU slots per node; check both against the cloud's published size`,
+    );
+  }
+  spec.access.operatorCidrs.forEach((c, i) => {
+    const cidr = parseCidr(c);
+    const doc = DOCUMENTATION_RANGES.find((range) => cidr && contains(parseCidr(range) as Ipv4Cidr, cidr));
+    if (doc) {
+      warnings.push(
+        `${key("operatorCidrs")}[${i}] (${c}) is a documentation range (${doc}, RFC 5737) that no operator connects from: the bastion will be unreachable until you list your own egress ranges`,
+      );
+    }
+  });
+  return warnings;
 }

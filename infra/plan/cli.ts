@@ -76,6 +76,7 @@ async function run(): Promise<number> {
       continue;
     }
     plans.push(r.plan);
+    for (const w of r.warnings) process.stderr.write(`warning: stack ${stacks[i]}: ${w}\n`);
     if (!args.json) process.stdout.write(`\n${renderSummary(r.plan)}\n`);
   }
   if (args.json) process.stdout.write(`${JSON.stringify(plans.length === 1 && args.stacks.length === 1 ? plans[0] : plans, null, 2)}\n`);

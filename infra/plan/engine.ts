@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import * as pulumi from "@pulumi/pulumi";
 import { isUnknown } from "@pulumi/pulumi/output";
 import { REGION_KEYS, isCloud, type Cloud } from "../clouds";
-import { parseSpec, SpecError, NAMESPACE, type PoolSpec } from "../spec";
+import { parseSpec, SpecError, specWarnings, NAMESPACE, type PoolSpec } from "../spec";
 import { fakeCall, fakeState } from "./mocks";
 import { loadStackConfig, REPO_ROOT, StackConfigError, toRuntimeConfig } from "./stack-config";
 import { UNKNOWN, type Plan, type PlannedOptions, type PlannedResource, type PlannedSource } from "./types";
@@ -64,6 +64,8 @@ export interface PlanRun {
   readonly ms: number;
   /** Peak resident memory of the planning process, bytes. */
   readonly maxRssBytes: number;
+  /** What the program would log with `pulumi.log.warn` for this config (see `specWarnings`). */
+  readonly warnings: readonly string[];
 }
 
 // Wire-format signatures of the Pulumi RPC (runtime/rpc.js).
@@ -383,6 +385,7 @@ export async function planInProcess(stack: string, options: PlanOptions = {}): P
       plan: { stack, cloud, resources: [...resources], outputs: resolved },
       ms,
       maxRssBytes: process.resourceUsage().maxRSS * 1024,
+      warnings: specWarnings(spec),
     };
   } catch (e) {
     // Let whatever the failed program had in flight settle, so none of it

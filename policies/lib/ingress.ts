@@ -42,6 +42,15 @@ export function sourceProblem(source: string, { settings, bastion }: SourceConte
   return undefined;
 }
 
+/**
+ * How to fix a bastion source: the bastion admits exactly the operator
+ * ranges of the stack, which the spec bounds by the same prefix length
+ * (`OPERATOR_CIDR_MIN_PREFIX`) as this pack's `minSourcePrefixLength` default.
+ */
+export function bastionFix(settings: Settings): string {
+  return `admit only ranges from the stack's logos-compute:operatorCidrs, each /${settings.minSourcePrefixLength} or narrower`;
+}
+
 /** `tcp 22`, `tcp 8000-8080`, `all ports`. */
 export function describePorts(protocol: string | undefined, from?: number | string, to?: number | string): string {
   const proto = (protocol ?? "").toLowerCase();

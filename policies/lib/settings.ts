@@ -1,4 +1,5 @@
 import type { PolicyConfigSchema } from "@pulumi/policy";
+import { OPERATOR_CIDR_MIN_PREFIX } from "../../infra/cloud-limits";
 
 type PolicyConfigJSONSchema = PolicyConfigSchema["properties"][string];
 
@@ -29,7 +30,8 @@ export type SettingKey = keyof Settings;
 
 export const DEFAULT_SETTINGS: Settings = {
   operatorCidrs: [],
-  minSourcePrefixLength: 16,
+  // The spec refuses wider operatorCidrs by the same bound, so a valid stack passes.
+  minSourcePrefixLength: OPERATOR_CIDR_MIN_PREFIX,
   minSourcePrefixLengthIpv6: 48,
   bastionTag: { key: "logos-role", value: "bastion" },
   requireCmek: true,

@@ -1,6 +1,6 @@
 import * as ec2 from "@pulumi/aws/ec2";
 import * as vpc from "@pulumi/aws/vpc";
-import { describePorts, sourceProblem } from "../lib/ingress";
+import { bastionFix, describePorts, sourceProblem } from "../lib/ingress";
 import { check, defineRule, type CheckContext } from "../lib/rule";
 import { bastionMarker, isBastion } from "../lib/tags";
 
@@ -9,7 +9,7 @@ function assess(ctx: CheckContext, bastion: boolean, where: string, ports: strin
     const problem = sourceProblem(source, { settings: ctx.settings, bastion });
     if (problem === undefined) continue;
     const fix = bastion
-      ? `narrow it to operatorCidrs`
+      ? bastionFix(ctx.settings)
       : `admit only private ranges or security groups, and reach nodes through the bastion (${bastionMarker(ctx.settings)})`;
     ctx.report(`${ctx.label}: ${where} source ${source} (${ports}) ${problem}; ${fix}.`);
   }

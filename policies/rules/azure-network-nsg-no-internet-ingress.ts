@@ -1,5 +1,5 @@
 import * as network from "@pulumi/azure-native/network";
-import { describePorts, sourceProblem } from "../lib/ingress";
+import { bastionFix, describePorts, sourceProblem } from "../lib/ingress";
 import { check, defineRule, type CheckContext } from "../lib/rule";
 import { bastionMarker, isBastion } from "../lib/tags";
 
@@ -30,7 +30,7 @@ function assess(ctx: CheckContext, where: string, rule: SecurityRuleShape, basti
     const problem = sourceProblem(source, { settings: ctx.settings, bastion });
     if (problem === undefined) continue;
     const fix = bastion
-      ? "narrow it to operatorCidrs"
+      ? bastionFix(ctx.settings)
       : `admit only VirtualNetwork or private ranges, and reach nodes through the bastion (${bastionMarker(ctx.settings)})`;
     ctx.report(`${ctx.label}: ${where}.${field} "${source}" (${ports}) ${problem}; ${fix}.`);
   }

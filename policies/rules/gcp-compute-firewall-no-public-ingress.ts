@@ -1,5 +1,5 @@
 import * as compute from "@pulumi/gcp/compute";
-import { sourceProblem } from "../lib/ingress";
+import { bastionFix, sourceProblem } from "../lib/ingress";
 import { check, defineRule, type CheckContext } from "../lib/rule";
 
 interface PolicyRuleShape {
@@ -20,7 +20,7 @@ interface PolicyRuleShape {
 const ALLOWING_ACTIONS = new Set(["allow", "apply_security_profile_group"]);
 
 function report(ctx: CheckContext, where: string, source: string, ports: string, problem: string, bastion: boolean): void {
-  const fix = bastion ? "narrow it to operatorCidrs" : "admit only private ranges or source tags, and reach nodes through the bastion";
+  const fix = bastion ? bastionFix(ctx.settings) : "admit only private ranges or source tags, and reach nodes through the bastion";
   ctx.report(`${ctx.label}: ${where} source ${source} (${ports}) ${problem}; ${fix}.`);
 }
 

@@ -128,7 +128,7 @@ beforeAll(async () => {
   burstExtras = mergeExtras(shared, { files: unit.files, commands: unit.commands });
   new VmPool(spec.name, { spec, coreBootstrap: coreExtras, burstBootstrap: burstExtras });
   // The pilot shape (no burst group) with the same core extras.
-  new VmPool("pilot", { spec: parseSpec(rawConfig("aws", { name: "pilot" })), coreBootstrap: coreExtras });
+  new VmPool("pilot", { spec: parseSpec(rawConfig("aws", { poolName: "pilot" })), coreBootstrap: coreExtras });
   await settle();
 
   all = mocks.resources.filter((r) => r.name.startsWith(`${spec.name}-`));

@@ -1,19 +1,20 @@
 /**
- * Every stack in stacks/ through the real program under the mock monitor:
+ * Every shipped stack through the real program under the mock monitor:
  * the scheduler output conforms to the committed schema, CPU slots are the
  * chosen type's vCPUs, and the same spec yields the same observable pool on
  * all three clouds (the parity test).
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { listStacks, planStacks, type PlanRun } from "../../infra/plan/engine";
+import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import { parseSpec } from "../../infra/spec";
 import { loadStackConfig } from "../../infra/plan/stack-config";
 import { schedulerProblems } from "../../infra/scheduler/validate";
 import { lookupMachineType } from "../../infra/machines";
 import type { SchedulerDocument } from "../../infra/scheduler/schema";
 import { observe } from "../helpers/observe";
+import { SHIPPED_STACKS } from "../helpers/stacks";
 
-const stacks = listStacks();
+const stacks = [...SHIPPED_STACKS];
 const preview = new Map<string, PlanRun>();
 const placeholder = new Map<string, PlanRun>();
 

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { CONFIG_KEYS, parseSpec, PROOF_GATED_TAG, SpecError, STATE_DIR, type RawConfig } from "../../infra/spec";
+import { DEFAULT_SETTINGS } from "../../policies/lib/settings";
+import { TAG_LIMITS } from "../../infra/cloud-limits";
+import { CONFIG_KEYS, parseSpec, PROOF_GATED_TAG, SpecError, specWarnings, STATE_DIR, type RawConfig } from "../../infra/spec";
 import { poolConfig, rawConfig, TEST_REF } from "../helpers/configs";
 
 function problems(raw: RawConfig): string[] {
@@ -105,7 +107,7 @@ describe("parseSpec: every problem at once, each naming its key", () => {
     [
       "unknown explicit type",
       { machineType: "c9z.huge" },
-      'logos-compute:machineType ("c9z.huge") is not a known aws type; c7i.2xlarge (8 vCPU / 16 GiB) fits 8 vCPU / 16 GiB, or leave it empty to choose automatically',
+      'logos-compute:machineType ("c9z.huge") is not an EC2 instance type (the InstanceType list of @pulumi/aws); c7i.2xlarge (8 vCPU / 16 GiB) fits 8 vCPU / 16 GiB, or leave it empty to choose automatically',
     ],
     [
       "branch as ref",
@@ -223,5 +225,215 @@ describe("parseSpec: burst capacity per subnet", () => {
       "logos-compute:networkCidr (10.40.0.0/24) holds 10 burst nodes per subnet but logos-compute:burstMax - logos-compute:coreNodes needs 12 in one subnet on azure; use a wider network",
     ]);
     expect(problems(rawConfig("aws", { networkCidr: "10.40.0.0/24", coreNodes: 1, burstMax: 13 }))).toEqual([]);
+  });
+});
+
+describe("parseSpec: nothing typed is silently ignored", () => {
+  it.each<[string, Record<string, unknown>, string]>([
+    [
+      "a typo of a project key",
+      { coreNode: 3 },
+      "logos-compute:coreNode is not a setting of this program (see Pulumi.yaml or the README's config reference); did you mean logos-compute:coreNodes?",
+    ],
+    [
+      "a key in other letter case",
+      { corenodes: 3 },
+      "logos-compute:corenodes is not a setting of this program (see Pulumi.yaml or the README's config reference); did you mean logos-compute:coreNodes?",
+    ],
+    [
+      "an unknown project key",
+      { foo: "bar" },
+      "logos-compute:foo is not a setting of this program (see Pulumi.yaml or the README's config reference)",
+    ],
+    [
+      "a typo of a provider key",
+      { "aws:regoin": "us-east-1" },
+      "aws:regoin is not a setting of the aws provider; did you mean aws:region?",
+    ],
+    [
+      "a typo of the project namespace",
+      { "logos-compte:coreNodes": 3 },
+      'logos-compte:coreNodes: nothing in this program reads the namespace "logos-compte"; did you mean logos-compute:coreNodes?',
+    ],
+  ])("%s", (_, overrides, message) => {
+    expect(problems(rawConfig("aws", overrides))).toEqual([message]);
+  });
+
+  it("points Azure's classic namespace at azure-native", () => {
+    expect(problems(rawConfig("azure", { "azure:location": "eastus" }))).toEqual([
+      'azure:location: nothing in this program reads the namespace "azure"; did you mean azure-native:location?',
+    ]);
+  });
+
+  it("knows every key of CONFIG_KEYS and every setting of the providers, and leaves other namespaces alone", () => {
+    const everyKey = Object.fromEntries(Object.entries(CONFIG_KEYS).map(([k, d]) => [k, "default" in d ? d.default : undefined]));
+    const raw = rawConfig("gcp", {
+      ...Object.fromEntries(Object.entries(everyKey).filter(([, v]) => v !== undefined)),
+      "gcp:zone": "us-central1-a",
+      "gcp:credentials": "[secret]",
+      "aws:profile": "other",
+      "azure-native:subscriptionId": "00000000-0000-0000-0000-000000000000",
+      "pulumi:tags": { team: "proofs" },
+      "tls:whatever": "x",
+    });
+    expect(problems(raw)).toEqual([]);
+  });
+
+  it("lists unknown keys together with every other problem", () => {
+    expect(problems(rawConfig("aws", { coreNode: 3, repoRef: "main" }))).toEqual([
+      "logos-compute:coreNode is not a setting of this program (see Pulumi.yaml or the README's config reference); did you mean logos-compute:coreNodes?",
+      'logos-compute:repoRef ("main") must be a full 40-character lowercase hex commit SHA; branch and tag names are refused because they move',
+    ]);
+  });
+});
+
+describe("parseSpec: limits the clouds enforce", () => {
+  const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}=v`);
+
+  it.each([
+    ["aws", 46, "tags"],
+    ["gcp", 60, "labels"],
+    ["azure", 46, "tags"],
+  ] as const)("%s takes %i user tags and refuses one more", (cloud, most, word) => {
+    const limits = TAG_LIMITS[cloud];
+    expect(most).toBe(limits.maxPerResource - limits.reserved);
+    expect(problems(rawConfig(cloud, { tags: tags(most) }))).toEqual([]);
+    expect(problems(rawConfig(cloud, { tags: tags(most + 1) }))).toEqual([
+      `logos-compute:tags holds ${most + 1} entries but ${cloud} allows ${limits.maxPerResource} ${word} per resource and the pool adds up to 4 of its own: list at most ${most}`,
+    ]);
+  });
+
+  it("counts the provider's default tags against the limit", () => {
+    expect(problems(rawConfig("aws", { tags: tags(42), "aws:defaultTags": { tags: { a: "1", b: "2", c: "3", d: "4", e: "5" } } }))).toEqual(
+      [
+        "logos-compute:tags holds 42 entries but aws allows 50 tags per resource and the pool adds up to 4 of its own, aws:defaultTags 5 more: list at most 41",
+      ],
+    );
+    expect(problems(rawConfig("gcp", { tags: tags(58), "gcp:defaultLabels": '{"a":"1","b":"2","c":"3"}' }))).toEqual([
+      "logos-compute:tags holds 58 entries but gcp allows 64 labels per resource and the pool adds up to 4 of its own, gcp:defaultLabels 3 more: list at most 57",
+    ]);
+  });
+
+  it.each(["8.8.0.0/16", "100.64.0.0/16", "172.32.0.0/16", "192.169.0.0/24"])("refuses the non-private network %s", (cidr) => {
+    expect(problems(rawConfig("aws", { networkCidr: cidr }))).toEqual([
+      `logos-compute:networkCidr (${cidr}) is not private address space: use a range inside 10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16 (RFC 1918), such as 10.40.0.0/16`,
+    ]);
+  });
+
+  it.each(["10.200.0.0/16", "172.31.0.0/16", "192.168.10.0/24"])("takes the private network %s", (cidr) => {
+    expect(parseSpec(rawConfig("aws", { networkCidr: cidr })).network.cidr).toBe(cidr);
+  });
+
+  it("bounds operatorCidrs by the prefix the policy pack enforces", () => {
+    expect(DEFAULT_SETTINGS.minSourcePrefixLength).toBe(16);
+    expect(problems(rawConfig("aws", { operatorCidrs: ["198.18.0.0/15"] }))).toEqual([
+      'logos-compute:operatorCidrs[0] ("198.18.0.0/15") is wider than /16; list your VPN or office ranges, each /16 or narrower',
+    ]);
+    expect(problems(rawConfig("aws", { operatorCidrs: ["198.18.0.0/16"] }))).toEqual([]);
+  });
+});
+
+describe("parseSpec: region names", () => {
+  it.each<[string, "aws" | "gcp" | "azure", Record<string, unknown>, string]>([
+    [
+      "AWS, from the provider's Region enum",
+      "aws",
+      { "aws:region": "us-east-9" },
+      "aws:region (us-east-9) is not an AWS region (the Region enum of @pulumi/aws); did you mean us-east-1? If the region is newer than this list, set logos-compute:allowUnlistedRegion: true and aws:skipRegionValidation: true",
+    ],
+    [
+      "GCP, from the documented list",
+      "gcp",
+      { "gcp:region": "us-centrl1" },
+      "gcp:region (us-centrl1) is not a GCP region (the GCP regions in infra/regions.ts); did you mean us-central1? If the region is newer than this list, set logos-compute:allowUnlistedRegion: true",
+    ],
+    [
+      "Azure, named by logos-compute:region",
+      "azure",
+      { region: "esatus", "azure-native:location": undefined },
+      "logos-compute:region (esatus) is not an Azure region (the Azure regions in infra/regions.ts); did you mean eastus? If the region is newer than this list, set logos-compute:allowUnlistedRegion: true",
+    ],
+  ])("%s", (_, cloud, overrides, message) => {
+    const raw = { ...rawConfig(cloud, overrides) } as Record<string, unknown>;
+    for (const [k, v] of Object.entries(raw)) if (v === undefined) delete raw[k];
+    expect(problems(raw)).toEqual([message]);
+  });
+
+  it("accepts an unlisted region when told to", () => {
+    expect(parseSpec(rawConfig("gcp", { "gcp:region": "mars-north1", allowUnlistedRegion: true })).zones).toEqual([
+      "mars-north1-a",
+      "mars-north1-b",
+      "mars-north1-c",
+    ]);
+  });
+
+  it("spreads GCP nodes over zones that exist: us-east1 has no -a zone", () => {
+    expect(parseSpec(rawConfig("gcp", { "gcp:region": "us-east1" })).zones).toEqual(["us-east1-b", "us-east1-c", "us-east1-d"]);
+  });
+});
+
+describe("parseSpec: machine types outside the catalog", () => {
+  it("takes one the stack states the size of, and warns", () => {
+    const spec = parseSpec(rawConfig("aws", { machineType: "m5.2xlarge", vcpus: 8, memoryGiB: 32 }));
+    expect(spec.machine).toMatchObject({ explicit: true, vcpus: 8, memoryGiB: 32, type: { name: "m5.2xlarge", vcpus: 8, memoryGiB: 32 } });
+    expect(specWarnings(spec)).toContain(
+      "logos-compute:machineType m5.2xlarge is not in the machine catalog: its size is taken from logos-compute:vcpus (8) and logos-compute:memoryGiB (32), and the scheduler is told 8 CPU slots per node; check both against the cloud's published size",
+    );
+  });
+
+  it.each<["aws" | "gcp" | "azure", string, number, number]>([
+    ["gcp", "e2-standard-8", 8, 32],
+    ["gcp", "e2-custom-8-20480", 8, 16],
+    ["azure", "Standard_D8as_v5", 8, 32],
+    ["azure", "Standard_E8-4s_v5", 4, 64],
+    ["aws", "mac2.metal", 12, 16],
+  ])("%s %s", (cloud, machineType, vcpus, memoryGiB) => {
+    expect(parseSpec(rawConfig(cloud, { machineType, vcpus, memoryGiB })).machine.type).toMatchObject({ name: machineType, vcpus });
+  });
+
+  it.each<["aws" | "gcp" | "azure", string, number, number, string]>([
+    [
+      "aws",
+      "m5.4xlarge",
+      8,
+      16,
+      "logos-compute:machineType m5.4xlarge has 16 vCPUs by its name, not 8 (logos-compute:vcpus 8, logos-compute:memoryGiB 16): set both to the type's real size, or leave logos-compute:machineType empty to choose automatically",
+    ],
+    [
+      "aws",
+      "m5.2xlarg",
+      8,
+      32,
+      'logos-compute:machineType ("m5.2xlarg") is not an EC2 instance type (the InstanceType list of @pulumi/aws); did you mean m5.2xlarge? Or m7i.2xlarge (8 vCPU / 32 GiB) fits 8 vCPU / 32 GiB, or leave it empty to choose automatically',
+    ],
+    [
+      "gcp",
+      "e2-custom-8-8192",
+      8,
+      16,
+      "logos-compute:machineType e2-custom-8-8192 has 8 GiB by its name, less than 16 (logos-compute:vcpus 8, logos-compute:memoryGiB 16): set both to the type's real size, or leave logos-compute:machineType empty to choose automatically",
+    ],
+    [
+      "azure",
+      "D8s_v5",
+      8,
+      16,
+      'logos-compute:machineType ("D8s_v5") is not an Azure VM size name such as Standard_D8s_v5; Standard_F8s_v2 (8 vCPU / 16 GiB) fits 8 vCPU / 16 GiB, or leave it empty to choose automatically',
+    ],
+  ])("%s refuses %s", (cloud, machineType, vcpus, memoryGiB, message) => {
+    expect(problems(rawConfig(cloud, { machineType, vcpus, memoryGiB }))).toEqual([message]);
+  });
+});
+
+describe("specWarnings", () => {
+  it("names a documentation range left in operatorCidrs", () => {
+    expect(specWarnings(parseSpec(rawConfig("aws", { operatorCidrs: ["198.51.100.0/24", "192.0.2.8/29", "81.2.69.0/24"] })))).toEqual([
+      "logos-compute:operatorCidrs[0] (198.51.100.0/24) is a documentation range (198.51.100.0/24, RFC 5737) that no operator connects from: the bastion will be unreachable until you list your own egress ranges",
+      "logos-compute:operatorCidrs[1] (192.0.2.8/29) is a documentation range (192.0.2.0/24, RFC 5737) that no operator connects from: the bastion will be unreachable until you list your own egress ranges",
+    ]);
+  });
+
+  it("is quiet for a catalogued type and real operator ranges", () => {
+    expect(specWarnings(parseSpec(rawConfig("aws", { operatorCidrs: ["81.2.69.0/24"] })))).toEqual([]);
   });
 });

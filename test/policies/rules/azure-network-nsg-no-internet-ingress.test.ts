@@ -124,7 +124,7 @@ describe(rule.name, () => {
       name: "bastion open outside operatorCidrs",
       type: NSG,
       change: (r) => (r.securityRules[0].sourceAddressPrefixes = ["198.51.100.0/24"]),
-      expect: '"198.51.100.0/24" (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs.',
+      expect: `"198.51.100.0/24" (tcp 22) is outside operatorCidrs (203.0.113.0/24); admit only ranges from the stack's logos-compute:operatorCidrs, each /16 or narrower.`,
     },
     {
       name: "bastion open to VirtualNetwork",

@@ -151,7 +151,8 @@ describe(rule.name, () => {
       name: "bastion firewall outside operatorCidrs",
       type: FIREWALL,
       change: (r) => (r.sourceRanges = ["198.51.100.0/24"]),
-      expect: "198.51.100.0/24 (tcp 22) is outside operatorCidrs (203.0.113.0/24); narrow it to operatorCidrs.",
+      expect:
+        "198.51.100.0/24 (tcp 22) is outside operatorCidrs (203.0.113.0/24); admit only ranges from the stack's logos-compute:operatorCidrs, each /16 or narrower.",
     },
     {
       name: "bastion firewall from a private range",
