@@ -56,6 +56,8 @@ describe("a user's own stack file", () => {
     const readers = testFiles(join(REPO_ROOT, "test"))
       .filter((f) => /\blistStacks\b/.test(readFileSync(f, "utf8")))
       .map((f) => relative(REPO_ROOT, f));
-    expect(readers).toEqual(["test/unit/project-config.test.ts"]);
+    expect(readers, "name the stacks a test checks with SHIPPED_STACKS from test/helpers/stacks.ts").toEqual([
+      "test/unit/project-config.test.ts",
+    ]);
   });
 });
