@@ -17,8 +17,8 @@ export interface TagLimits {
 
 /**
  * Per cloud. `reserved` counts the pool's own `logos-proof-gated`,
- * `logos-pool` and `logos-role` plus one more: AWS `Name`, Azure
- * `logos-node`, and on GCP the `goog-pulumi-provisioned` label the provider
+ * `logos-pool` and `logos-role` plus: AWS `Name`; Azure `logos-node`; GCP
+ * the deployment label and the `goog-pulumi-provisioned` label the provider
  * adds when `gcp:addPulumiAttributionLabel` is on. A stack-level test plans
  * every cloud with the most tags allowed and checks no resource exceeds its
  * cloud's limit, so a component that adds a tag must raise `reserved`.
@@ -37,7 +37,7 @@ export const TAG_LIMITS: Readonly<Record<Cloud, TagLimits>> = {
     maxPerResource: 64,
     maxKeyLength: 63,
     maxValueLength: 63,
-    reserved: 4,
+    reserved: 5,
     source: "https://cloud.google.com/resource-manager/docs/labels-overview#requirements",
   },
   azure: {

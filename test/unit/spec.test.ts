@@ -292,14 +292,14 @@ describe("parseSpec: limits the clouds enforce", () => {
 
   it.each([
     ["aws", 46, "tags"],
-    ["gcp", 60, "labels"],
+    ["gcp", 59, "labels"],
     ["azure", 46, "tags"],
   ] as const)("%s takes %i user tags and refuses one more", (cloud, most, word) => {
     const limits = TAG_LIMITS[cloud];
     expect(most).toBe(limits.maxPerResource - limits.reserved);
     expect(problems(rawConfig(cloud, { tags: tags(most) }))).toEqual([]);
     expect(problems(rawConfig(cloud, { tags: tags(most + 1) }))).toEqual([
-      `logos-compute:tags holds ${most + 1} entries but ${cloud} allows ${limits.maxPerResource} ${word} per resource and the pool adds up to 4 of its own: list at most ${most}`,
+      `logos-compute:tags holds ${most + 1} entries but ${cloud} allows ${limits.maxPerResource} ${word} per resource and the pool adds up to ${limits.reserved} of its own: list at most ${most}`,
     ]);
   });
 
@@ -309,8 +309,8 @@ describe("parseSpec: limits the clouds enforce", () => {
         "logos-compute:tags holds 42 entries but aws allows 50 tags per resource and the pool adds up to 4 of its own, aws:defaultTags 5 more: list at most 41",
       ],
     );
-    expect(problems(rawConfig("gcp", { tags: tags(58), "gcp:defaultLabels": '{"a":"1","b":"2","c":"3"}' }))).toEqual([
-      "logos-compute:tags holds 58 entries but gcp allows 64 labels per resource and the pool adds up to 4 of its own, gcp:defaultLabels 3 more: list at most 57",
+    expect(problems(rawConfig("gcp", { tags: tags(57), "gcp:defaultLabels": '{"a":"1","b":"2","c":"3"}' }))).toEqual([
+      "logos-compute:tags holds 57 entries but gcp allows 64 labels per resource and the pool adds up to 5 of its own, gcp:defaultLabels 3 more: list at most 56",
     ]);
   });
 
