@@ -155,6 +155,25 @@ export function isGcpCustomVcpuCount(vcpus: number): boolean {
   return vcpus >= 36 && vcpus <= 128 && vcpus % 4 === 0;
 }
 
+/**
+ * Why Compute Engine refuses an `n2-custom-…` name, by the rules above;
+ * undefined for a valid one, and for names of other families.
+ */
+export function gcpCustomNameProblem(name: string): string | undefined {
+  const m = /^n2-custom-(\d+)-(\d+)(-ext)?$/.exec(name);
+  if (!m)
+    return /^n2-custom-/.test(name) ? "is not an N2 custom type name: n2-custom-<vCPUs>-<MiB>, with -ext for extended memory" : undefined;
+  const [vcpus, mib, ext] = [Number(m[1]), Number(m[2]), m[3] !== undefined];
+  if (!isGcpCustomVcpuCount(vcpus)) return `has ${vcpus} vCPUs; N2 custom types take 2-32 in steps of 2, or 36-128 in steps of 4`;
+  if (mib % 256 !== 0) return `has ${mib} MiB; N2 custom memory comes in steps of 256 MiB`;
+  if (mib < vcpus * GCP_CUSTOM.minPerVcpu * 1024) return `has ${mib} MiB; N2 custom types need at least 0.5 GiB per vCPU`;
+  if (mib > GCP_CUSTOM.maxGiB * 1024) return `has ${mib} MiB; N2 custom types have at most ${GCP_CUSTOM.maxGiB} GiB`;
+  const extended = mib > vcpus * GCP_CUSTOM.maxPerVcpu * 1024;
+  if (extended && !ext) return "has more than 8 GiB per vCPU, which N2 names as extended memory: add -ext";
+  if (!extended && ext) return "has no more than 8 GiB per vCPU, so no extended memory: drop -ext";
+  return undefined;
+}
+
 function gcpCustom(vcpus: number, memoryGiB: number): MachineType | undefined {
   if (!isGcpCustomVcpuCount(vcpus)) return undefined;
   // 256 MiB steps, and never below the family's minimum per vCPU.
@@ -286,7 +305,10 @@ function nameProblem(cloud: Cloud, name: string): string | undefined {
       return `is not an EC2 instance type (the InstanceType list of @pulumi/aws)${near ? `; did you mean ${near}?` : ""}`;
     }
     case "gcp":
-      return /^[a-z][a-z0-9]*-[a-z0-9-]+$/.test(name) ? undefined : "is not a Compute Engine machine type name such as n2-standard-8";
+      // N2 custom sizes follow rules we know (gcpCustomNameProblem); anything else is taken on its name.
+      return /^[a-z][a-z0-9]*-[a-z0-9-]+$/.test(name)
+        ? gcpCustomNameProblem(name)
+        : "is not a Compute Engine machine type name such as n2-standard-8";
     case "azure":
       return /^(Standard|Basic)_[A-Za-z0-9_-]+$/.test(name) ? undefined : "is not an Azure VM size name such as Standard_D8s_v5";
     default: {

@@ -8,9 +8,12 @@ import {
   catalog,
   chooseMachineType,
   GCP_TYPES,
+  gcpCustomNameProblem,
   isGcpCustomVcpuCount,
   lookupMachineType,
 } from "../../infra/machines";
+import { parseSpec } from "../../infra/spec";
+import { rawConfig } from "../helpers/configs";
 
 describe("machine chooser", () => {
   it.each([
@@ -156,5 +159,33 @@ describe("GCP N2 custom machine types", () => {
       }),
       { numRuns: 3000 },
     );
+  });
+});
+
+describe("an explicit machineType of the N2 custom family", () => {
+  it("is refused by the spec with the rule it breaks, even though uncatalogued types are otherwise taken on their name", () => {
+    expect(() => parseSpec(rawConfig("gcp", { machineType: "n2-custom-34-69632", vcpus: 34, memoryGiB: 68 }))).toThrow(
+      'logos-compute:machineType ("n2-custom-34-69632") has 34 vCPUs; N2 custom types take 2-32 in steps of 2, or 36-128 in steps of 4; leave it empty to choose automatically',
+    );
+    expect(parseSpec(rawConfig("gcp", { machineType: "n2-custom-36-73728", vcpus: 36, memoryGiB: 72 })).machine.type.name).toBe(
+      "n2-custom-36-73728",
+    );
+  });
+
+  it.each([
+    ["n2-custom-34-69632", "has 34 vCPUs; N2 custom types take 2-32 in steps of 2, or 36-128 in steps of 4"],
+    ["n2-custom-8-16500", "has 16500 MiB; N2 custom memory comes in steps of 256 MiB"],
+    ["n2-custom-8-2048", "has 2048 MiB; N2 custom types need at least 0.5 GiB per vCPU"],
+    ["n2-custom-80-655360", "has 655360 MiB; N2 custom types have at most 624 GiB"],
+    ["n2-custom-8-65792", "has more than 8 GiB per vCPU, which N2 names as extended memory: add -ext"],
+    ["n2-custom-8-65536-ext", "has no more than 8 GiB per vCPU, so no extended memory: drop -ext"],
+    ["n2-custom-8", "is not an N2 custom type name: n2-custom-<vCPUs>-<MiB>, with -ext for extended memory"],
+  ])("%s: %s", (name, problem) => {
+    expect(gcpCustomNameProblem(name)).toBe(problem);
+  });
+
+  it("names no problem for a valid size or another family", () => {
+    for (const name of ["n2-custom-8-16384", "n2-custom-8-65792-ext", "n2-standard-8", "e2-standard-8"])
+      expect(gcpCustomNameProblem(name)).toBeUndefined();
   });
 });
