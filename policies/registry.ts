@@ -18,6 +18,28 @@ import { gcpComputeFirewallNoPublicIngress } from "./rules/gcp-compute-firewall-
 import { gcpComputeNoPublicIp } from "./rules/gcp-compute-no-public-ip";
 import { gcpLabelsProofGated } from "./rules/gcp-labels-proof-gated";
 import { gcpStorageBucketCmek } from "./rules/gcp-storage-bucket-cmek";
+import { awsElbInternal } from "./rules/aws-elb-internal";
+import { awsRdsNoPublicAccess } from "./rules/aws-rds-no-public-access";
+import { awsRdsStorageEncrypted } from "./rules/aws-rds-storage-encrypted";
+import { awsEfsFileSystemEncrypted } from "./rules/aws-efs-file-system-encrypted";
+import { awsSqsQueueEncrypted } from "./rules/aws-sqs-queue-encrypted";
+import { awsElasticacheEncrypted } from "./rules/aws-elasticache-encrypted";
+import { awsDynamodbTableCmek } from "./rules/aws-dynamodb-table-cmek";
+import { awsEbsSnapshotEncrypted } from "./rules/aws-ebs-snapshot-encrypted";
+import { gcpComputeForwardingRuleInternal } from "./rules/gcp-compute-forwarding-rule-internal";
+import { gcpSqlInstancePrivate } from "./rules/gcp-sql-instance-private";
+import { gcpSqlInstanceCmek } from "./rules/gcp-sql-instance-cmek";
+import { gcpFilestoreInstanceCmek } from "./rules/gcp-filestore-instance-cmek";
+import { gcpRedisInstanceCmek } from "./rules/gcp-redis-instance-cmek";
+import { gcpPubsubTopicCmek } from "./rules/gcp-pubsub-topic-cmek";
+import { gcpComputeImageCmek } from "./rules/gcp-compute-image-cmek";
+import { azureNetworkLbNoPublicFrontend } from "./rules/azure-network-lb-no-public-frontend";
+import { azureDatabaseServerPrivate } from "./rules/azure-database-server-private";
+import { azureDatabaseServerCmek } from "./rules/azure-database-server-cmek";
+import { azureRedisCachePrivate } from "./rules/azure-redis-cache-private";
+import { azureServicebusNamespaceSecure } from "./rules/azure-servicebus-namespace-secure";
+import { azureComputeImageEncrypted } from "./rules/azure-compute-image-encrypted";
+import { azureStorageContainerPrivate } from "./rules/azure-storage-container-private";
 
 export type { LogosRule } from "./lib/rule";
 
@@ -63,17 +85,39 @@ export const registry = new RuleRegistry()
   .register(awsS3BucketKmsEncryption)
   .register(awsS3BucketVersioning)
   .register(awsTaggingProofGated)
+  .register(awsElbInternal)
+  .register(awsRdsNoPublicAccess)
+  .register(awsRdsStorageEncrypted)
+  .register(awsEfsFileSystemEncrypted)
+  .register(awsSqsQueueEncrypted)
+  .register(awsElasticacheEncrypted)
+  .register(awsDynamodbTableCmek)
+  .register(awsEbsSnapshotEncrypted)
   .register(gcpComputeFirewallNoPublicIngress)
   .register(gcpComputeNoPublicIp)
   .register(gcpComputeDiskCmek)
   .register(gcpStorageBucketCmek)
   .register(gcpLabelsProofGated)
+  .register(gcpComputeForwardingRuleInternal)
+  .register(gcpSqlInstancePrivate)
+  .register(gcpSqlInstanceCmek)
+  .register(gcpFilestoreInstanceCmek)
+  .register(gcpRedisInstanceCmek)
+  .register(gcpPubsubTopicCmek)
+  .register(gcpComputeImageCmek)
   .register(azureNetworkNsgNoInternetIngress)
   .register(azureComputeNoPublicIp)
   .register(azureComputeDiskEncrypted)
   .register(azureComputeVmEncrypted)
   .register(azureStorageAccountSecure)
-  .register(azureTaggingProofGated);
+  .register(azureTaggingProofGated)
+  .register(azureNetworkLbNoPublicFrontend)
+  .register(azureDatabaseServerPrivate)
+  .register(azureDatabaseServerCmek)
+  .register(azureRedisCachePrivate)
+  .register(azureServicebusNamespaceSecure)
+  .register(azureComputeImageEncrypted)
+  .register(azureStorageContainerPrivate);
 
 /** The CrossGuard view of a rule: only the fields the engine knows. */
 export function toPolicy(rule: LogosRule): ResourceValidationPolicy {
@@ -91,7 +135,9 @@ export function toPolicy(rule: LogosRule): ResourceValidationPolicy {
 
 export function packArgs(from: RuleRegistry = registry): PolicyPackArgs {
   return {
-    description: "No public ingress, no public IPs on nodes, encrypted storage and the proof-gated tag on AWS, GCP and Azure.",
+    description:
+      "No public ingress (security rules, load balancers, databases, caches, queues), no public IPs on nodes, encrypted storage " +
+      "(disks, buckets, databases, file systems, queues, caches, snapshots, images) and the proof-gated tag on AWS, GCP and Azure.",
     enforcementLevel: "mandatory",
     policies: from.rules.map(toPolicy),
   };

@@ -10,11 +10,12 @@ export const awsEc2NoPublicIp = defineRule({
   severity: "critical",
   enforcementLevel: "mandatory",
   description:
-    "No instance, launch template, subnet or Elastic IP gives a node a public address; only the resource tagged as " +
-    "the bastion is exempt.",
+    "No instance, launch template, subnet, Elastic IP or Elastic IP association gives a node a public address; only " +
+    "the resource tagged as the bastion is exempt. An association carries no tags, so it is never exempt.",
   remediation:
     "Set associatePublicIpAddress / mapPublicIpOnLaunch to false and reach nodes through the bastion; only the " +
-    "bastion (tagged with the bastion tag) may have a public address.",
+    "bastion (tagged with the bastion tag) may have a public address, attached by the Elastic IP's own instance " +
+    "argument rather than an aws.ec2.EipAssociation.",
   configKeys: ["bastionTag"],
   validateResource: [
     // The bastion marker is read first: what the bastion's own address will be is irrelevant.
@@ -48,6 +49,14 @@ export const awsEc2NoPublicIp = defineRule({
           );
         }
       }
+    }),
+    check(ec2.EipAssociation, (association, ctx) => {
+      // Untaggable, so it cannot be told apart from a node's: attach the bastion's address on the tagged Eip instead.
+      const target = Object.keys(association).includes("networkInterfaceId") ? "networkInterfaceId" : "instanceId";
+      ctx.report(
+        `${ctx.label}: associates a public address through ${target}; an association cannot carry ${bastionMarker(ctx.settings)}, ` +
+          "so attach the bastion's address with the Eip's instance argument and give nodes none.",
+      );
     }),
   ],
 });

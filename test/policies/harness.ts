@@ -1,3 +1,4 @@
+import { expect, it } from "vitest";
 import { UNKNOWN } from "../../infra/plan/types";
 import { evaluateResource, packConfig, type Violation } from "../../policies/evaluate";
 import type { LogosRule } from "../../policies/registry";
@@ -36,3 +37,19 @@ export interface FailingCase {
 }
 
 export const OPERATOR_CIDRS = ["203.0.113.0/24"];
+
+/**
+ * The standard table of a rule's tests: every passing resource passes, and
+ * each failing case (one change to its type's passing resource) reports a
+ * violation containing its fragment.
+ */
+export function ruleTable(rule: LogosRule, passing: Readonly<Record<string, Inputs>>, failing: readonly FailingCase[]): void {
+  it.each(Object.entries(passing))("passes a compliant %s", (type, inputs) => {
+    expect(messages(rule, type, inputs)).toEqual([]);
+  });
+  it.each(failing)("rejects $name", ({ type, change, expect: fragment, settings }) => {
+    const base = passing[type];
+    if (base === undefined) throw new Error(`no passing ${type}`);
+    expect(messages(rule, type, variant(base, change), settings).join("\n")).toContain(fragment);
+  });
+}

@@ -159,6 +159,50 @@ const gcpMachine = (disksOf: "bootDisk" | "disks"): Mutation[] => [
   ...tagMutations("labels"),
 ];
 
+/** Drop a key property, and make it unknown: the two ways a customer key goes missing. */
+function keyMutations(label: string, get: (r: Inputs) => Inputs | undefined, field: string): Mutation[] {
+  return [
+    m("encryption", `drop the ${label}`, (r) => {
+      const holder = get(r);
+      if (!holder?.[field]) return false;
+      delete holder[field];
+      return true;
+    }),
+    m("unknown", `make the ${label} unknown`, (r) => {
+      const holder = get(r);
+      if (!holder?.[field]) return false;
+      holder[field] = UNKNOWN;
+      return true;
+    }),
+  ];
+}
+const self = (r: Inputs): Inputs => r;
+/** AWS storage with an `encrypted`-style flag and a key: switch encryption off, drop or hide the key. */
+const awsEncrypted = (flag: string, keyField: string, off: unknown = false): Mutation[] => [
+  m("encryption", `set ${flag} off`, (r) => void (r[flag] = off)),
+  ...keyMutations(keyField, self, keyField),
+];
+/** A database firewall rule: admit every Azure service, the world, or an unknown range. */
+const azureFirewall: Mutation[] = [
+  m("public ingress", "admit every Azure service", (r) => void Object.assign(r, { startIpAddress: "0.0.0.0", endIpAddress: "0.0.0.0" })),
+  m(
+    "public ingress",
+    "admit the whole internet",
+    (r) => void Object.assign(r, { startIpAddress: "0.0.0.0", endIpAddress: "255.255.255.255" }),
+  ),
+  m(
+    "public ingress",
+    "admit a stranger's network",
+    (r) => void Object.assign(r, { startIpAddress: "198.51.100.0", endIpAddress: "198.51.100.255" }),
+  ),
+  m("unknown", "make the range's end unknown", (r) => void (r.endIpAddress = UNKNOWN)),
+];
+const flexibleServer: Mutation[] = [
+  m("public ingress", "enable public network access outside a subnet", (r) => void (r.network = { publicNetworkAccess: "Enabled" })),
+  m("encryption", "use a system-managed key", (r) => void (r.dataEncryption = { type: "SystemManaged" })),
+  ...keyMutations("Key Vault key", (r) => r.dataEncryption, "primaryKeyURI"),
+];
+
 export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   "aws:ec2/securityGroup:SecurityGroup": [
     m(
@@ -352,5 +396,154 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
     m("encryption", "drop the customer key", (r) => void delete r.encryption),
     m("unknown", "make the TLS version unknown", (r) => void (r.minimumTlsVersion = UNKNOWN)),
     ...tagMutations("tags"),
+  ],
+  "aws:s3/bucket:Bucket": [
+    m("encryption", "set inline encryption to SSE-S3", (r) => {
+      r.serverSideEncryptionConfiguration = { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } };
+    }),
+    m("encryption", "suspend inline versioning", (r) => void (r.versioning = { enabled: false })),
+    ...tagMutations("tags"),
+  ],
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": [
+    m("encryption", "switch to SSE-S3", (r) => void (r.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }])),
+    m("encryption", "drop the customer key", (r) => {
+      const defaults = r.rules?.[0]?.applyServerSideEncryptionByDefault;
+      if (!defaults?.kmsMasterKeyId) return false;
+      delete defaults.kmsMasterKeyId;
+      return true;
+    }),
+    m("unknown", "make the customer key unknown", (r) => {
+      const defaults = r.rules?.[0]?.applyServerSideEncryptionByDefault;
+      if (!defaults) return false;
+      defaults.kmsMasterKeyId = UNKNOWN;
+      return true;
+    }),
+  ],
+  "aws:s3/bucketVersioning:BucketVersioning": [
+    m("encryption", "suspend versioning", (r) => void (r.versioningConfiguration = { status: "Suspended" })),
+    m("unknown", "make the versioning status unknown", (r) => void (r.versioningConfiguration = { status: UNKNOWN })),
+  ],
+  // Resources the pool does not create, planned from test/fixtures/policy/corpus-program.ts.
+  "aws:lb/loadBalancer:LoadBalancer": [
+    m("public ingress", "make it internet-facing", (r) => void (r.internal = false)),
+    m("public ingress", "leave the scheme to its internet-facing default", (r) => void delete r.internal),
+    m("unknown", "make the scheme unknown", (r) => void (r.internal = UNKNOWN)),
+  ],
+  "aws:alb/loadBalancer:LoadBalancer": [m("public ingress", "make it internet-facing", (r) => void (r.internal = false))],
+  "aws:elb/loadBalancer:LoadBalancer": [m("public ingress", "make it internet-facing", (r) => void delete r.internal)],
+  "aws:rds/instance:Instance": [
+    m("public ingress", "make it publicly accessible", (r) => void (r.publiclyAccessible = true)),
+    m("unknown", "make public accessibility unknown", (r) => void (r.publiclyAccessible = UNKNOWN)),
+    ...awsEncrypted("storageEncrypted", "kmsKeyId"),
+  ],
+  "aws:rds/clusterInstance:ClusterInstance": [
+    m("public ingress", "make it publicly accessible", (r) => void (r.publiclyAccessible = true)),
+  ],
+  "aws:rds/cluster:Cluster": awsEncrypted("storageEncrypted", "kmsKeyId"),
+  "aws:rds/globalCluster:GlobalCluster": [m("encryption", "set storageEncrypted off", (r) => void (r.storageEncrypted = false))],
+  "aws:docdb/cluster:Cluster": awsEncrypted("storageEncrypted", "kmsKeyId"),
+  "aws:neptune/cluster:Cluster": awsEncrypted("storageEncrypted", "kmsKeyArn"),
+  "aws:redshift/cluster:Cluster": [
+    m("public ingress", "make it publicly accessible", (r) => void (r.publiclyAccessible = true)),
+    ...awsEncrypted("encrypted", "kmsKeyId", "false"),
+  ],
+  "aws:dynamodb/table:Table": [
+    m("encryption", "fall back to the AWS-owned key", (r) => void delete r.serverSideEncryption),
+    ...keyMutations("customer key", (r) => r.serverSideEncryption, "kmsKeyArn"),
+  ],
+  "aws:efs/fileSystem:FileSystem": awsEncrypted("encrypted", "kmsKeyId"),
+  "aws:sqs/queue:Queue": [
+    m("encryption", "switch to the AWS-managed SQS key", (r) => void (r.kmsMasterKeyId = "alias/aws/sqs")),
+    ...keyMutations("customer key", self, "kmsMasterKeyId"),
+  ],
+  "aws:elasticache/replicationGroup:ReplicationGroup": awsEncrypted("atRestEncryptionEnabled", "kmsKeyId"),
+  "aws:elasticache/cluster:Cluster": [
+    m("encryption", "make it a standalone Redis cluster", (r) => void (delete r.replicationGroupId, (r.engine = "redis"))),
+  ],
+  "aws:elasticache/serverlessCache:ServerlessCache": keyMutations("customer key", self, "kmsKeyId"),
+  "aws:memorydb/cluster:Cluster": keyMutations("customer key", self, "kmsKeyArn"),
+  "aws:ebs/snapshotCopy:SnapshotCopy": awsEncrypted("encrypted", "kmsKeyId"),
+  "aws:ebs/snapshotImport:SnapshotImport": awsEncrypted("encrypted", "kmsKeyId"),
+  "aws:ec2/amiCopy:AmiCopy": awsEncrypted("encrypted", "kmsKeyId"),
+  "aws:ec2/ami:Ami": [
+    m("encryption", "register an unencrypted snapshot", (r) => {
+      if (!r.ebsBlockDevices?.[0]) return false;
+      r.ebsBlockDevices[0].encrypted = false;
+      return true;
+    }),
+  ],
+  "gcp:compute/forwardingRule:ForwardingRule": [
+    m("public ingress", "make it external", (r) => void (r.loadBalancingScheme = "EXTERNAL")),
+    m("public ingress", "leave the scheme to its EXTERNAL default", (r) => void delete r.loadBalancingScheme),
+    m("unknown", "make the scheme unknown", (r) => void (r.loadBalancingScheme = UNKNOWN)),
+  ],
+  "gcp:compute/globalForwardingRule:GlobalForwardingRule": [
+    m("public ingress", "make it external managed", (r) => void (r.loadBalancingScheme = "EXTERNAL_MANAGED")),
+  ],
+  "gcp:sql/databaseInstance:DatabaseInstance": [
+    m("public ingress", "give it a public IP", (r) => void ((r.settings ??= {}).ipConfiguration = { ipv4Enabled: true })),
+    m("public ingress", "leave the public IP to its default", (r) => void delete r.settings?.ipConfiguration),
+    ...keyMutations("customer key", self, "encryptionKeyName"),
+  ],
+  "gcp:alloydb/cluster:Cluster": keyMutations("customer key", (r) => r.encryptionConfig, "kmsKeyName"),
+  "gcp:alloydb/instance:Instance": [m("public ip", "enable a public IP", (r) => void (r.networkConfig = { enablePublicIp: true }))],
+  "gcp:filestore/instance:Instance": keyMutations("customer key", self, "kmsKeyName"),
+  "gcp:redis/instance:Instance": keyMutations("customer key", self, "customerManagedKey"),
+  "gcp:redis/cluster:Cluster": keyMutations("customer key", self, "kmsKey"),
+  "gcp:pubsub/topic:Topic": keyMutations("customer key", self, "kmsKeyName"),
+  "gcp:compute/snapshot:Snapshot": keyMutations("customer key", (r) => r.snapshotEncryptionKey, "kmsKeySelfLink"),
+  "gcp:compute/image:Image": keyMutations("customer key", (r) => r.imageEncryptionKey, "kmsKeySelfLink"),
+  "gcp:compute/machineImage:MachineImage": keyMutations("customer key", (r) => r.machineImageEncryptionKey, "kmsKeyName"),
+  "azure-native:network:LoadBalancer": [
+    m("public ip", "give a frontend a public IP", (r) => {
+      if (!r.frontendIPConfigurations?.[0]) return false;
+      r.frontendIPConfigurations[0].publicIPAddress = { id: "pip" };
+      return true;
+    }),
+    m("unknown", "give a frontend a public IP not known yet", (r) => {
+      if (!r.frontendIPConfigurations?.[0]) return false;
+      r.frontendIPConfigurations[0].publicIPAddress = UNKNOWN;
+      return true;
+    }),
+  ],
+  "azure-native:network:ApplicationGateway": [
+    m("public ip", "give a frontend a public IP", (r) => {
+      if (!r.frontendIPConfigurations?.[0]) return false;
+      r.frontendIPConfigurations[0].publicIPAddress = { id: "pip" };
+      return true;
+    }),
+  ],
+  "azure-native:sql:Server": [
+    m("public ingress", "enable public network access", (r) => void (r.publicNetworkAccess = "Enabled")),
+    m("unknown", "make public network access unknown", (r) => void (r.publicNetworkAccess = UNKNOWN)),
+    ...keyMutations("customer key", self, "keyId"),
+  ],
+  "azure-native:sql:FirewallRule": azureFirewall,
+  "azure-native:sql:TransparentDataEncryption": [m("encryption", "switch TDE off", (r) => void (r.state = "Disabled"))],
+  "azure-native:dbforpostgresql:Server": flexibleServer,
+  "azure-native:dbforpostgresql:FirewallRule": azureFirewall,
+  "azure-native:dbformysql:Server": flexibleServer,
+  "azure-native:dbformysql:FirewallRule": azureFirewall,
+  "azure-native:redis:Redis": [
+    m("public ingress", "enable public network access", (r) => void (r.publicNetworkAccess = "Enabled")),
+    m("public ingress", "open the non-TLS port", (r) => void (r.enableNonSslPort = true)),
+    m("unknown", "make public network access unknown", (r) => void (r.publicNetworkAccess = UNKNOWN)),
+  ],
+  "azure-native:servicebus:Namespace": [
+    m("public ingress", "enable public network access", (r) => void (r.publicNetworkAccess = "Enabled")),
+    m("encryption", "use a Microsoft-managed key", (r) => void delete r.encryption),
+    ...keyMutations("Key Vault key", (r) => r.encryption?.keyVaultProperties?.[0], "keyName"),
+  ],
+  "azure-native:compute:Snapshot": keyMutations("disk encryption set", (r) => r.encryption, "diskEncryptionSetId"),
+  "azure-native:compute:Image": keyMutations("OS disk's encryption set", (r) => r.storageProfile?.osDisk?.diskEncryptionSet, "id"),
+  "azure-native:compute:GalleryImageVersion": keyMutations(
+    "region's encryption set",
+    (r) => r.publishingProfile?.targetRegions?.[0]?.encryption?.osDiskImage,
+    "diskEncryptionSetId",
+  ),
+  "azure-native:storage:BlobContainer": [
+    m("public ingress", "allow anonymous container access", (r) => void (r.publicAccess = "Container")),
+    m("public ingress", "allow anonymous blob access", (r) => void (r.publicAccess = "Blob")),
+    m("unknown", "make public access unknown", (r) => void (r.publicAccess = UNKNOWN)),
   ],
 };

@@ -113,3 +113,21 @@ describe(rule.name, () => {
     expect(messages(rule, INSTANCE, publicJump, { bastionTag: { key: "tier", value: "jump" } })).toEqual([]);
   });
 });
+
+describe(`${rule.name}: Elastic IP associations`, () => {
+  const ASSOCIATION = "aws:ec2/eipAssociation:EipAssociation";
+
+  it("refuses any association, which carries no tag to exempt the bastion by", () => {
+    expect(messages(rule, ASSOCIATION, { allocationId: "eipalloc-1", instanceId: "i-1" })).toEqual([
+      "EipAssociation 'subject': associates a public address through instanceId; an association cannot carry logos-role=bastion, " +
+        "so attach the bastion's address with the Eip's instance argument and give nodes none.",
+    ]);
+    expect(messages(rule, ASSOCIATION, { allocationId: "eipalloc-1", networkInterfaceId: UNKNOWN })).toEqual([
+      expect.stringContaining("associates a public address through networkInterfaceId"),
+    ]);
+  });
+
+  it("passes when no association exists: the pool's own plan has none", () => {
+    expect(messages(rule, EIP, { domain: "vpc", instance: "i-bastion", tags: { "logos-role": "bastion" } })).toEqual([]);
+  });
+});
