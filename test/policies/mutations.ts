@@ -203,6 +203,31 @@ const flexibleServer: Mutation[] = [
   ...keyMutations("Key Vault key", (r) => r.dataEncryption, "primaryKeyURI"),
 ];
 
+/** A firewall policy rule's match: open it to the world, to a stranger, or to an unknown range. */
+const policyMatch = (r: Inputs, src: Inputs): void => {
+  r.action = "allow";
+  r.direction = "INGRESS";
+  r.match = { layer4Configs: [{ ipProtocol: "tcp", ports: ["22"] }], ...src };
+};
+const firewallPolicyRule: Mutation[] = [
+  m("public ingress", "open 22 to the world", (r) => policyMatch(r, { srcIpRanges: [WORLD_SSH_SOURCE] })),
+  m("public ingress", "open 22 to a stranger's network", (r) => policyMatch(r, { srcIpRanges: [STRANGER] })),
+  m("public ingress", "select internet hosts by region", (r) => policyMatch(r, { srcRegionCodes: ["US"] })),
+  m("unknown", "make the source unknown", (r) => policyMatch(r, { srcIpRanges: [UNKNOWN] })),
+];
+const firewallPolicyWithRules: Mutation[] = [
+  m("public ingress", "add a rule open to the world", (r) => {
+    const rule: Inputs = { priority: 1 };
+    policyMatch(rule, { srcIpRanges: [WORLD_SSH_SOURCE] });
+    r.rules = [...(r.rules ?? []), rule];
+  }),
+  m("unknown", "add a rule with an unknown source", (r) => {
+    const rule: Inputs = { priority: 1 };
+    policyMatch(rule, { srcIpRanges: [UNKNOWN] });
+    r.rules = [...(r.rules ?? []), rule];
+  }),
+];
+
 export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   "aws:ec2/securityGroup:SecurityGroup": [
     m(
@@ -422,6 +447,34 @@ export const MUTATIONS: Readonly<Record<string, readonly Mutation[]>> = {
   "aws:s3/bucketVersioning:BucketVersioning": [
     m("encryption", "suspend versioning", (r) => void (r.versioningConfiguration = { status: "Suspended" })),
     m("unknown", "make the versioning status unknown", (r) => void (r.versioningConfiguration = { status: UNKNOWN })),
+  ],
+  "aws:s3/bucketV2:BucketV2": [
+    m("encryption", "add inline SSE-S3 encryption", (r) => {
+      r.serverSideEncryptionConfigurations = [{ rules: [{ applyServerSideEncryptionByDefaults: [{ sseAlgorithm: "AES256" }] }] }];
+    }),
+    m("encryption", "add suspended inline versioning", (r) => void (r.versionings = [{ enabled: false }])),
+    ...tagMutations("tags"),
+  ],
+  "aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2": [
+    m("encryption", "switch to SSE-S3", (r) => void (r.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }])),
+    m(
+      "unknown",
+      "make the customer key unknown",
+      (r) => void (r.rules = [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: UNKNOWN } }]),
+    ),
+  ],
+  "aws:s3/bucketVersioningV2:BucketVersioningV2": [
+    m("encryption", "suspend versioning", (r) => void (r.versioningConfiguration = { status: "Suspended" })),
+  ],
+  "gcp:compute/firewallPolicyRule:FirewallPolicyRule": firewallPolicyRule,
+  "gcp:compute/networkFirewallPolicyRule:NetworkFirewallPolicyRule": firewallPolicyRule,
+  "gcp:compute/regionNetworkFirewallPolicyRule:RegionNetworkFirewallPolicyRule": firewallPolicyRule,
+  "gcp:compute/firewallPolicyWithRules:FirewallPolicyWithRules": firewallPolicyWithRules,
+  "gcp:compute/networkFirewallPolicyWithRules:NetworkFirewallPolicyWithRules": firewallPolicyWithRules,
+  "gcp:compute/regionNetworkFirewallPolicyWithRules:RegionNetworkFirewallPolicyWithRules": firewallPolicyWithRules,
+  "gcp:compute/regionDisk:RegionDisk": [
+    ...keyMutations("customer key", (r) => r.diskEncryptionKey, "kmsKeyName"),
+    ...tagMutations("labels"),
   ],
   // Resources the pool does not create, planned from test/fixtures/policy/corpus-program.ts.
   "aws:lb/loadBalancer:LoadBalancer": [
