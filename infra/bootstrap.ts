@@ -48,17 +48,24 @@ export interface BootstrapOptions {
 export const TOOLCHAIN_PACKAGES = ["coq", "python3.12", "make", "git"] as const;
 
 export const STATE_DISK_SCRIPT = "/opt/logos/bin/logos-state-disk";
+/**
+ * Names the state disk's device on core nodes (root-owned, from user-data);
+ * the validation reads it to refuse a state directory that is not that
+ * disk's mount point.
+ */
+export const STATE_DEVICE_FILE = "/etc/logos/state-device";
 export const CHECKOUT_SCRIPT = "/opt/logos/bin/logos-checkout";
 
 /**
  * Mounts the state disk. Formats only when blkid finds no signature at all
  * (exit 2); any other answer leaves the disk alone, so a replaced node keeps
- * the audit history it re-attaches.
+ * the audit history it re-attaches. `LOGOS_FSTAB` exists for its tests.
  */
-const stateDiskScript = `#!/bin/sh
+export const STATE_DISK_SCRIPT_SOURCE = `#!/bin/sh
 # usage: logos-state-disk <device> <mountpoint> <owner>
 set -eu
 dev="$1"; mnt="$2"; owner="$3"
+fstab="\${LOGOS_FSTAB:-/etc/fstab}"
 waited=0
 while [ ! -b "$dev" ]; do
   if [ "$waited" -ge 600 ]; then echo "logos-state-disk: $dev did not appear within 600 s" >&2; exit 1; fi
@@ -77,8 +84,8 @@ elif [ "$probe" -ne 0 ]; then
 fi
 uuid=$(blkid -s UUID -o value "$real")
 mkdir -p "$mnt"
-if ! grep -q "UUID=$uuid " /etc/fstab; then
-  echo "UUID=$uuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=60 0 2" >> /etc/fstab
+if ! grep -q "UUID=$uuid " "$fstab"; then
+  echo "UUID=$uuid $mnt ext4 defaults,nofail,x-systemd.device-timeout=60 0 2" >> "$fstab"
 fi
 mountpoint -q "$mnt" || mount "$mnt"
 chown "$owner:$owner" "$mnt"
@@ -144,7 +151,8 @@ export function repoForRole(
 export function renderUserData(o: BootstrapOptions): string {
   const envLine = `LOGOS_STATE_DIR=${o.stateDir}`;
   const files: BootFile[] = [
-    { path: STATE_DISK_SCRIPT, content: stateDiskScript, permissions: "0755" },
+    { path: STATE_DISK_SCRIPT, content: STATE_DISK_SCRIPT_SOURCE, permissions: "0755" },
+    ...(o.stateDevice ? [{ path: STATE_DEVICE_FILE, content: `${o.stateDevice}\n`, permissions: "0644" }] : []),
     { path: CHECKOUT_SCRIPT, content: checkoutScript, permissions: "0755" },
     {
       path: "/etc/ssh/sshd_config.d/60-logos.conf",

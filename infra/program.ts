@@ -10,6 +10,7 @@ import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
 import { ProofValidation } from "../components/proof-validation";
+import { STATE_DEVICE_FILE } from "./bootstrap";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { deploymentId } from "./deployment";
 import { buildSchedulerDocument } from "./scheduler/contract";
@@ -63,8 +64,10 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
     ref: spec.repo.ref,
     stateDir: spec.stateDir,
     archiveCommand,
-    timeouts: { lock: step, lem: step, boot: step },
+    timeouts: { firstBoot: step, lock: step, lem: step, boot: step },
+    footprintTheorem: spec.validation.footprintTheorem,
     strictFootprint: spec.validation.strictFootprint,
+    allowedAxioms: spec.validation.allowedAxioms,
     resultFile: VALIDATION_RESULT_PATH,
   };
 }
@@ -115,6 +118,20 @@ export function rollOutCoreNodes(
   return rollouts;
 }
 
+/** The loud line a deployment prints when the footprint does not gate; undefined when it does. */
+export function footprintGateWarning(spec: PoolSpec): string | undefined {
+  if (!spec.validation.enabled || spec.validation.strictFootprint) return undefined;
+  return (
+    "logos-compute:strictFootprint is false: the proof validation does NOT gate on the axiom footprint; " +
+    "an admitted lemma the gated theorem uses only warns. Set it to true (the default) to gate."
+  );
+}
+
+/** Core nodes validate only on their state disk, which their bootstrap names (burst nodes have none). */
+export function coreValidationOptions(spec: PoolSpec, archiveCommand: string): Omit<ValidationOptions, "nodeName" | "scriptPath"> {
+  return { ...validationOptions(spec, archiveCommand), stateDeviceFile: STATE_DEVICE_FILE };
+}
+
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // The archive's global names carry entropy kept in the state, known to the
   // engine only at deploy time: cloud-init writes the target into a file on
@@ -129,6 +146,8 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     ...(spec.cloud === "aws" ? { region: spec.region } : {}),
   });
   const checks = validationOptions(spec, archiveCommand);
+  const lenient = footprintGateWarning(spec);
+  if (lenient) pulumi.log.warn(lenient);
 
   const shared = mergeExtras(archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))), monitoringBootstrap(spec, deployment));
   // Core nodes are validated over SSH as the login user, who must own the result directory.
@@ -171,7 +190,8 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     componentOpts,
   );
 
-  const rollouts = rollOutCoreNodes(spec, pool, archive, checks);
+  const coreChecks = coreValidationOptions(spec, archiveCommand);
+  const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
   const validations = rollouts.map((r) => (spec.validation.enabled ? r : undefined));
   // In a preview nothing has run on the nodes yet, so the scheduler is told
   // "pending" rather than a value that is unknown until the update.

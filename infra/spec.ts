@@ -74,8 +74,12 @@ export interface PoolSpec {
     readonly enabled: boolean;
     /** Per-step timeout on the node, seconds. */
     readonly stepTimeoutSeconds: number;
-    /** Make the independent axiom footprint gate the validation. */
+    /** Axioms outside `allowedAxioms` fail the node (false: a loud warning only). */
     readonly strictFootprint: boolean;
+    /** The gated theorem: a name or a qualified name. */
+    readonly footprintTheorem: string;
+    /** Fully qualified axioms the gated theorem may use. */
+    readonly allowedAxioms: readonly string[];
     /** Core nodes rolled (checked out and validated) at once by one `pulumi up`; resolved from `rolloutBatchSize`. */
     readonly rolloutBatchSize: number;
   };
@@ -171,8 +175,18 @@ export const CONFIG_KEYS = {
   validationStepTimeoutSeconds: { type: "integer", default: 1800, description: "Timeout of each validation step on a node, seconds." },
   strictFootprint: {
     type: "boolean",
-    default: false,
-    description: "Fail validation when the independent Coq axiom footprint is not empty.",
+    default: true,
+    description: "Fail validation when the gated theorem uses an axiom outside allowedAxioms; false only warns (loudly).",
+  },
+  footprintTheorem: {
+    type: "string",
+    default: "pxl_excluded_middle",
+    description: "Gated theorem for the axiom footprint: a name or a qualified name; every match in the kernel is checked.",
+  },
+  allowedAxioms: {
+    type: "array",
+    default: [],
+    description: "Pinned, fully qualified axioms the gated theorem may use (like agentHash); empty: it must be closed.",
   },
   rolloutBatchSize: {
     type: "integer",
@@ -212,6 +226,8 @@ export class SpecError extends Error {
 }
 
 const HEX40 = /^[0-9a-f]{40}$/;
+/** A Coq (qualified) identifier; the validation script accepts the same shape. */
+const COQ_NAME = /^[\p{L}_][\p{L}\p{N}_']*(\.[\p{L}_][\p{L}\p{N}_']*)*$/u;
 const HEX64 = /^[0-9a-f]{64}$/;
 const POOL_NAME = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
 const SSH_KEY = /^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/=]{40,}( .*)?$/;
@@ -669,6 +685,20 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     p.push(`${key("validationStepTimeoutSeconds")} (${stepTimeoutSeconds}) must be between 30 and 86400`);
   }
   const strictFootprint = r.boolean("strictFootprint");
+  const footprintTheorem = r.string("footprintTheorem");
+  if (!COQ_NAME.test(footprintTheorem)) {
+    p.push(
+      `${key("footprintTheorem")} (${JSON.stringify(footprintTheorem)}) must be a Coq name such as pxl_excluded_middle or PXL_Internal_LEM.pxl_excluded_middle`,
+    );
+  }
+  const allowedAxioms = r.array("allowedAxioms", "fully qualified axiom names");
+  allowedAxioms.forEach((axiom, i) => {
+    if (!COQ_NAME.test(axiom) || !axiom.includes(".")) {
+      p.push(
+        `${key("allowedAxioms")}[${i}] (${JSON.stringify(axiom)}) must be a fully qualified Coq name such as PXL.PXLv3.ax_name, as a failed validation lists them`,
+      );
+    }
+  });
   const rolloutBatchSize = r.integer("rolloutBatchSize");
   if (Number.isInteger(rolloutBatchSize) && (rolloutBatchSize < 0 || rolloutBatchSize > ROLLOUT_BATCH_MAX)) {
     p.push(
@@ -726,6 +756,8 @@ export function parseSpec(raw: RawConfig): PoolSpec {
       enabled: validationEnabled,
       stepTimeoutSeconds,
       strictFootprint,
+      footprintTheorem,
+      allowedAxioms,
       rolloutBatchSize: rolloutBatchSize === 0 ? autoRolloutBatchSize(core) : rolloutBatchSize,
     },
     archive: { lockMode: lockMode as "governance" | "compliance", retentionDays, lockRetention },

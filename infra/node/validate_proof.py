@@ -7,60 +7,78 @@ Standard library only; Python >= 3.11.
 
 Steps, in order (the first failing step decides the stage and exit code):
 
-1. guard      `EXPECTED_AGENT_HASH` in scripts/boot_aligned_agent.py equals
-              --agent-hash; the file's SHA-256 equals --agent-script-digest
-              (when given); `git HEAD` equals --ref (when given). Nothing runs
-              when any of them diverges.
-2. lock       exclusive flock, so two validations on one node never interleave.
-   checkout   (with --checkout) under the lock and BEFORE the guards: fetch the
-              pinned 40-hex --ref from `origin` when the clone lacks it, check
-              it out detached (--force: the tree becomes exactly that commit),
-              and verify HEAD. This is how a new pinned commit rolls out to a
-              running core node; a ref the remote does not have fails here,
-              with the checkout and the audit log untouched.
-3. snapshot   the audit log state/alignment_LOGOS-AGENT-OMEGA.json (under
-              $LOGOS_STATE_DIR when set): entry count, bytes, per-entry digest.
-              An unreadable log stops here, before the workload could replace
-              it with a fresh list.
-4. lem        `python3 test_lem_discharge.py`: exit 0, `Overall status: PASS`
-              and `<none>` on stdout.
-5. boot       `python3 scripts/boot_aligned_agent.py`: exit 0 and
-              `Current status: ALIGNED` on stdout.
-6. audit      the earlier entries are an unchanged prefix of the new array and
-              exactly one entry was added (none when boot did not run). On a
-              violation the earlier bytes are kept in a side file next to the
-              log (<log>.history-<UTC stamp>.json).
-7. footprint  `coqc` compiles a one-line check printing the assumptions of the
-              fully qualified theorem; the axiom list is reported. It gates
-              only with --strict-footprint (axioms must be within
-              --allowed-axiom). The workflow's own `<none>` comes from a
-              `coqtop -batch` transcript that is always empty.
-8. archive    optional --archive-command (run by /bin/sh with LOGOS_AUDIT_LOG,
-              LOGOS_AUDIT_HISTORY, LOGOS_VALIDATION_STATUS and LOGOS_NODE in
-              the environment); a failed upload is reported as a warning, and
-              gates only with --strict-archive.
+0. first-boot  --first-boot says how the wait for the node's first boot
+               (cloud-init) ended: `timeout` fails here, `error` is a loud
+               warning (the stages below check what the validation needs).
+1. state-disk  (--state-device-file) the state directory is the mount point of
+               the device the node's bootstrap named; otherwise nothing runs,
+               so a missing disk never yields a fresh, empty history.
+2. lock        exclusive flock on the checkout and on the state directory (in
+               a fixed order): two validations that share either never
+               interleave.
+   checkout    (with --checkout) under the lock and BEFORE the guards: fetch the
+               pinned --ref from `origin` when the clone lacks it, check it out
+               detached (--force: the tree becomes exactly that commit), and
+               verify HEAD. This is how a new pinned commit rolls out to a
+               running core node; a ref the remote does not have fails here,
+               with the checkout and the audit log untouched.
+3. guard       `EXPECTED_AGENT_HASH` in scripts/boot_aligned_agent.py equals
+               --agent-hash; the file's SHA-256 equals --agent-script-digest
+               (when given); `git HEAD` equals --ref (a full 40-hex commit,
+               when given). Nothing runs when any of them diverges.
+4. snapshot    the audit log state/alignment_LOGOS-AGENT-OMEGA.json (under
+               $LOGOS_STATE_DIR when set): entry count, bytes, per-entry digest.
+               A JSON array, or a single object (which the workload itself
+               treats as a one-entry history). Anything else stops here,
+               before the workload could replace it with a fresh list.
+5. space       enough free space on the state disk for a copy of the log, the
+               workload's rewrite and a margin; then the copy
+               (<log>.history-<UTC stamp>.json) is written and fsynced BEFORE
+               the workload runs. It is removed again when the run leaves the
+               earlier entries intact, and kept (and named) otherwise.
+6. lem         `python3 test_lem_discharge.py`: exit 0, and the lines
+               `Overall status: PASS` and `<none>` on stdout.
+7. boot        `python3 scripts/boot_aligned_agent.py`: exit 0 and
+               `Current status: ALIGNED` on stdout.
+8. audit       the earlier entries are an unchanged prefix of the new array and
+               exactly one entry was added (none when boot did not run).
+9. footprint   the gated theorem (--theorem, a name or a qualified name) is
+               located with `coqc` among the compiled files of _CoqProject,
+               however it is nested in modules and sections; `Print
+               Assumptions` of each fully qualified match gives the axioms,
+               reported fully qualified. Any axiom outside --allowed-axiom
+               fails the node; --no-strict-footprint turns that into a loud
+               warning. (The workflow's own `<none>` comes from a
+               `coqtop -batch` transcript that is always empty.)
+10. archive    optional --archive-command (run by /bin/sh with LOGOS_AUDIT_LOG,
+               LOGOS_AUDIT_HISTORY, LOGOS_VALIDATION_STATUS and LOGOS_NODE in
+               the environment); a failed upload is reported as a warning, and
+               gates only with --strict-archive.
 
 The last line on stdout is exactly one JSON object:
   {status, stage, exitCode, node, agentHash, fileDigest, ref,
    auditEntriesBefore, auditEntriesAfter, auditLog, historyFile, footprint,
    archive, seconds: {...}, errors: [...], warnings: [...]}
-`stage` is "complete" on success, otherwise the failed stage. Progress and a
-final human-readable line go to stderr. --result-file also writes the JSON
-atomically to a file (used by the boot unit for monitoring).
+`stage` is "complete" on success, otherwise the failed stage. Progress, every
+warning and a final human-readable line go to stderr. --result-file also
+writes the JSON atomically to a file (used by the boot unit for monitoring).
 
 Exit codes (one per failed stage):
    0  complete           every gate passed
    2  usage              bad flags, or the repository/scripts are missing
+   5  first-boot         the node's first boot had not finished within the wait
   11  guard-agent-hash   EXPECTED_AGENT_HASH differs from --agent-hash
   12  guard-file-digest  SHA-256 of boot_aligned_agent.py differs from the pin
   13  guard-ref          git HEAD differs from --ref (or cannot be read)
+  16  state-disk         the state directory is not the mounted state disk
   20  lock               lock not acquired within --lock-timeout
   25  checkout           (--checkout) the pinned commit could not be fetched or checked out
-  30  snapshot           audit log unreadable / not a JSON array before the run
+  30  snapshot           audit log unreadable / not JSON before the run
+  35  space              too little free space for the copy and the rewrite
   40  lem                test_lem_discharge.py failed, timed out or lacked a marker
   50  boot               boot_aligned_agent.py failed, timed out or not ALIGNED
   60  audit              audit log not append-only, or not exactly one new entry
-  70  footprint          (--strict-footprint) check failed or disallowed axioms
+  70  footprint          axioms outside the allowed list, or the check failed
   80  archive            (--strict-archive) the archive upload failed
   99  internal           unexpected error in the validator itself
 """
@@ -69,6 +87,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import contextlib
 import datetime
 import errno
 import fcntl
@@ -79,32 +98,40 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any, Iterator, NoReturn
 
 RESULT_VERSION = 1
 AGENT_SCRIPT = Path("scripts") / "boot_aligned_agent.py"
 LEM_SCRIPT = Path("test_lem_discharge.py")
 AUDIT_LOG_NAME = "alignment_LOGOS-AGENT-OMEGA.json"
-DEFAULT_THEOREM = "PXL.PXL_Internal_LEM.pxl_excluded_middle"
+DEFAULT_THEOREM = "pxl_excluded_middle"
 LEM_MARKERS = ("Overall status: PASS", "<none>")
 BOOT_MARKER = "Current status: ALIGNED"
 TAIL_LINES = 12
+# Room for the workload's rewrite beyond the log's current size (its new entry).
+REWRITE_SLACK_BYTES = 64 * 1024
+DEFAULT_FREE_SPACE_MARGIN = 1024 * 1024
+FIRST_BOOT_LOG = "/var/log/cloud-init-output.log"
 
 EXIT_CODES: dict[str, int] = {
     "complete": 0,
     "usage": 2,
+    "first-boot": 5,
     "guard-agent-hash": 11,
     "guard-file-digest": 12,
     "guard-ref": 13,
+    "state-disk": 16,
     "lock": 20,
     "checkout": 25,
     "snapshot": 30,
+    "space": 35,
     "lem": 40,
     "boot": 50,
     "audit": 60,
@@ -114,6 +141,9 @@ EXIT_CODES: dict[str, int] = {
 }
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_HEX40 = re.compile(r"^[0-9a-f]{40}$")
+# A Coq qualified identifier: dot-separated idents (letters, digits, _ and ').
+_QUALID = re.compile(r"^[^\W\d][\w']*(?:\.[^\W\d][\w']*)*$")
 
 
 class StageFailure(Exception):
@@ -150,6 +180,11 @@ class Report:
             self.first_failed = stage
         self.errors.append(f"{stage}: {message}")
         log(f"FAIL {stage}: {message}")
+
+    def warn(self, stage: str, message: str) -> None:
+        """A problem that does not gate: recorded in the result and printed, never silent."""
+        self.warnings.append(f"{stage}: {message}")
+        log(f"WARNING {stage}: {message}")
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -211,20 +246,41 @@ def _timeout(value: str) -> float:
     return seconds
 
 
+def _bytes(value: str) -> int:
+    count = int(value)
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"expected a number of bytes >= 0, found {value!r}")
+    return count
+
+
+FIRST_BOOT_STATES = ("done", "error", "timeout", "none")
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
     p = _Parser(prog="validate_proof.py", description="Validate the proof-gated LOGOS workflow on this node.")
     p.add_argument("--repo-dir", required=True, help="checkout of the workload repository")
     p.add_argument("--agent-hash", required=True, help="pinned EXPECTED_AGENT_HASH (64 hex digits)")
     p.add_argument("--agent-script-digest", help="pinned SHA-256 of scripts/boot_aligned_agent.py")
-    p.add_argument("--ref", help="pinned commit that HEAD must equal")
+    p.add_argument("--ref", help="pinned commit (full 40-hex id) that HEAD must equal")
     p.add_argument("--state-dir", help="audit state directory (default: $LOGOS_STATE_DIR, else <repo>/state)")
-    p.add_argument("--lock-file", help="lock file (default: <state-dir>/.validate_proof.lock)")
+    p.add_argument(
+        "--state-device-file",
+        help="file naming the state disk's device; the state dir must be its mount point (core nodes)",
+    )
+    p.add_argument("--first-boot", choices=FIRST_BOOT_STATES, default="none", help="how the wait for cloud-init ended")
+    p.add_argument("--first-boot-wait", type=_timeout, help="seconds the first-boot wait was allowed (for messages)")
     p.add_argument("--archive-command", help="shell command that uploads $LOGOS_AUDIT_LOG")
     p.add_argument("--node-name", default=socket.gethostname(), help="node name used in messages")
-    p.add_argument("--theorem", default=DEFAULT_THEOREM, help="fully qualified theorem for the footprint")
-    p.add_argument("--allowed-axiom", action="append", default=[], help="axiom allowed under --strict-footprint")
-    p.add_argument("--strict-footprint", action="store_true", help="make the footprint check gate")
+    p.add_argument("--theorem", default=DEFAULT_THEOREM, help="gated theorem: a name or a (fully) qualified name")
+    p.add_argument("--allowed-axiom", action="append", default=[], help="fully qualified axiom the theorem may use")
+    p.add_argument(
+        "--strict-footprint",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="axioms outside --allowed-axiom fail the node (default); --no-strict-footprint only warns",
+    )
     p.add_argument("--strict-archive", action="store_true", help="make a failed archive upload gate")
+    p.add_argument("--free-space-margin", type=_bytes, default=DEFAULT_FREE_SPACE_MARGIN, help="bytes kept free")
     p.add_argument("--python", default=sys.executable, help="interpreter for the workload scripts")
     p.add_argument("--result-file", help="also write the JSON result to this file")
     p.add_argument("--lock-timeout", type=_timeout, default=1800.0)
@@ -244,14 +300,31 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="like --checkout, then stop: bring the node to --ref without running the workload",
     )
     p.add_argument("--fetch-timeout", type=_timeout, default=300.0)
-    args = p.parse_args(argv)
+    return p.parse_args(argv)
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Every problem with the parsed flags at once (after the node name is known)."""
+    problems: list[str] = []
     for flag, attr in (("--agent-hash", "agent_hash"), ("--agent-script-digest", "agent_script_digest")):
         given = getattr(args, attr)
         if given is not None:
             if not _HEX64.match(given.lower()):
-                raise StageFailure("usage", f"{flag}: expected 64 hex digits, found {given!r}")
+                problems.append(f"{flag}: expected 64 hex digits, found {given!r}")
             setattr(args, attr, given.lower())
-    return args
+    if args.ref is not None:
+        # A name (HEAD, a branch, a tag) or a short id can move or become
+        # ambiguous; only a full commit id pins what every node runs.
+        if not _HEX40.match(args.ref.lower()):
+            problems.append(f"--ref: expected a full 40-hex commit id, found {args.ref!r}")
+        args.ref = args.ref.lower()
+    if not _QUALID.match(args.theorem):
+        problems.append(f"--theorem: expected a Coq name such as pxl_excluded_middle or A.B.name, found {args.theorem!r}")
+    for axiom in args.allowed_axiom:
+        if not _QUALID.match(axiom):
+            problems.append(f"--allowed-axiom: expected a fully qualified Coq name, found {axiom!r}")
+    if problems:
+        raise StageFailure("usage", "; ".join(problems))
 
 
 # --------------------------------------------------------------------------
@@ -370,17 +443,12 @@ def guard(args: argparse.Namespace, repo: Path, report: Report, env: dict[str, s
         try:
             report.ref = git_rev(repo, "HEAD", env, args.git_timeout)
         except StageFailure as exc:
-            report.warnings.append(f"ref: {exc}")
+            report.warn("ref", str(exc))
         return
     head = git_rev(repo, "HEAD", env, args.git_timeout)
     report.ref = head
-    if args.ref is not None:
-        pinned = args.ref if re.fullmatch(r"[0-9a-f]{40}|[0-9a-f]{64}", args.ref) else git_rev(
-            repo, args.ref, env, args.git_timeout
-        )
-        if head != pinned:
-            shown = args.ref if pinned == args.ref else f"{args.ref} ({pinned})"
-            raise StageFailure("guard-ref", f"expected HEAD at pinned ref {shown}, found {head}")
+    if head != args.ref:
+        raise StageFailure("guard-ref", f"expected HEAD at pinned ref {args.ref}, found {head}")
 
 
 def git_rev(repo: Path, rev: str, env: dict[str, str], timeout: float) -> str:
@@ -477,25 +545,40 @@ def checkout(args: argparse.Namespace, repo: Path, state_dir: Path, env: dict[st
     log(f"checkout: HEAD at {ref} ({moved}{', fetched' if result['fetched'] else ''})")
 
 
-def acquire_lock(path: Path, timeout: float) -> int:
-    try:
-        # Read-only suffices for flock, so a lock file created by another user still works.
-        fd = os.open(path, os.O_RDONLY | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StageFailure("lock", f"expected to open lock file {path}, found {exc.strerror}") from exc
+def acquire_locks(paths: list[Path], timeout: float) -> list[int]:
+    """Exclusive flock on each directory, in sorted order (so two runs never
+    deadlock), within one shared timeout. Locking the directories themselves
+    creates no file in the checkout or on the state disk."""
     deadline = time.monotonic() + timeout
-    while True:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return fd
-        except OSError as exc:
-            if exc.errno not in (errno.EAGAIN, errno.EACCES):
-                os.close(fd)
-                raise StageFailure("lock", f"expected flock on {path}, found {exc.strerror}") from exc
-        if time.monotonic() >= deadline:
-            os.close(fd)
-            raise StageFailure("lock", f"expected the lock {path} within {timeout:g}s, found it still held")
-        time.sleep(0.1)
+    held: list[int] = []
+    try:
+        for path in sorted(set(paths)):
+            try:
+                fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
+            except OSError as exc:
+                raise StageFailure("lock", f"expected to open {path} for locking, found {exc.strerror}") from exc
+            held.append(fd)
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError as exc:
+                    if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                        raise StageFailure("lock", f"expected flock on {path}, found {exc.strerror}") from exc
+                if time.monotonic() >= deadline:
+                    raise StageFailure(
+                        "lock", f"expected the lock on {path} within {timeout:g}s, found it still held by another validation"
+                    )
+                time.sleep(0.1)
+    except BaseException:
+        release_locks(held)
+        raise
+    return held
+
+
+def release_locks(fds: list[int]) -> None:
+    for fd in reversed(fds):
+        os.close(fd)
 
 
 def canonical_digest(entry: object) -> str:
@@ -508,9 +591,18 @@ class Snapshot:
     exists: bool
     raw: bytes
     digests: list[str]
+    entries: list[object] = field(default_factory=list)
+
+
+def history_copies(path: Path) -> list[Path]:
+    """Kept copies of the log's earlier bytes, oldest first (the UTC stamp sorts)."""
+    return sorted(path.parent.glob(f"{path.name}.history-*.json"))
 
 
 def read_audit(path: Path, stage: str, when: str) -> Snapshot:
+    """The log as entries. A single JSON object counts as a one-entry history,
+    as the workload itself reads it (it wraps the object in a list when it
+    appends), so such a log is neither refused nor lost."""
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -518,26 +610,84 @@ def read_audit(path: Path, stage: str, when: str) -> Snapshot:
     except OSError as exc:
         raise StageFailure(stage, f"expected a readable audit log {path} {when}, found {exc.strerror}") from exc
     try:
-        entries = json.loads(raw.decode("utf-8"))
+        parsed = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise StageFailure(stage, f"expected a JSON array in audit log {path} {when}, found invalid JSON ({exc})") from exc
-    if not isinstance(entries, list):
-        raise StageFailure(stage, f"expected a JSON array in audit log {path} {when}, found {type(entries).__name__}")
-    return Snapshot(True, raw, [canonical_digest(e) for e in entries])
+        message = f"expected a JSON array in audit log {path} {when}, found invalid JSON ({exc})"
+        copies = history_copies(path) if stage == "snapshot" else []
+        if copies:
+            message += (
+                f"; the newest kept copy of its earlier history is {copies[-1]}: check it, restore it with "
+                f"`mv {copies[-1]} {path}` and validate again"
+            )
+        raise StageFailure(stage, message) from exc
+    if isinstance(parsed, dict):
+        entries: list[object] = [parsed]
+    elif isinstance(parsed, list):
+        entries = parsed
+    else:
+        raise StageFailure(stage, f"expected a JSON array in audit log {path} {when}, found {type(parsed).__name__}")
+    return Snapshot(True, raw, [canonical_digest(e) for e in entries], entries)
 
 
-def keep_history(path: Path, before: Snapshot) -> Path:
+def _fsync_dir(directory: Path) -> None:
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def free_space_check(state_dir: Path, before: Snapshot, margin: int) -> None:
+    """Room for the copy, the workload's rewrite and a margin; otherwise nothing runs."""
+    st = os.statvfs(state_dir)
+    free = st.f_bavail * st.f_frsize
+    size = len(before.raw)
+    copy = size if before.digests else 0
+    needed = copy + size + REWRITE_SLACK_BYTES + margin
+    if free < needed:
+        raise StageFailure(
+            "space",
+            f"expected at least {needed} bytes free on the file system of {state_dir} (a {copy}-byte copy of the audit log, "
+            f"its rewrite by the workload with a new entry, {size + REWRITE_SLACK_BYTES} bytes, and a {margin}-byte margin), "
+            f"found {free}; nothing ran: free space on the state disk or grow it",
+        )
+    # Some file systems (btrfs) report no inode limit at all (f_files == 0).
+    if st.f_files > 0 and st.f_favail < 2:
+        raise StageFailure("space", f"expected at least 2 free inodes on the file system of {state_dir}, found {st.f_favail}; nothing ran")
+
+
+def write_history_copy(path: Path, before: Snapshot) -> Path:
+    """The log's earlier bytes in a new side file, on disk (file and directory
+    fsynced) before the workload may touch the log."""
     stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     side = path.with_name(f"{path.name}.history-{stamp}.json")
-    with side.open("xb") as handle:
-        handle.write(before.raw)
-        handle.flush()
-        os.fsync(handle.fileno())
+    try:
+        with side.open("xb") as handle:
+            handle.write(before.raw)
+            handle.flush()
+            os.fsync(handle.fileno())
+        _fsync_dir(side.parent)
+    except OSError as exc:
+        side.unlink(missing_ok=True)
+        raise StageFailure(
+            "space", f"expected to write and fsync a copy of the audit log to {side} before the run, found {exc.strerror}; nothing ran"
+        ) from exc
     return side
 
 
-def check_audit(path: Path, before: Snapshot, added: range, agent_hash: str, report: Report) -> None:
-    """Earlier entries must be an unchanged prefix; the count of new entries must lie in `added`."""
+def drop_history_copy(copy: Path) -> None:
+    """The run left the earlier entries intact in the log: the copy is redundant."""
+    try:
+        copy.unlink()
+        _fsync_dir(copy.parent)
+    except OSError as exc:
+        log(f"could not remove the redundant history copy {copy}: {exc.strerror}")
+
+
+def check_audit(path: Path, before: Snapshot, added: range, agent_hash: str, report: Report, copy: Path | None) -> None:
+    """Earlier entries must be an unchanged prefix; the count of new entries
+    must lie in `added`. The pre-run copy is kept (and named) exactly when
+    the earlier history is no longer intact in the log."""
     damage: str | None = None  # earlier history lost or altered
     problem: str | None = None  # history intact, but the run did not record as expected
     after: Snapshot | None = None
@@ -562,18 +712,21 @@ def check_audit(path: Path, before: Snapshot, added: range, agent_hash: str, rep
             wanted = " or ".join(str(n) for n in added)
             problem = f"expected {wanted} new entr{'y' if list(added) == [1] else 'ies'}, found {grown}"
         elif grown == 1:
-            newest = json.loads(after.raw.decode("utf-8"))[-1]
+            newest = after.entries[-1]
             found_hash = newest.get("agent_hash") if isinstance(newest, dict) else None
             if found_hash != agent_hash:
                 problem = f"expected the new entry's agent_hash {agent_hash}, found {found_hash!r}"
-    if damage is not None and before.digests:
-        report.history_file = str(keep_history(path, before))
-        damage += f"; earlier history ({len(before.digests)} entries) kept in {report.history_file}"
+    if damage is not None and copy is not None:
+        report.history_file = str(copy)
+        damage += f"; earlier history ({len(before.digests)} entries) kept in {copy}"
+    elif copy is not None:
+        drop_history_copy(copy)
     if damage or problem:
         report.fail("audit", str(damage or problem))
 
 
 _AXIOM_LINE = re.compile(r"^([^\s:]+)(?:\s*:.*)?$")
+_LOCATED_CONSTANT = re.compile(r"^Constant\s+(\S+)\s*$", re.MULTILINE)
 
 
 def parse_assumptions(transcript: str) -> tuple[bool, list[str]]:
@@ -593,55 +746,164 @@ def parse_assumptions(transcript: str) -> tuple[bool, list[str]]:
     return False, names
 
 
-def coq_load_path(repo: Path) -> list[str]:
-    """-Q/-R flags from _CoqProject, with directories made absolute."""
+def located_constants(transcript: str) -> list[str]:
+    """Fully qualified constants from `Locate` output (`Constant PXL.M.name`)."""
+    return _LOCATED_CONSTANT.findall(transcript)
+
+
+@dataclass
+class CoqProject:
+    """What `_CoqProject` says: load-path flags for coqc and the units it builds."""
+
+    flags: list[str]
+    # (physical directory, logical prefix), most specific directory first
+    mappings: list[tuple[Path, str]]
+    units: list[Path]
+
+    def library(self, unit: Path) -> str | None:
+        """Logical name of a unit (`PXL.PXL_Internal_LEM`), or None outside every mapping."""
+        for directory, prefix in self.mappings:
+            try:
+                relative = unit.with_suffix("").relative_to(directory)
+            except ValueError:
+                continue
+            return ".".join(part for part in (prefix, *relative.parts) if part)
+        return None
+
+
+def read_coq_project(repo: Path) -> CoqProject:
     project = repo / "_CoqProject"
+    if not project.is_file():
+        raise StageFailure("footprint", f"expected {project} to locate the theorem's file, found no such file")
     flags: list[str] = []
-    if not project.exists():
-        return flags
-    for line in project.read_text(encoding="utf-8").splitlines():
-        words = line.split("#", 1)[0].split()
-        if len(words) == 3 and words[0] in ("-Q", "-R"):
-            flags += [words[0], str((repo / words[1]).resolve()), words[2]]
-    return flags
+    mappings: list[tuple[Path, str]] = []
+    units: list[Path] = []
+    words = [w for line in project.read_text(encoding="utf-8").splitlines() for w in line.split("#", 1)[0].split()]
+    i = 0
+    while i < len(words):
+        word = words[i]
+        if word in ("-Q", "-R") and i + 2 < len(words):
+            directory = (repo / words[i + 1]).resolve()
+            flags += [word, str(directory), words[i + 2]]
+            mappings.append((directory, "" if words[i + 2] == '""' else words[i + 2]))
+            i += 3
+            continue
+        if word in ("-I", "-arg") and i + 1 < len(words):
+            i += 2
+            continue
+        if word.endswith(".v"):
+            units.append((repo / word).resolve())
+        i += 1
+    if not units:
+        # coq_makefile also accepts directories only; then every .v below them is a unit.
+        units = sorted({v.resolve() for directory, _ in mappings if directory.is_dir() for v in directory.rglob("*.v")})
+    mappings.sort(key=lambda m: len(m[0].parts), reverse=True)
+    return CoqProject(flags, mappings, units)
+
+
+def _coqc(
+    project: CoqProject, scratch: Path, name: str, text: str, env: dict[str, str], deadline: float, what: str
+) -> str:
+    """Compiles one generated check file in `scratch`; returns its stdout."""
+    check = scratch / f"{name}.v"
+    check.write_text(text, encoding="utf-8")
+    timeout = max(deadline - time.monotonic(), 1.0)
+    try:
+        done = run_bounded(["coqc", *project.flags, str(check)], cwd=scratch, env=env, timeout=timeout)
+    except FileNotFoundError as exc:
+        raise StageFailure("footprint", "expected `coqc` on PATH, found none") from exc
+    failure = describe_exit(done, timeout)
+    if failure:
+        raise StageFailure("footprint", f"coqc {what}: {failure}; output: {tail(done.stdout + done.stderr)}")
+    return done.stdout
+
+
+def _redirected(scratch: Path, name: str) -> str:
+    out = scratch / f"{name}.out"
+    return out.read_text(encoding="utf-8") if out.exists() else ""
+
+
+def locate_footprint(
+    theorem: str, repo: Path, env: dict[str, str], timeout: float
+) -> tuple[list[str], dict[str, list[str]]]:
+    """(fully qualified theorems, axioms of each, fully qualified).
+
+    1. The units of _CoqProject whose source mentions the theorem's last name
+       and that were compiled are `Require`d (not imported: nothing clashes);
+       `Locate` lists every constant whose name ends with `theorem`, however
+       deep in modules it sits (sections add nothing to a name).
+    2. `Print Assumptions` of each match, one transcript per theorem.
+    3. Coq prints axioms by their shortest unambiguous name; `Locate` of each
+       gives the fully qualified one, so the allowed list does not depend on
+       what the check file happens to load.
+    """
+    deadline = time.monotonic() + timeout
+    project = read_coq_project(repo)
+    basename = theorem.rsplit(".", 1)[-1]
+    mentions = re.compile(rf"(?<![\w']){re.escape(basename)}(?![\w'])")
+    libraries: list[str] = []
+    for unit in project.units:
+        library = project.library(unit)
+        if library is None or not unit.with_suffix(".vo").is_file():
+            continue
+        try:
+            if mentions.search(unit.read_text(encoding="utf-8", errors="replace")):
+                libraries.append(library)
+        except OSError:
+            continue
+    if not libraries:
+        raise StageFailure(
+            "footprint", f"expected a compiled unit of {repo / '_CoqProject'} that declares {theorem}, found none mentioning {basename}"
+        )
+    header = "".join(f"Require {library}.\n" for library in libraries)
+    with tempfile.TemporaryDirectory(prefix="logos-footprint-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        located = _coqc(project, scratch, "LogosLocate", f"{header}Locate {theorem}.\n", env, deadline, f"Locate {theorem}")
+        theorems = list(dict.fromkeys(located_constants(located)))
+        if not theorems:
+            raise StageFailure(
+                "footprint", f"expected `Locate {theorem}` to find a theorem in {', '.join(libraries)}, found {tail(located, 3)}"
+            )
+        body = "".join(f'Redirect "logos_theorem_{i}" Print Assumptions {name}.\n' for i, name in enumerate(theorems))
+        _coqc(project, scratch, "LogosAssumptions", header + body, env, deadline, f"Print Assumptions of {', '.join(theorems)}")
+        printed: dict[str, list[str]] = {}
+        for i, name in enumerate(theorems):
+            printed[name] = parse_assumptions(_redirected(scratch, f"logos_theorem_{i}"))[1]
+        short = list(dict.fromkeys(a for axioms in printed.values() for a in axioms))
+        qualified: dict[str, str] = {}
+        if short:
+            body = "".join(f'Redirect "logos_axiom_{i}" Locate {name}.\n' for i, name in enumerate(short))
+            _coqc(project, scratch, "LogosQualify", header + body, env, deadline, "Locate of the axioms")
+            for i, name in enumerate(short):
+                found = located_constants(_redirected(scratch, f"logos_axiom_{i}"))
+                # The first match is the one the short name denotes; an axiom
+                # Locate cannot qualify keeps its printed name (and so is never
+                # mistaken for an allowed one).
+                qualified[name] = found[0] if found else name
+    return theorems, {name: sorted({qualified[a] for a in axioms}) for name, axioms in printed.items()}
 
 
 def footprint(args: argparse.Namespace, repo: Path, env: dict[str, str], report: Report) -> None:
-    module, _, _ = args.theorem.rpartition(".")
-    result: dict[str, Any] = {"status": "failed", "theorem": args.theorem, "axioms": []}
+    """Every theorem that `--theorem` names must use only allowed axioms."""
+    allowed = sorted(set(args.allowed_axiom))
+    result: dict[str, Any] = {"status": "failed", "theorem": args.theorem, "gating": args.strict_footprint, "axioms": []}
     report.footprint = result
-    with tempfile.TemporaryDirectory(prefix="logos-footprint-") as scratch:
-        check = Path(scratch) / "FootprintCheck.v"
-        check.write_text(f"Require Import {module}.\nPrint Assumptions {args.theorem}.\n", encoding="utf-8")
-        try:
-            done = run_bounded(
-                ["coqc", *coq_load_path(repo), str(check)], cwd=Path(scratch), env=env, timeout=args.footprint_timeout
-            )
-        except FileNotFoundError:
-            result["error"] = "expected `coqc` on PATH, found none"
-        else:
-            failure = describe_exit(done, args.footprint_timeout)
-            if failure:
-                result["error"] = f"coqc check of {args.theorem}: {failure}; output: {tail(done.stdout + done.stderr)}"
-            else:
-                closed, axioms = parse_assumptions(done.stdout)
-                result.update(status="ok", closed=closed, axioms=axioms)
-    if result["status"] != "ok":
-        message = str(result["error"])
-        if args.strict_footprint:
-            report.fail("footprint", message)
-        else:
-            report.warnings.append(f"footprint: {message}")
+    try:
+        theorems, axioms_of = locate_footprint(args.theorem, repo, env, args.footprint_timeout)
+    except StageFailure as exc:
+        result["error"] = str(exc)
+        (report.fail if args.strict_footprint else report.warn)("footprint", str(exc))
         return
-    log(f"footprint of {args.theorem}: {len(result['axioms'])} axiom(s) {result['axioms']}")
-    if args.strict_footprint:
-        disallowed = [a for a in result["axioms"] if a not in set(args.allowed_axiom)]
-        if disallowed:
-            allowed = sorted(args.allowed_axiom) or "none"
-            report.fail(
-                "footprint",
-                f"expected the axioms of {args.theorem} within the allowed set ({allowed}), found {disallowed}",
-            )
+    axioms = sorted({a for found in axioms_of.values() for a in found})
+    disallowed = [a for a in axioms if a not in allowed]
+    result.update(status="ok", resolved=theorems, axioms=axioms, closed=not axioms, disallowed=disallowed)
+    for name in theorems:
+        log(f"footprint of {name}: {len(axioms_of[name])} axiom(s) {axioms_of[name]}")
+    if disallowed:
+        (report.fail if args.strict_footprint else report.warn)(
+            "footprint",
+            f"expected the axioms of {', '.join(theorems)} within the allowed set ({allowed or 'none'}), found {disallowed} outside it",
+        )
 
 
 def archive(args: argparse.Namespace, repo: Path, log_path: Path, env: dict[str, str], report: Report) -> None:
@@ -659,11 +921,14 @@ def archive(args: argparse.Namespace, repo: Path, log_path: Path, env: dict[str,
         return
     message = f"archive command: {failure}; output: {tail(done.stdout + done.stderr, 4)}"
     report.archive = {"status": "failed", "error": message}
-    if args.strict_archive:
-        report.fail("archive", message)
-    else:
-        report.warnings.append(f"archive: {message}")
-        log(f"WARN {message}")
+    (report.fail if args.strict_archive else report.warn)("archive", message)
+
+
+def has_marker(line: str, marker: str) -> bool:
+    """The marker is the whole line, or its end after a prefix such as
+    `[LOGOS-AGENT-OMEGA] `: `Overall status: PASSED_WITH_ERRORS` is not a pass."""
+    text = line.strip()
+    return text == marker or text.endswith(f" {marker}")
 
 
 def run_workload(
@@ -676,7 +941,7 @@ def run_workload(
     report.seconds[name] = done.seconds
     failure = describe_exit(done, timeout)
     lines = done.stdout.splitlines()
-    missing = [m for m in markers if not any(m in line for line in lines)]
+    missing = [m for m in markers if not any(has_marker(line, m) for line in lines)]
     if failure is None and not missing:
         log(f"{name}: ok in {done.seconds:.2f}s")
         return True
@@ -698,62 +963,149 @@ def run_workload(
 # Main
 
 
-def take_lock(args: argparse.Namespace, state_dir: Path, report: Report) -> int:
+def check_first_boot(args: argparse.Namespace, report: Report) -> None:
+    """How the wait for cloud-init ended (the component's command waits, bounded)."""
+    if args.first_boot == "timeout":
+        waited = f" within {args.first_boot_wait:g}s" if args.first_boot_wait else ""
+        raise StageFailure(
+            "first-boot",
+            f"expected the node's first boot (cloud-init) to finish{waited}, found it still running; "
+            f"see {FIRST_BOOT_LOG} and validate again when it has finished",
+        )
+    if args.first_boot == "error":
+        report.warn(
+            "first-boot",
+            f"cloud-init finished with errors (see {FIRST_BOOT_LOG}); the stages below check what the validation needs",
+        )
+
+
+def mount_source(directory: Path) -> str:
+    """`<source> (<fstype>)` of the mount that holds `directory`, from /proc/self/mountinfo."""
+    best: tuple[int, str] = (-1, "an unknown file system")
+    try:
+        lines = Path("/proc/self/mountinfo").read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return best[1]
+    for line in lines:
+        fields = line.split()
+        if "-" not in fields or len(fields) < 5:
+            continue
+        # The kernel escapes blanks in paths as octal (\040).
+        point = Path(re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), fields[4]))
+        tail_fields = fields[fields.index("-") + 1 :]
+        if (directory == point or point in directory.parents) and len(point.parts) >= best[0] and len(tail_fields) >= 2:
+            best = (len(point.parts), f"{tail_fields[1]} ({tail_fields[0]}) mounted at {point}")
+    return best[1]
+
+
+def check_state_disk(state_dir: Path, device_file: Path) -> None:
+    """The state directory must be the mount point of the disk the bootstrap
+    named. Otherwise the workload would start a fresh, empty log on the boot
+    disk and pass, while the real history sits on a detached disk."""
+    try:
+        expected = device_file.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise StageFailure(
+            "state-disk", f"expected the node's bootstrap to name the state disk in {device_file}, found no such file"
+        ) from exc
+    if not expected:
+        raise StageFailure("state-disk", f"expected the state disk's device in {device_file}, found the file empty")
+    if not state_dir.is_dir():
+        raise StageFailure(
+            "state-disk", f"expected the state disk {expected} mounted at {state_dir}, found no such directory; nothing ran"
+        )
+    if not os.path.ismount(state_dir):
+        raise StageFailure(
+            "state-disk",
+            f"expected {state_dir} to be the mount point of the state disk {expected}, found a plain directory on "
+            f"{mount_source(state_dir)}; nothing ran: attach and mount the disk (see {FIRST_BOOT_LOG})",
+        )
+    try:
+        device = os.stat(expected)
+    except OSError as exc:
+        raise StageFailure(
+            "state-disk", f"expected the state disk {expected} to be attached, found {exc.strerror}; nothing ran"
+        ) from exc
+    if not stat.S_ISBLK(device.st_mode):
+        raise StageFailure("state-disk", f"expected {expected} to be a block device, found another kind of file; nothing ran")
+    mounted = os.stat(state_dir).st_dev
+    if mounted != device.st_rdev:
+        real = os.path.realpath(expected)
+        raise StageFailure(
+            "state-disk",
+            f"expected {state_dir} mounted from the state disk {expected} ({real}, device "
+            f"{os.major(device.st_rdev)}:{os.minor(device.st_rdev)}), found {mount_source(state_dir)} "
+            f"(device {os.major(mounted)}:{os.minor(mounted)}); nothing ran",
+        )
+
+
+@contextlib.contextmanager
+def timed_step(report: Report, stage: str, key: str | None = None) -> Iterator[None]:
+    """Names the running stage (for interruptions) and records its seconds."""
+    report.current = stage
     started = time.monotonic()
-    report.current = "lock"
-    if not state_dir.parent.is_dir():
-        raise StageFailure("lock", f"expected the parent of the state directory {state_dir} to exist, found none")
-    state_dir.mkdir(exist_ok=True)
-    lock_fd = acquire_lock(Path(args.lock_file) if args.lock_file else state_dir / ".validate_proof.lock", args.lock_timeout)
-    report.seconds["lock"] = time.monotonic() - started
-    return lock_fd
+    try:
+        yield
+    finally:
+        report.seconds[key or stage] = time.monotonic() - started
 
 
 def validate(args: argparse.Namespace, report: Report) -> None:
     total_started = time.monotonic()
     repo = Path(args.repo_dir).resolve()
+    if not repo.is_dir():
+        raise StageFailure("usage", f"expected the checkout {repo} to exist, found no such directory")
+
     env = dict(os.environ)
     state_dir = Path(args.state_dir or env.get("LOGOS_STATE_DIR") or repo / "state").resolve()
     env["LOGOS_STATE_DIR"] = str(state_dir)
     log_path = state_dir / AUDIT_LOG_NAME
     report.audit_log = str(log_path)
+    if not args.strict_footprint and not args.checkout_only:
+        report.warn("footprint", "does NOT gate (--no-strict-footprint): axioms outside the allowed list only warn")
 
-    # A rollout switches the tree under the lock, before the guards read it.
-    lock_fd = take_lock(args, state_dir, report) if args.checkout or args.checkout_only else None
+    report.current = "first-boot"
+    check_first_boot(args, report)
+
+    # A checkout alone touches no state: only a validation needs its disk.
+    if args.state_device_file and not args.checkout_only:
+        with timed_step(report, "state-disk"):
+            check_state_disk(state_dir, Path(args.state_device_file))
+        log(f"state-disk: {state_dir} is {mount_source(state_dir)}")
+
+    with timed_step(report, "lock"):
+        if not state_dir.is_dir():
+            if not state_dir.parent.is_dir():
+                raise StageFailure("lock", f"expected the parent of the state directory {state_dir} to exist, found none")
+            state_dir.mkdir(exist_ok=True)
+        # One lock for everything the run touches: the checkout (its build) and the state dir (its log).
+        locks = acquire_locks([repo, state_dir], args.lock_timeout)
+    copy: Path | None = None
+    audited = False
+    before: Snapshot | None = None
     try:
-        if lock_fd is not None:
+        if args.checkout or args.checkout_only:
+            # A rollout switches the tree under the lock, before the guards read it.
             checkout(args, repo, state_dir, env, report)
             if args.checkout_only:
                 return
-        validate_checked_out(args, repo, state_dir, log_path, env, report, lock_fd)
-    finally:
-        if lock_fd is not None:
-            os.close(lock_fd)
-        report.seconds["total"] = time.monotonic() - total_started
+        for required in (AGENT_SCRIPT, LEM_SCRIPT):
+            if not (repo / required).is_file():
+                raise StageFailure("usage", f"expected {required} in repository {repo}, found no such file")
+        with timed_step(report, "guard-agent-hash", "guard"):
+            guard(args, repo, report, env)
+        log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
 
-
-def validate_checked_out(
-    args: argparse.Namespace, repo: Path, state_dir: Path, log_path: Path, env: dict[str, str], report: Report,
-    held_lock: int | None,
-) -> None:
-    for required in (AGENT_SCRIPT, LEM_SCRIPT):
-        if not (repo / required).is_file():
-            raise StageFailure("usage", f"expected {required} in repository {repo}, found no such file")
-
-    started = time.monotonic()
-    report.current = "guard-agent-hash"
-    guard(args, repo, report, env)
-    report.seconds["guard"] = time.monotonic() - started
-    log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
-
-    lock_fd = held_lock if held_lock is not None else take_lock(args, state_dir, report)
-    try:
-        started = time.monotonic()
-        report.current = "snapshot"
-        before = read_audit(log_path, "snapshot", "before the run")
-        report.audit_before = len(before.digests)
-        report.seconds["snapshot"] = time.monotonic() - started
+        with timed_step(report, "snapshot"):
+            before = read_audit(log_path, "snapshot", "before the run")
+            report.audit_before = len(before.digests)
         log(f"snapshot: {report.audit_before} entries, {len(before.raw)} bytes")
+
+        with timed_step(report, "space"):
+            free_space_check(state_dir, before, args.free_space_margin)
+            if before.digests:
+                copy = write_history_copy(log_path, before)
+        log(f"space: ok; earlier history copied to {copy}" if copy else "space: ok; no earlier history to copy")
 
         lem_ok = run_workload("lem", LEM_SCRIPT, LEM_MARKERS, args, repo, env, args.lem_timeout, report)
         boot_ok = lem_ok and run_workload("boot", AGENT_SCRIPT, (BOOT_MARKER,), args, repo, env, args.boot_timeout, report)
@@ -761,25 +1113,36 @@ def validate_checked_out(
         # Boot appends exactly one entry when it succeeds; a failed boot may or
         # may not have written one; without boot nothing may change.
         added = range(1, 2) if boot_ok else range(0, 2) if lem_ok else range(0, 1)
-        started = time.monotonic()
-        report.current = "audit"
-        check_audit(log_path, before, added, args.agent_hash, report)
-        report.seconds["audit"] = time.monotonic() - started
+        with timed_step(report, "audit"):
+            audited = True
+            check_audit(log_path, before, added, args.agent_hash, report, copy)
 
         if boot_ok:
-            started = time.monotonic()
-            report.current = "footprint"
-            footprint(args, repo, env, report)
-            report.seconds["footprint"] = time.monotonic() - started
+            with timed_step(report, "footprint"):
+                footprint(args, repo, env, report)
 
         if args.archive_command:
-            started = time.monotonic()
-            report.current = "archive"
-            archive(args, repo, log_path, env, report)
-            report.seconds["archive"] = time.monotonic() - started
+            with timed_step(report, "archive"):
+                archive(args, repo, log_path, env, report)
     finally:
-        if held_lock is None:
-            os.close(lock_fd)
+        if copy is not None and not audited and before is not None:
+            settle_unaudited_copy(log_path, before, copy, report)
+        release_locks(locks)
+        report.seconds["total"] = time.monotonic() - total_started
+
+
+def settle_unaudited_copy(log_path: Path, before: Snapshot, copy: Path, report: Report) -> None:
+    """The run stopped between the copy and the audit (a signal, a bug): keep
+    the copy unless the log still holds exactly the earlier bytes."""
+    try:
+        unchanged = log_path.read_bytes() == before.raw
+    except OSError:
+        unchanged = False
+    if unchanged:
+        drop_history_copy(copy)
+    else:
+        report.history_file = str(copy)
+        report.warn("audit", f"the run stopped before the audit check; earlier history ({len(before.digests)} entries) kept in {copy}")
 
 
 def write_result_file(path: Path, document: dict[str, Any]) -> None:
@@ -800,6 +1163,8 @@ def main(argv: list[str]) -> int:
     try:
         args = parse_args(argv)
         report.node, report.agent_hash = args.node_name, args.agent_hash
+        check_args(args)
+        report.agent_hash = args.agent_hash  # normalised to lowercase
         validate(args, report)
     except StageFailure as exc:
         report.fail(exc.stage, str(exc))
@@ -818,7 +1183,8 @@ def main(argv: list[str]) -> int:
             log(f"WARN could not write result file {args.result_file}: {exc}")
     code = EXIT_CODES[report.stage]
     if report.status == "pass":
-        log(f"node {report.node}: PASS in {report.seconds['total']:.2f}s")
+        warned = f" with {len(report.warnings)} WARNING(S): {'; '.join(report.warnings)}" if report.warnings else ""
+        log(f"node {report.node}: PASS in {report.seconds['total']:.2f}s{warned}")
     else:
         log(f"node {report.node}: FAILED at stage {report.stage} (exit {code}): {report.errors[0]}")
     try:

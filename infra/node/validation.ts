@@ -22,15 +22,18 @@ export const VALIDATION_SCRIPT_REMOTE_COPY = "logos-validate_proof.py";
 export const VALIDATION_RESULT_PATH = "/var/lib/logos/validation/last.json";
 export const VALIDATION_UNIT_NAME = "logos-validate-proof.service";
 
-/** Stage names, in the order the script runs them; `complete` means pass. */
+/** Stage names, in the order of their exit codes; `complete` means pass. */
 export const VALIDATION_STAGES = [
   "usage",
+  "first-boot",
   "guard-agent-hash",
   "guard-file-digest",
   "guard-ref",
+  "state-disk",
   "lock",
   "checkout",
   "snapshot",
+  "space",
   "lem",
   "boot",
   "audit",
@@ -45,12 +48,15 @@ export type ValidationStage = ValidationFailureStage | "complete";
 export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = {
   complete: 0,
   usage: 2,
+  "first-boot": 5,
   "guard-agent-hash": 11,
   "guard-file-digest": 12,
   "guard-ref": 13,
+  "state-disk": 16,
   lock: 20,
   checkout: 25,
   snapshot: 30,
+  space: 35,
   lem: 40,
   boot: 50,
   audit: 60,
@@ -61,6 +67,8 @@ export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = 
 
 /** Per-step limits on the node, seconds. */
 export interface ValidationTimeouts {
+  /** Waiting for the node's first boot (cloud-init) when `waitForBoot` is set. @default 1800 */
+  readonly firstBoot: number;
   /** Waiting for another validation on the same node. @default 1800 */
   readonly lock: number;
   /** `python3 test_lem_discharge.py`. @default 900 */
@@ -74,6 +82,7 @@ export interface ValidationTimeouts {
 }
 
 export const DEFAULT_VALIDATION_TIMEOUTS: ValidationTimeouts = {
+  firstBoot: 1800,
   lock: 1800,
   lem: 900,
   boot: 900,
@@ -88,7 +97,7 @@ export interface ValidationOptions {
   readonly agentHash: string;
   /** Pinned SHA-256 of `scripts/boot_aligned_agent.py`. @default not checked */
   readonly agentScriptDigest?: string;
-  /** Pinned commit that HEAD must equal. @default not checked */
+  /** Pinned commit (full 40-hex id) that HEAD must equal. @default not checked */
   readonly ref?: string;
   /**
    * Roll the node to `ref` first: under the validator's lock, fetch the
@@ -107,6 +116,13 @@ export interface ValidationOptions {
   /** `LOGOS_STATE_DIR`: where the audit log lives. */
   readonly stateDir: string;
   /**
+   * File in which the node's bootstrap names the state disk's device
+   * (`STATE_DEVICE_FILE` on core nodes). When set, the validation refuses to
+   * run (stage `state-disk`) unless `stateDir` is the mount point of that device.
+   * @default not checked (burst nodes keep their state on the boot disk)
+   */
+  readonly stateDeviceFile?: string;
+  /**
    * Shell command that uploads `$LOGOS_AUDIT_LOG` to the cloud's archive. It
    * appears in deployment logs and error messages: it must carry no secret
    * (use the node's instance identity for credentials).
@@ -115,10 +131,22 @@ export interface ValidationOptions {
   readonly archiveCommand?: string;
   /** @default DEFAULT_VALIDATION_TIMEOUTS per step */
   readonly timeouts?: Partial<ValidationTimeouts>;
-  /** Make the independent axiom footprint gate (axioms must be within `allowedAxioms`). @default false */
+  /**
+   * The gated theorem: a name (`pxl_excluded_middle`) or a qualified name; every
+   * theorem it names in the kernel is checked, however nested in modules.
+   * @default "pxl_excluded_middle"
+   */
+  readonly footprintTheorem?: string;
+  /**
+   * Axioms outside `allowedAxioms` fail the node at stage `footprint`; false
+   * turns that into a loud warning.
+   * @default true
+   */
   readonly strictFootprint?: boolean;
-  /** Axioms allowed under `strictFootprint`. @default none */
+  /** Fully qualified axioms the theorem may use. @default none: the theorem must be closed */
   readonly allowedAxioms?: readonly string[];
+  /** Bytes kept free on the state disk beyond the log's copy and rewrite. @default 1 MiB (the script's default) */
+  readonly freeSpaceMarginBytes?: number;
   /** Make a failed archive upload gate. @default false (reported as a warning) */
   readonly strictArchive?: boolean;
   /** Node name used in the script's messages. @default the node's hostname */
@@ -141,8 +169,15 @@ export interface ValidationOptions {
 
 export interface ValidationFootprint {
   readonly status: "ok" | "failed" | "skipped";
+  /** The name asked for. */
   readonly theorem?: string;
+  /** Whether axioms outside the allowed list fail the node. */
+  readonly gating?: boolean;
+  /** Every fully qualified theorem the name matched. */
+  readonly resolved?: readonly string[];
+  /** Their axioms, fully qualified. */
   readonly axioms?: readonly string[];
+  readonly disallowed?: readonly string[];
   readonly closed?: boolean;
   readonly error?: string;
 }
@@ -185,7 +220,9 @@ export interface ValidationResult {
 }
 
 const HEX64 = /^[0-9a-f]{64}$/;
-const FULL_COMMIT = /^(?:[0-9a-f]{40}|[0-9a-f]{64})$/;
+const HEX40 = /^[0-9a-f]{40}$/;
+/** A Coq qualified identifier, as the script accepts it. */
+export const COQ_QUALID = /^[\p{L}_][\p{L}\p{N}_']*(\.[\p{L}_][\p{L}\p{N}_']*)*$/u;
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Quotes one word for a POSIX shell (`sh`, `bash`, `dash`): the shell reads back exactly `value`. */
@@ -213,18 +250,32 @@ export function validationOptionProblems(o: ValidationOptions): string[] {
   if (o.agentScriptDigest !== undefined && !HEX64.test(o.agentScriptDigest)) {
     problems.push(`validation.agentScriptDigest (${JSON.stringify(o.agentScriptDigest)}) must be 64 lowercase hex digits`);
   }
-  if (o.ref !== undefined && o.ref.trim() === "") {
-    problems.push("validation.ref must not be empty when given");
+  if (o.ref !== undefined && !HEX40.test(o.ref)) {
+    problems.push(`validation.ref (${JSON.stringify(o.ref)}) must be a full 40-hex commit id (lowercase)`);
   }
-  if ((o.checkout || o.checkoutOnly) && !(o.ref !== undefined && FULL_COMMIT.test(o.ref))) {
-    problems.push(
-      `validation.ref (${JSON.stringify(o.ref ?? null)}) must be a full commit id (40 lowercase hex digits) when validation.checkout is set`,
-    );
+  if ((o.checkout || o.checkoutOnly) && o.ref === undefined) {
+    problems.push("validation.ref (null) must be a full commit id (40 lowercase hex digits) when validation.checkout is set");
   }
   for (const key of ["repoDir", "stateDir"] as const) {
     if (!o[key].startsWith("/")) {
       problems.push(`validation.${key} (${JSON.stringify(o[key])}) must be an absolute path`);
     }
+  }
+  if (o.stateDeviceFile !== undefined && !o.stateDeviceFile.startsWith("/")) {
+    problems.push(`validation.stateDeviceFile (${JSON.stringify(o.stateDeviceFile)}) must be an absolute path`);
+  }
+  if (o.footprintTheorem !== undefined && !COQ_QUALID.test(o.footprintTheorem)) {
+    problems.push(
+      `validation.footprintTheorem (${JSON.stringify(o.footprintTheorem)}) must be a Coq name such as pxl_excluded_middle or A.B.name`,
+    );
+  }
+  for (const [i, axiom] of (o.allowedAxioms ?? []).entries()) {
+    if (!COQ_QUALID.test(axiom)) {
+      problems.push(`validation.allowedAxioms[${i}] (${JSON.stringify(axiom)}) must be a fully qualified Coq name`);
+    }
+  }
+  if (o.freeSpaceMarginBytes !== undefined && !(Number.isInteger(o.freeSpaceMarginBytes) && o.freeSpaceMarginBytes >= 0)) {
+    problems.push(`validation.freeSpaceMarginBytes (${String(o.freeSpaceMarginBytes)}) must be a whole number of bytes >= 0`);
   }
   for (const [step, seconds] of Object.entries(o.timeouts ?? {})) {
     if (!(typeof seconds === "number" && Number.isFinite(seconds) && seconds > 0)) {
@@ -251,10 +302,13 @@ export function validationArgv(o: ValidationOptions): string[] {
   if (o.ref !== undefined) argv.push("--ref", o.ref);
   if (o.checkoutOnly) argv.push("--checkout-only");
   else if (o.checkout) argv.push("--checkout");
+  if (o.stateDeviceFile !== undefined) argv.push("--state-device-file", o.stateDeviceFile);
   if (o.nodeName !== undefined) argv.push("--node-name", o.nodeName);
   if (o.archiveCommand !== undefined) argv.push("--archive-command", o.archiveCommand);
-  if (o.strictFootprint) argv.push("--strict-footprint");
+  if (o.footprintTheorem !== undefined) argv.push("--theorem", o.footprintTheorem);
+  if (o.strictFootprint === false) argv.push("--no-strict-footprint");
   for (const axiom of o.allowedAxioms ?? []) argv.push("--allowed-axiom", axiom);
+  if (o.freeSpaceMarginBytes !== undefined) argv.push("--free-space-margin", String(o.freeSpaceMarginBytes));
   if (o.strictArchive) argv.push("--strict-archive");
   if (o.resultFile !== undefined) argv.push("--result-file", o.resultFile);
   argv.push(
@@ -275,26 +329,36 @@ export function validationArgv(o: ValidationOptions): string[] {
 /**
  * The exact command line `ProofValidation` runs on a core node (and the e2e
  * tests run through `ssh -J`). `env` sets `LOGOS_STATE_DIR` whatever the
- * login shell is; every value is quoted.
+ * login shell is; every value is quoted. With `waitForBoot`, the bounded
+ * first-boot wait runs first and the script learns how it ended.
  */
 export function buildValidationCommand(o: ValidationOptions): string {
   const run = shellJoin(["env", `LOGOS_STATE_DIR=${o.stateDir}`, ...validationArgv(o)]);
-  return o.waitForBoot ? `${WAIT_FOR_BOOT}${run}` : run;
+  if (!o.waitForBoot) return run;
+  const seconds = timeoutsOf(o).firstBoot;
+  return `${waitForBoot(seconds)}${run} --first-boot "$first_boot" --first-boot-wait ${seconds}`;
 }
 
 /**
- * Blocks until cloud-init has finished. A failed boot is reported and the
- * validation still runs, so its stage and message say precisely what is
- * missing (checkout, toolchain, state directory).
+ * Blocks until cloud-init has finished, for at most `seconds`, and records
+ * how the wait ended in `$first_boot`: `done`, `error` (cloud-init exits 1,
+ * or 2 for recoverable errors since 23.4), `timeout` (`timeout` exits 124)
+ * or `none` where cloud-init is absent. The script fails on `timeout` and
+ * warns on `error`; its `state-disk` stage decides whether a failed boot
+ * left the node without its disk.
  */
-export const WAIT_FOR_BOOT =
-  "if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait >/dev/null 2>&1 || " +
-  "echo 'cloud-init finished with errors (see /var/log/cloud-init-output.log); validating anyway' >&2; fi; ";
+export function waitForBoot(seconds: number): string {
+  return (
+    "first_boot=none; if command -v cloud-init >/dev/null 2>&1; then " +
+    `timeout ${seconds} cloud-init status --wait >/dev/null 2>&1; ` +
+    "case $? in 0) first_boot=done ;; 124) first_boot=timeout ;; *) first_boot=error ;; esac; fi; "
+  );
+}
 
 /** Sum of the step limits plus slack: the longest a validation can legitimately take. */
 export function validationBudgetSeconds(o: ValidationOptions): number {
   const t = timeoutsOf(o);
-  return t.lock + t.lem + t.boot + t.footprint + t.archive + 120;
+  return (o.waitForBoot ? t.firstBoot : 0) + t.lock + t.lem + t.boot + t.footprint + t.archive + 120;
 }
 
 /** A file for the node's cloud-init `write_files` (structurally the bootstrap's file entry). */

@@ -5,7 +5,7 @@
  * validation design; each asserts exit code, stage, message and the audit log.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -15,24 +15,25 @@ import {
   VALIDATION_EXIT_CODES,
   buildValidationCommand,
   parseValidationResult,
+  shellJoin,
   validationArgv,
   type ValidationOptions,
-  type ValidationResult,
 } from "../../infra/node/validation";
-import { startSilentListener, startSshPair, type SshPair, type SshResult } from "./harness/sshd";
+import { entries, escapeRe, expectFailure, historyFiles, nothingRan, pyList, validateOn, type Outcome } from "./harness/outcome";
+import { startSilentListener, startSshPair, type SshPair } from "./harness/sshd";
 import {
   AGENT_HASH,
   AGENT_SCRIPT,
+  FIXTURE_AXIOMS,
+  FIXTURE_THEOREMS,
+  INTERNAL_LEM,
   installScript,
   makeCheckout,
   optionsFor,
   patchFile,
   seededHistory,
   sha256,
-  type Checkout,
 } from "./harness/workload";
-
-const FOOTPRINT = ["PXL_Axioms.grounding_total", "PXL_Axioms.grounded_decides"];
 
 let pair: SshPair;
 let silent: { port: number; stop(): Promise<void> };
@@ -52,39 +53,7 @@ afterAll(async () => {
   if (root) rmSync(root, { recursive: true, force: true });
 });
 
-interface Outcome {
-  readonly ssh: SshResult;
-  readonly result: ValidationResult;
-}
-
-async function validate(options: ValidationOptions): Promise<Outcome> {
-  const ssh = await pair.run("logos-node", buildValidationCommand(options), { timeoutMs: 300_000 });
-  expect(ssh.timedOut, "ssh run must finish within its limit").toBe(false);
-  let result: ValidationResult;
-  try {
-    result = parseValidationResult(ssh.stdout);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\nexit ${ssh.code}\nstderr:\n${ssh.stderr}`, { cause: e });
-  }
-  return { ssh, result };
-}
-
-function expectFailure(o: Outcome, stage: keyof typeof VALIDATION_EXIT_CODES, message: string | RegExp): void {
-  const context = `stderr:\n${o.ssh.stderr}`;
-  expect(o.ssh.code, context).toBe(VALIDATION_EXIT_CODES[stage]);
-  expect(o.result).toMatchObject({ status: "fail", stage, exitCode: VALIDATION_EXIT_CODES[stage], node: "e2e-node" });
-  expect(o.result.errors[0]).toMatch(message);
-  // The human line on stderr names node and stage: it is what a failed deployment shows.
-  expect(o.ssh.stderr).toContain(`node e2e-node: FAILED at stage ${stage} (exit ${VALIDATION_EXIT_CODES[stage]})`);
-}
-
-function nothingRan(c: Checkout): void {
-  expect(existsSync(path.join(c.repoDir, "CoqMakefile")), "no build may start").toBe(false);
-}
-
-function entries(file: string): unknown[] {
-  return JSON.parse(readFileSync(file, "utf8")) as unknown[];
-}
+const validate = (options: ValidationOptions | string): Promise<Outcome> => validateOn(pair, options);
 
 /** Pids whose working directory is `dir`: what a killed step must not leave behind. */
 function processesIn(dir: string): string[] {
@@ -97,10 +66,6 @@ function processesIn(dir: string): string[] {
         return false;
       }
     });
-}
-
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 describe("proof validation over ssh -J (real sshd, real Coq)", () => {
@@ -121,7 +86,18 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
       auditEntriesAfter: 3,
       historyFile: null,
       errors: [],
-      footprint: { status: "ok", theorem: "PXL.PXL_Internal_LEM.pxl_excluded_middle", axioms: FOOTPRINT, closed: false },
+      // The theorem sits inside `Module PXL_Internal_LEM` and is re-stated at
+      // top level elsewhere: both are found, both gate, axioms fully qualified.
+      footprint: {
+        status: "ok",
+        gating: true,
+        theorem: "pxl_excluded_middle",
+        resolved: FIXTURE_THEOREMS,
+        axioms: FIXTURE_AXIOMS,
+        disallowed: [],
+        closed: false,
+      },
+      warnings: [],
     });
     const afterFirst = entries(c.auditLog);
     expect(afterFirst.slice(0, 2)).toEqual(seeded);
@@ -263,7 +239,7 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
       new RegExp(`^snapshot: expected a JSON array in audit log ${escapeRe(c.auditLog)} before the run, found invalid JSON \\(.+\\)$`),
     );
     expect(readFileSync(c.auditLog, "utf8")).toBe(corrupt);
-    expect(readdirSync(c.stateDir).filter((f) => f.includes(".history-"))).toEqual([]);
+    expect(historyFiles(c.stateDir)).toEqual([]);
     nothingRan(c);
   });
 
@@ -329,6 +305,21 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
     expect(ssh.ms).toBeLessThan(15_000);
   });
 
+  it("serialises two validations that share a checkout but not a state directory", async () => {
+    const c = makeCheckout(root, "shared-checkout");
+    const otherState = path.join(root, "shared-checkout", "state-b");
+    mkdirSync(otherState);
+    writeFileSync(path.join(otherState, path.basename(c.auditLog)), seededHistory(2));
+    const [a, b] = await Promise.all([validate(optionsFor(c, script)), validate(optionsFor(c, script, { stateDir: otherState }))]);
+    for (const o of [a, b]) {
+      expect(o.ssh.code, o.ssh.stderr).toBe(0);
+      expect(o.result).toMatchObject({ status: "pass", auditEntriesBefore: 2, auditEntriesAfter: 3 });
+    }
+    // One of them waited on the checkout's lock for the other's whole build.
+    const [first, second] = [a.result, b.result].sort((x, y) => (x.seconds["lock"] ?? 0) - (y.seconds["lock"] ?? 0));
+    expect(second?.seconds["lock"] ?? 0).toBeGreaterThan(((first?.seconds["lem"] ?? 0) + (first?.seconds["boot"] ?? 0)) * 0.8);
+  });
+
   it("gives up on a node that accepts TCP but never speaks SSH within the per-dial timeout", async () => {
     const ssh = await pair.run("logos-silent", "true", { timeoutMs: 60_000, extraOptions: ["ConnectTimeout=3"] });
     expect(ssh.code).toBe(255);
@@ -355,15 +346,122 @@ describe("proof validation over ssh -J (real sshd, real Coq)", () => {
     expect(after.slice(0, 2)).toEqual(seeded);
   });
 
-  it("gates on the independent footprint under strictFootprint", async () => {
-    const c = makeCheckout(root, "strict-footprint");
-    const o = await validate(optionsFor(c, script, { strictFootprint: true, allowedAxioms: ["PXL_Axioms.grounding_total"] }));
+  it("gates on the footprint by default: an axiom outside the pinned list fails the node", async () => {
+    const c = makeCheckout(root, "footprint-pin");
+    const seeded = entries(c.auditLog);
+    const o = await validate(optionsFor(c, script, { allowedAxioms: ["PXL.PXL_Axioms.grounded_decides"] }));
     expectFailure(
       o,
       "footprint",
-      "footprint: expected the axioms of PXL.PXL_Internal_LEM.pxl_excluded_middle within the allowed set (['PXL_Axioms.grounding_total']), found ['PXL_Axioms.grounded_decides']",
+      `footprint: expected the axioms of ${FIXTURE_THEOREMS.join(", ")} within the allowed set (['PXL.PXL_Axioms.grounded_decides']), ` +
+        "found ['PXL.PXL_Internal_LEM.PXL_Internal_LEM.grounding_witness'] outside it",
     );
-    expect(o.result.auditEntriesAfter).toBe(3); // the workload itself passed and recorded its boot
+    expect(o.result.footprint).toMatchObject({ gating: true, disallowed: ["PXL.PXL_Internal_LEM.PXL_Internal_LEM.grounding_witness"] });
+    // The workload itself passed and recorded its boot; the earlier entries are intact.
+    expect(o.result.auditEntriesAfter).toBe(3);
+    expect(entries(c.auditLog).slice(0, 2)).toEqual(seeded);
+  });
+
+  it("refuses at footprint a lemma admitted as a one-line `Fact … Proof. Admitted.` that both workload scanners miss", async () => {
+    const c = makeCheckout(root, "one-line-admitted", {
+      variant: (repo) =>
+        patchFile(
+          repo,
+          INTERNAL_LEM,
+          "Lemma grounded_lem : forall p : Prop, p \\/ ~ p.\nProof.\n  intro p.\n  apply grounded_decides.\n  apply grounding_witness.\nQed.",
+          "Fact grounded_lem : forall p : Prop, p \\/ ~ p. Proof. Admitted.",
+        ),
+    });
+    const seeded = readFileSync(c.auditLog, "utf8");
+    const o = await validate(optionsFor(c, script));
+    expectFailure(
+      o,
+      "footprint",
+      `footprint: expected the axioms of ${FIXTURE_THEOREMS.join(", ")} within the allowed set (${pyList(FIXTURE_AXIOMS)}), ` +
+        "found ['PXL.PXL_Internal_LEM.PXL_Internal_LEM.grounded_lem'] outside it",
+    );
+    // lem printed PASS and boot ALIGNED: only the footprint saw the admitted lemma.
+    expect(o.result.errors).toHaveLength(1);
+    expect(o.result.footprint.axioms).toEqual(["PXL.PXL_Internal_LEM.PXL_Internal_LEM.grounded_lem"]);
+    const after = readFileSync(c.auditLog, "utf8");
+    expect(entries(c.auditLog)).toHaveLength(3);
+    expect(JSON.parse(after).slice(0, 2)).toEqual(JSON.parse(seeded));
+    expect(historyFiles(c.stateDir)).toEqual([]);
+  });
+
+  it("fails at boot on a deeper `Admitted.` that only the boot script's recursive scan catches", async () => {
+    const c = makeCheckout(root, "deeper-admitted", {
+      variant: (repo) =>
+        patchFile(
+          repo,
+          "Protopraxis/formal_verification/coq/baseline/extensions/PXL_Modal_Extensions.v",
+          "  now apply box_dia.\nQed.",
+          "Admitted.",
+        ),
+    });
+    const seeded = entries(c.auditLog);
+    const o = await validate(optionsFor(c, script));
+    expectFailure(
+      o,
+      "boot",
+      "boot: `python3 scripts/boot_aligned_agent.py`: expected exit 0, found exit 1; expected 'Current status: ALIGNED', found '[LOGOS-AGENT-OMEGA] Current status: SANDBOXED'",
+    );
+    expect(o.result.seconds["lem"]).toBeGreaterThan(0); // lem ran and passed: its one-level scan missed the file
+    expect(o.result.errors).toHaveLength(1);
+    const after = entries(c.auditLog);
+    expect(after.slice(0, 2)).toEqual(seeded);
+    expect(after[2]).toMatchObject({ admitted_stubs: ["extensions/PXL_Modal_Extensions.v"] });
+  });
+
+  it("with strictFootprint false, passes but says so loudly on stderr and in the result", async () => {
+    const c = makeCheckout(root, "footprint-lenient");
+    const o = await validate(optionsFor(c, script, { strictFootprint: false, allowedAxioms: [] }));
+    expect(o.ssh.code, o.ssh.stderr).toBe(0);
+    const outside = `found ${pyList(FIXTURE_AXIOMS)} outside it`;
+    expect(o.result.warnings).toEqual([
+      "footprint: does NOT gate (--no-strict-footprint): axioms outside the allowed list only warn",
+      `footprint: expected the axioms of ${FIXTURE_THEOREMS.join(", ")} within the allowed set (none), ${outside}`,
+    ]);
+    expect(o.result.footprint).toMatchObject({ status: "ok", gating: false, disallowed: FIXTURE_AXIOMS });
+    expect(o.ssh.stderr).toContain("WARNING footprint: does NOT gate");
+    expect(o.ssh.stderr).toMatch(
+      new RegExp(`node e2e-node: PASS in [\\d.]+s with 2 WARNING\\(S\\): footprint: does NOT gate .*${escapeRe(outside)}`),
+    );
+  });
+
+  it("pins the ref as a full 40-hex commit: a bumped pin passes, HEAD, a branch or a short id are refused", async () => {
+    const c = makeCheckout(root, "ref-forms", { variant: (repo) => writeFileSync(path.join(repo, "NOTES.md"), "the bumped commit\n") });
+    const before = readFileSync(c.auditLog);
+    for (const given of ["HEAD", "master", c.ref.slice(0, 12), c.ref.toUpperCase().slice(0, 39)]) {
+      const argv = validationArgv(optionsFor(c, script));
+      argv[argv.indexOf("--ref") + 1] = given;
+      const o = await validate(shellJoin(["env", `LOGOS_STATE_DIR=${c.stateDir}`, ...argv]));
+      expectFailure(o, "usage", `usage: --ref: expected a full 40-hex commit id, found '${given}'`);
+      expect(readFileSync(c.auditLog)).toEqual(before);
+      nothingRan(c);
+    }
+    // The old pin is refused at the guard, the bumped one passes.
+    expectFailure(
+      await validate(optionsFor(c, script, { ref: c.baseRef })),
+      "guard-ref",
+      `guard-ref: expected HEAD at pinned ref ${c.baseRef}, found ${c.ref}`,
+    );
+    expect(readFileSync(c.auditLog)).toEqual(before);
+    const bumped = await validate(optionsFor(c, script, { ref: c.ref }));
+    expect(bumped.ssh.code, bumped.ssh.stderr).toBe(0);
+    expect(bumped.result).toMatchObject({ status: "pass", ref: c.ref, auditEntriesBefore: 2, auditEntriesAfter: 3 });
+  });
+
+  it("accepts a log holding a single JSON object as a one-entry history, as the workload does", async () => {
+    const single = `${JSON.stringify(JSON.parse(seededHistory(1))[0], null, 2)}\n`;
+    const c = makeCheckout(root, "single-object", { audit: single });
+    const o = await validate(optionsFor(c, script));
+    expect(o.ssh.code, o.ssh.stderr).toBe(0);
+    expect(o.result).toMatchObject({ status: "pass", auditEntriesBefore: 1, auditEntriesAfter: 2, historyFile: null });
+    const after = entries(c.auditLog);
+    expect(after[0]).toEqual(JSON.parse(single));
+    expect(after[1]).toMatchObject({ agent_hash: AGENT_HASH });
+    expect(historyFiles(c.stateDir)).toEqual([]);
   });
 
   it("reports a failed archive upload without failing the validation", async () => {

@@ -1,11 +1,17 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { execFileSync, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { renderUserData, TOOLCHAIN_PACKAGES, type BootstrapOptions } from "../../infra/bootstrap";
+import {
+  renderUserData,
+  STATE_DEVICE_FILE,
+  STATE_DISK_SCRIPT_SOURCE,
+  TOOLCHAIN_PACKAGES,
+  type BootstrapOptions,
+} from "../../infra/bootstrap";
 
 const base: BootstrapOptions = {
   role: "core",
@@ -93,17 +99,13 @@ describe("renderUserData", () => {
     expect(renderUserData({ ...base, files: [{ path: "/opt/big", content: big, permissions: "0755" }] })).toBe(text);
   });
 
-  it("the state-disk script formats only a disk with no filesystem and never an existing one", () => {
-    const script = file(doc(base), "/opt/logos/bin/logos-state-disk");
-    // Parse check with a real shell.
-    const dir = mkdtempSync(join(tmpdir(), "logos-boot-"));
-    const path = join(dir, "state-disk.sh");
-    writeFileSync(path, script);
-    execFileSync("sh", ["-n", path]);
-    expect(script).toMatch(/blkid -p "\$real"/);
-    expect(script).toMatch(/if \[ "\$probe" -eq 2 \]; then[\s\S]*mkfs\.ext4/);
-    expect(script).toMatch(/refusing to format/);
-    expect(script.match(/mkfs/g)).toHaveLength(1);
+  it("names the state disk's device in a root-owned file on core nodes only, for the validation's mount check", () => {
+    const d = doc(base);
+    expect(file(d, STATE_DEVICE_FILE)).toBe("/dev/disk/by-id/google-logos-state\n");
+    const entry = (d.write_files as Array<{ path: string; owner: string; permissions: string }>).find((f) => f.path === STATE_DEVICE_FILE);
+    expect(entry).toMatchObject({ owner: "root:root", permissions: "0644" });
+    const burst = doc({ ...base, role: "burst", stateDevice: undefined });
+    expect((burst.write_files as Array<{ path: string }>).some((f) => f.path === STATE_DEVICE_FILE)).toBe(false);
   });
 
   it("the checkout script verifies HEAD against the pinned ref (run for real on a local repo)", () => {
@@ -130,5 +132,96 @@ describe("renderUserData", () => {
     expect(git(join(dir, "repo"), "rev-parse", "HEAD")).toBe(first);
     // A ref that does not exist fails, and says so.
     expect(() => execFileSync("sh", [scriptPath, origin, "f".repeat(40), join(dir, "repo"), owner], { stdio: "pipe" })).toThrow();
+  });
+});
+
+/**
+ * The state-disk script run for real, with fake blkid / mkfs.ext4 / mount /
+ * mountpoint / chown first on PATH that record their calls: when does it
+ * format, when does it refuse.
+ */
+describe("the state-disk script against fake disk tools", () => {
+  const FAKE_UUID = "3f1c2a9e-1111-4222-8333-944455556666";
+
+  /** Any block device: the script only checks `-b`, the fakes never touch it. */
+  function someBlockDevice(dir: string): string {
+    for (const name of readdirSync("/dev")) {
+      try {
+        if (statSync(join("/dev", name)).isBlockDevice()) return join("/dev", name);
+      } catch {
+        // vanished or unreadable: try the next one
+      }
+    }
+    const node = join(dir, "fake-disk");
+    const made = spawnSync("mknod", [node, "b", "7", "250"]);
+    if (made.status !== 0) throw new Error("this test needs a block device in /dev, or root to mknod one");
+    return node;
+  }
+
+  function runScript(probeExit: number, runs = 1) {
+    const dir = mkdtempSync(join(tmpdir(), "logos-state-disk-"));
+    const bin = join(dir, "bin");
+    mkdirSync(bin);
+    const calls = join(dir, "calls.log");
+    const record = (tool: string, body = "") =>
+      writeFileSync(join(bin, tool), `#!/bin/sh\necho "${tool} $*" >> "${calls}"\n${body}\n`, { mode: 0o755 });
+    record("blkid", `case "$1" in -p) exit ${probeExit} ;; -s) echo ${FAKE_UUID} ;; esac`);
+    record("mkfs.ext4");
+    record("mount");
+    record("mountpoint", "exit 1");
+    record("chown");
+    const device = someBlockDevice(dir);
+    const link = join(dir, "by-id-state");
+    symlinkSync(device, link);
+    const fstab = join(dir, "fstab");
+    writeFileSync(fstab, "# fstab\n");
+    const script = join(dir, "logos-state-disk");
+    writeFileSync(script, STATE_DISK_SCRIPT_SOURCE, { mode: 0o755 });
+    const mnt = join(dir, "state");
+    const results = Array.from({ length: runs }, () =>
+      spawnSync("sh", [script, link, mnt, "logos"], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { PATH: `${bin}:/usr/bin:/bin`, LOGOS_FSTAB: fstab },
+      }),
+    );
+    const real = realpathSync(device);
+    return {
+      results,
+      real,
+      mnt,
+      calls: existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n") : [],
+      fstab: readFileSync(fstab, "utf8"),
+    };
+  }
+
+  it("formats a disk blkid finds empty (exit 2), then records it in fstab and mounts it", () => {
+    const r = runScript(2);
+    expect(r.results[0]?.status, r.results[0]?.stderr).toBe(0);
+    expect(r.calls).toEqual([
+      `blkid -p ${r.real}`,
+      `mkfs.ext4 -q -L logos-state ${r.real}`,
+      `blkid -s UUID -o value ${r.real}`,
+      `mountpoint -q ${r.mnt}`,
+      `mount ${r.mnt}`,
+      `chown logos:logos ${r.mnt}`,
+    ]);
+    expect(r.fstab).toBe(`# fstab\nUUID=${FAKE_UUID} ${r.mnt} ext4 defaults,nofail,x-systemd.device-timeout=60 0 2\n`);
+  });
+
+  it("never formats a disk that carries a filesystem (exit 0), and adds its fstab line once", () => {
+    const r = runScript(0, 2);
+    for (const done of r.results) expect(done.status, done.stderr).toBe(0);
+    expect(r.calls.filter((c) => c.startsWith("mkfs"))).toEqual([]);
+    expect(r.calls.filter((c) => c.startsWith("mount "))).toEqual([`mount ${r.mnt}`, `mount ${r.mnt}`]);
+    expect(r.fstab.match(/UUID=/g)).toHaveLength(1);
+  });
+
+  it.each([4, 8])("refuses to format or mount when blkid cannot probe (exit %i)", (code) => {
+    const r = runScript(code);
+    expect(r.results[0]?.status).toBe(1);
+    expect(r.results[0]?.stderr).toBe(`logos-state-disk: blkid could not probe ${r.real} (exit ${code}); refusing to format\n`);
+    expect(r.calls).toEqual([`blkid -p ${r.real}`]);
+    expect(r.fstab).toBe("# fstab\n");
   });
 });

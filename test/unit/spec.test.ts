@@ -27,7 +27,13 @@ describe("parseSpec: valid configs", () => {
       disks: { bootGiB: 30, stateGiB: 50 },
       stateDir: STATE_DIR,
       access: { sshUser: "logos", operatorCidrs: ["203.0.113.0/24"] },
-      validation: { enabled: true, stepTimeoutSeconds: 1800, strictFootprint: false },
+      validation: {
+        enabled: true,
+        stepTimeoutSeconds: 1800,
+        strictFootprint: true,
+        footprintTheorem: "pxl_excluded_middle",
+        allowedAxioms: [],
+      },
       archive: { lockMode: "governance", retentionDays: 365, lockRetention: false },
     });
     expect(spec.machine.type.name).toBe("c7i.2xlarge");
@@ -167,6 +173,16 @@ describe("parseSpec: every problem at once, each naming its key", () => {
       "too many nodes for a /24",
       { networkCidr: "10.40.0.0/24", coreNodes: 40, burstMax: 40 },
       "logos-compute:networkCidr (10.40.0.0/24) holds 10 core nodes per zone but logos-compute:coreNodes (40) needs 14 in each of 3 zones; use a wider network (smaller prefix) or more zones",
+    ],
+    [
+      "footprint theorem that is no Coq name",
+      { footprintTheorem: "pxl excluded middle" },
+      'logos-compute:footprintTheorem ("pxl excluded middle") must be a Coq name such as pxl_excluded_middle or PXL_Internal_LEM.pxl_excluded_middle',
+    ],
+    [
+      "allowed axiom not fully qualified",
+      { allowedAxioms: ["PXL.PXLv3.ax_refl", "trinitarian_decidability"] },
+      'logos-compute:allowedAxioms[1] ("trinitarian_decidability") must be a fully qualified Coq name such as PXL.PXLv3.ax_name, as a failed validation lists them',
     ],
     ["non-integer", { vcpus: 7.5 }, "logos-compute:vcpus must be a whole number, got 7.5"],
     [

@@ -1,8 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 
 import fc from "fast-check";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 
 import {
   VALIDATION_EXIT_CODES,
@@ -10,7 +12,7 @@ import {
   VALIDATION_SCRIPT_SOURCE,
   VALIDATION_STAGES,
   buildValidationCommand,
-  WAIT_FOR_BOOT,
+  waitForBoot,
   shellJoin,
   shellQuote,
   validationArgv,
@@ -74,12 +76,54 @@ describe("buildValidationCommand", () => {
     );
   });
 
-  it("waits for the first boot when asked, then runs the same command", () => {
-    const cmd = buildValidationCommand({ ...base, waitForBoot: true });
-    expect(cmd).toBe(`${WAIT_FOR_BOOT}${buildValidationCommand(base)}`);
-    expect(cmd.startsWith("if command -v cloud-init >/dev/null 2>&1; then cloud-init status --wait")).toBe(true);
+  it("waits for the first boot, bounded, when asked, then runs the same command told how the wait ended", () => {
+    const cmd = buildValidationCommand({ ...base, waitForBoot: true, timeouts: { firstBoot: 600 } });
+    expect(cmd).toBe(
+      `${waitForBoot(600)}${buildValidationCommand({ ...base, timeouts: { firstBoot: 600 } })} --first-boot "$first_boot" --first-boot-wait 600`,
+    );
+    expect(cmd).toContain("timeout 600 cloud-init status --wait");
     // The remote shell must parse it.
     expect(spawnSync("sh", ["-n", "-c", cmd]).status).toBe(0);
+  });
+
+  describe("the first-boot wait, against a fake cloud-init on PATH", () => {
+    const bin = mkdtempSync(path.join(tmpdir(), "logos-fake-cloud-init-"));
+    afterAll(() => rmSync(bin, { recursive: true, force: true }));
+
+    /** What `$first_boot` holds after the wait, and how long it took. */
+    function waitWith(cloudInit: string | null, seconds: number): { state: string; ms: number } {
+      const dir = mkdtempSync(path.join(bin, "case-"));
+      if (cloudInit !== null) {
+        writeFileSync(path.join(dir, "cloud-init"), `#!/bin/sh\n${cloudInit}\n`, { mode: 0o755 });
+      }
+      const started = Date.now();
+      // PATH keeps only the fake and the coreutils `timeout` needs.
+      const done = spawnSync("/bin/sh", ["-c", `${waitForBoot(seconds)}echo "$first_boot"`], {
+        encoding: "utf8",
+        timeout: 30_000,
+        env: { PATH: `${dir}:/usr/bin:/bin` },
+      });
+      expect(done.status, done.stderr).toBe(0);
+      return { state: done.stdout.trim(), ms: Date.now() - started };
+    }
+
+    it.each([
+      ["finished", "exit 0", "done"],
+      ["finished with a critical error", "exit 1", "error"],
+      ["finished with recoverable errors (cloud-init >= 23.4)", "exit 2", "error"],
+    ])("cloud-init %s -> %s", (_label, body, state) => {
+      expect(waitWith(body, 5).state).toBe(state);
+    });
+
+    it("gives up after its limit while cloud-init is still running", () => {
+      const r = waitWith("exec sleep 60", 1);
+      expect(r.state).toBe("timeout");
+      expect(r.ms).toBeLessThan(10_000);
+    });
+
+    it("reports none where cloud-init is absent", () => {
+      expect(waitWith(null, 5).state).toBe("none");
+    });
   });
 
   it("passes every option, quoted", () => {
@@ -89,8 +133,11 @@ describe("buildValidationCommand", () => {
       ref: "0123456789abcdef0123456789abcdef01234567",
       nodeName: "logos-core-0",
       archiveCommand: `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
-      strictFootprint: true,
-      allowedAxioms: ["PXL_Axioms.box_k"],
+      stateDeviceFile: "/etc/logos/state-device",
+      footprintTheorem: "PXL_Internal_LEM.pxl_excluded_middle",
+      strictFootprint: false,
+      allowedAxioms: ["PXL.PXL_Axioms.box_k"],
+      freeSpaceMarginBytes: 4096,
       strictArchive: true,
       resultFile: "/var/lib/logos/validation/last.json",
       scriptPath: "logos-validate_proof.py",
@@ -108,13 +155,19 @@ describe("buildValidationCommand", () => {
       "0".repeat(64),
       "--ref",
       "0123456789abcdef0123456789abcdef01234567",
+      "--state-device-file",
+      "/etc/logos/state-device",
       "--node-name",
       "logos-core-0",
       "--archive-command",
       `aws s3 cp "$LOGOS_AUDIT_LOG" s3://logos-archive/`,
-      "--strict-footprint",
+      "--theorem",
+      "PXL_Internal_LEM.pxl_excluded_middle",
+      "--no-strict-footprint",
       "--allowed-axiom",
-      "PXL_Axioms.box_k",
+      "PXL.PXL_Axioms.box_k",
+      "--free-space-margin",
+      "4096",
       "--strict-archive",
       "--result-file",
       "/var/lib/logos/validation/last.json",
@@ -156,9 +209,13 @@ describe("buildValidationCommand", () => {
         ...base,
         agentHash: "A09D",
         agentScriptDigest: "xyz",
-        ref: " ",
+        ref: "HEAD",
         repoDir: "repo",
         stateDir: "state",
+        stateDeviceFile: "state-device",
+        footprintTheorem: "pxl excluded",
+        allowedAxioms: ["PXL.ok", "1bad"],
+        freeSpaceMarginBytes: -1,
         timeouts: { lem: 0, boot: Number.NaN },
       }),
     ).toThrow(
@@ -166,9 +223,13 @@ describe("buildValidationCommand", () => {
         "invalid proof validation options:",
         '  validation.agentHash ("A09D") must be 64 lowercase hex digits',
         '  validation.agentScriptDigest ("xyz") must be 64 lowercase hex digits',
-        "  validation.ref must not be empty when given",
+        '  validation.ref ("HEAD") must be a full 40-hex commit id (lowercase)',
         '  validation.repoDir ("repo") must be an absolute path',
         '  validation.stateDir ("state") must be an absolute path',
+        '  validation.stateDeviceFile ("state-device") must be an absolute path',
+        '  validation.footprintTheorem ("pxl excluded") must be a Coq name such as pxl_excluded_middle or A.B.name',
+        '  validation.allowedAxioms[1] ("1bad") must be a fully qualified Coq name',
+        "  validation.freeSpaceMarginBytes (-1) must be a whole number of bytes >= 0",
         "  validation.timeouts.lem (0) must be a positive number of seconds",
         "  validation.timeouts.boot (NaN) must be a positive number of seconds",
       ].join("\n"),
@@ -176,7 +237,9 @@ describe("buildValidationCommand", () => {
   });
 
   it("budgets the sum of the step limits plus slack", () => {
-    expect(validationBudgetSeconds({ ...base, timeouts: { lock: 1, lem: 2, boot: 3, footprint: 4, archive: 5 } })).toBe(135);
+    const timeouts = { firstBoot: 6, lock: 1, lem: 2, boot: 3, footprint: 4, archive: 5 };
+    expect(validationBudgetSeconds({ ...base, timeouts })).toBe(135);
+    expect(validationBudgetSeconds({ ...base, timeouts, waitForBoot: true })).toBe(141);
   });
 });
 

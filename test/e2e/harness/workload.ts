@@ -15,6 +15,11 @@ export const FIXTURE_DIR = path.resolve(__dirname, "../../fixtures/workload");
 export const AGENT_HASH = "a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda";
 export const AGENT_SCRIPT = "scripts/boot_aligned_agent.py";
 export const AUDIT_LOG = "alignment_LOGOS-AGENT-OMEGA.json";
+/** Every statement of the gated theorem in the fixture: nested in a module, and re-stated at top level. */
+export const FIXTURE_THEOREMS = ["PXL.PXL_Internal_LEM.PXL_Internal_LEM.pxl_excluded_middle", "PXL.PXL_LEM_Discharge.pxl_excluded_middle"];
+/** Their axioms, fully qualified: what an operator pins as `allowedAxioms` for the fixture. */
+export const FIXTURE_AXIOMS = ["PXL.PXL_Axioms.grounded_decides", "PXL.PXL_Internal_LEM.PXL_Internal_LEM.grounding_witness"];
+export const INTERNAL_LEM = "Protopraxis/formal_verification/coq/baseline/PXL_Internal_LEM.v";
 
 const BUILD_PRODUCT = /^(CoqMakefile.*|\.CoqMakefile\.d|.*\.(vo|vok|vos|glob|aux)|\.lia\.cache|\.nia\.cache|state|__pycache__)$/;
 
@@ -72,10 +77,14 @@ export function seededHistory(count: number): string {
   return `${JSON.stringify(entries, null, 2)}\n`;
 }
 
-export function makeCheckout(root: string, name: string, o: { variant?: (repoDir: string) => void; audit?: string | null } = {}): Checkout {
+export function makeCheckout(
+  root: string,
+  name: string,
+  o: { variant?: (repoDir: string) => void; audit?: string | null; stateDir?: string } = {},
+): Checkout {
   const base = path.join(root, name);
   const repoDir = path.join(base, "repo");
-  const stateDir = path.join(base, "state");
+  const stateDir = o.stateDir ?? path.join(base, "state");
   mkdirSync(base, { recursive: true });
   cpSync(FIXTURE_DIR, repoDir, { recursive: true, filter: (src) => !BUILD_PRODUCT.test(path.basename(src)) });
   git(repoDir, "init", "-q");
@@ -87,7 +96,7 @@ export function makeCheckout(root: string, name: string, o: { variant?: (repoDir
     git(repoDir, "add", "-A");
     git(repoDir, "commit", "-q", "--allow-empty", "-m", `fault variant: ${name}`);
   }
-  mkdirSync(stateDir);
+  mkdirSync(stateDir, { recursive: true });
   const auditLog = path.join(stateDir, AUDIT_LOG);
   const audit = o.audit === undefined ? seededHistory(2) : o.audit;
   if (audit !== null) writeFileSync(auditLog, audit);
@@ -119,7 +128,8 @@ export function optionsFor(c: Checkout, scriptPath: string, extra: Partial<Valid
     ref: c.ref,
     nodeName: "e2e-node",
     scriptPath,
-    timeouts: { lock: 300, lem: 180, boot: 180, footprint: 60, archive: 30 },
+    timeouts: { firstBoot: 30, lock: 300, lem: 180, boot: 180, footprint: 60, archive: 30 },
+    allowedAxioms: FIXTURE_AXIOMS,
     // As ProofValidation runs it: the boot wait is part of the exact command.
     waitForBoot: true,
     ...extra,
