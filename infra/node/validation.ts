@@ -250,11 +250,12 @@ export function validationOptionProblems(o: ValidationOptions): string[] {
   if (o.agentScriptDigest !== undefined && !HEX64.test(o.agentScriptDigest)) {
     problems.push(`validation.agentScriptDigest (${JSON.stringify(o.agentScriptDigest)}) must be 64 lowercase hex digits`);
   }
-  if (o.ref !== undefined && !HEX40.test(o.ref)) {
+  if ((o.checkout || o.checkoutOnly) && !(o.ref !== undefined && HEX40.test(o.ref))) {
+    problems.push(
+      `validation.ref (${JSON.stringify(o.ref ?? null)}) must be a full commit id (40 lowercase hex digits) when validation.checkout is set`,
+    );
+  } else if (o.ref !== undefined && !HEX40.test(o.ref)) {
     problems.push(`validation.ref (${JSON.stringify(o.ref)}) must be a full 40-hex commit id (lowercase)`);
-  }
-  if ((o.checkout || o.checkoutOnly) && o.ref === undefined) {
-    problems.push("validation.ref (null) must be a full commit id (40 lowercase hex digits) when validation.checkout is set");
   }
   for (const key of ["repoDir", "stateDir"] as const) {
     if (!o[key].startsWith("/")) {
