@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { VALIDATION_EXIT_CODES, buildValidationCommand, parseValidationResult, type ValidationOptions } from "../../infra/node/validation";
 import { agentScriptDigestAt, appendLine, cloneForNode, git, makeOrigin, pushCommit, type NodeClone, type Origin } from "./harness/remote";
 import { startSshPair, type SshPair } from "./harness/sshd";
-import { AGENT_HASH, AGENT_SCRIPT, installScript } from "./harness/workload";
+import { AGENT_HASH, AGENT_SCRIPT, FIXTURE_AXIOMS, installScript } from "./harness/workload";
 
 let pair: SshPair;
 let root: string;
@@ -48,6 +48,7 @@ function options(ref: string, extra: Partial<ValidationOptions> = {}): Validatio
     nodeName: "e2e-node",
     scriptPath: script,
     timeouts: { lock: 300, lem: 180, boot: 180, footprint: 60, archive: 30 },
+    allowedAxioms: FIXTURE_AXIOMS,
     waitForBoot: true,
     ...extra,
   };
@@ -148,7 +149,8 @@ describe("commit rollout inside the validation (real sshd, real git, real Coq)",
     const was = head();
     const third = pushCommit(origin, "third commit", appendLine("NOTES.md", "third"));
     const before = readFileSync(node.auditLog);
-    const holder = holdLock(path.join(node.stateDir, ".validate_proof.lock"));
+    // The validator locks the checkout and the state directory themselves.
+    const holder = holdLock(node.stateDir);
     await holder.ready;
     const o = await validate(options(third, { timeouts: { lock: 2, lem: 180, boot: 180, footprint: 60, archive: 30 } }));
     holder.release();
@@ -181,7 +183,7 @@ function holdLock(file: string): { ready: Promise<void>; release(): void } {
     "python3",
     [
       "-c",
-      "import fcntl,os,sys,time\nfd=os.open(sys.argv[1],os.O_RDONLY|os.O_CREAT,0o644)\nfcntl.flock(fd,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
+      "import fcntl,os,sys,time\nfd=os.open(sys.argv[1],os.O_RDONLY)\nfcntl.flock(fd,fcntl.LOCK_EX)\nprint('held',flush=True)\ntime.sleep(120)",
       file,
     ],
     { stdio: ["ignore", "pipe", "ignore"] },
