@@ -172,6 +172,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       names,
       encryptionKeyId: pool.encryptionKeyId,
       encryptionKeyRef: pool.encryptionKeyRef,
+      encryptionKeyResources: pool.encryptionKeyResources,
       nodeIdentity: pool.nodeIdentity,
       ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
     },
@@ -186,6 +187,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       ...(pool.burst ? { burst: pool.burst } : {}),
       nodeIdentity: pool.nodeIdentity,
       deployment,
+      bastionInstanceId: pool.bastionInstanceId,
     },
     componentOpts,
   );

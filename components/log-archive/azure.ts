@@ -11,6 +11,7 @@ import * as storage from "@pulumi/azure-native/storage";
 import * as pulumi from "@pulumi/pulumi";
 import { tagsFor } from "../../infra/spec";
 import { AZURE_ROLES, roleDefinitionId } from "../pool/azure-names";
+import { rbacPropagation } from "../pool/azure-propagation";
 import { parseKeyVaultKeyId } from "./names";
 import type { ArchiveContext, ArchiveParts, AzureKeyVaultRef } from "./types";
 
@@ -61,10 +62,14 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       principalId: keyIdentity.principalId,
       principalType: "ServicePrincipal",
       roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, AZURE_ROLES.keyVaultCryptoServiceEncryptionUser)),
+      // Named by a built id, so it waits for the vault and key explicitly.
       scope: vault.vaultId,
     },
-    opts,
+    // Kept with the archive: without it the kept account cannot unwrap its key.
+    { ...opts, dependsOn: [...ctx.keyResources], retainOnDelete: true },
   );
+  // The account checks its key when created; the grant must have taken effect.
+  const keyAccessPropagated = rbacPropagation(`${name}-key-access-propagation`, [keyAccess], opts);
 
   const account = new storage.StorageAccount(
     `${name}-account`,
@@ -98,7 +103,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       tags,
     },
     // The archive outlives the pool: `pulumi destroy` leaves it in place.
-    { ...opts, dependsOn: [keyAccess, keyIdentity], retainOnDelete: true },
+    { ...opts, dependsOn: [keyAccessPropagated, keyIdentity, ...ctx.keyResources], retainOnDelete: true },
   );
 
   // The names are ours (plain strings); deriving them from the ids keeps the dependency.
@@ -114,7 +119,8 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       deleteRetentionPolicy: { enabled: true, days: softDeleteDays(spec.archive.retentionDays) },
       containerDeleteRetentionPolicy: { enabled: true, days: softDeleteDays(spec.archive.retentionDays) },
     },
-    opts,
+    // Versioning and soft delete protect the kept archive: kept on destroy.
+    { ...opts, retainOnDelete: true },
   );
 
   const container = new storage.BlobContainer(
@@ -165,7 +171,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     },
     opts,
   );
-  new authorization.RoleAssignment(
+  const nodeWrite = new authorization.RoleAssignment(
     `${name}-node-write`,
     {
       principalId: ctx.nodeIdentity.principal,
@@ -175,6 +181,9 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     },
     opts,
   );
+  // A validation uploads right after it passes: it waits for this (a child of
+  // the archive, which every validation depends on).
+  rbacPropagation(`${name}-node-write-propagation`, [nodeWrite], opts);
 
   return { url: pulumi.interpolate`https://${accountName}.blob.core.windows.net/${containerName}/${spec.name}/`, store: account };
 }

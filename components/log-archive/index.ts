@@ -29,6 +29,12 @@ export interface LogArchiveArgs {
    * @default encryptionKeyId
    */
   readonly encryptionKeyRef?: pulumi.Input<string>;
+  /**
+   * The resources behind the key (`VmPool.encryptionKeyResources`): grants on
+   * the key and encryption settings that name it by `encryptionKeyRef` wait
+   * for them. @default none
+   */
+  readonly encryptionKeyResources?: readonly pulumi.Resource[];
   /** The identity nodes run as (`VmPool.nodeIdentity`): granted add-only access. */
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   /**
@@ -130,6 +136,7 @@ export class LogArchive extends pulumi.ComponentResource {
       names,
       encryptionKeyId: args.encryptionKeyId,
       encryptionKeyRef: args.encryptionKeyRef ?? args.encryptionKeyId,
+      keyResources: args.encryptionKeyResources ?? [],
       nodeIdentity: args.nodeIdentity,
       ...(args.azureKeyVault ? { azureKeyVault: args.azureKeyVault } : {}),
     });

@@ -23,6 +23,8 @@ export interface ArchiveContext {
   readonly encryptionKeyId: pulumi.Input<string>;
   /** The same key by a reference known at preview; encryption settings use it. */
   readonly encryptionKeyRef: pulumi.Input<string>;
+  /** What the key's users wait for (the reference above carries no dependency). */
+  readonly keyResources: readonly pulumi.Resource[];
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   readonly azureKeyVault?: AzureKeyVaultRef;
 }

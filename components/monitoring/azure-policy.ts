@@ -6,31 +6,39 @@
  * remediation per assignment re-evaluates the group once, covering VMs that
  * existed before the assignment.
  *
- * Built-in definitions (Azure/azure-policy, built-in-policies/policyDefinitions/Monitoring/,
- * found through the docs search):
+ * Built-in definitions (Azure/azure-policy, built-in-policies/policyDefinitions/Monitoring/):
  * - "Configure Linux virtual machines to run Azure Monitor Agent with user-assigned
  *   managed identity-based authentication" — ae8a10e6-19d6-44a3-a02d-a2bdfc707742
  *   (AzureMonitor_Agent_Linux_VM_UAI_DINE.json, v3.12.0); roleDefinitionIds: Virtual Machine Contributor.
- * - "Configure Linux virtual machine scale sets to run Azure Monitor Agent with
- *   user-assigned managed identity-based authentication" — 59c3d93f-900b-4827-a8bd-562e7b956e7c
- *   (AzureMonitor_Agent_Linux_VMSS_UAI_DINE.json, v3.9.0); roleDefinitionIds: Virtual Machine Contributor.
  * - "Configure Linux Virtual Machines to be associated with a Data Collection Rule or a
  *   Data Collection Endpoint" — 58e891b9-ce13-4ac3-86e4-ac3e1f20cb07
  *   (AzureMonitor_DCRA_VM_Linux_DINE.json, v4.3.0); roleDefinitionIds: Monitoring Contributor, Log Analytics Contributor.
- * - "Configure Linux Virtual Machine Scale Sets to be associated with a Data Collection
- *   Rule or a Data Collection Endpoint" — 050a90d5-7cce-483f-8f6c-0df462036dda
- *   (AzureMonitor_DCRA_VMSS_Linux_DINE.json, v4.3.0); roleDefinitionIds: Monitoring Contributor, Log Analytics Contributor.
+ *
+ * Both match `Microsoft.Compute/virtualMachines`, which every member of the
+ * burst group is: a Flexible scale set's instances are standard VMs managed
+ * through the VM APIs (https://learn.microsoft.com/azure/virtual-machine-scale-sets/virtual-machine-scale-sets-orchestration-modes).
+ * The scale-set definitions (59c3d93f-…, 050a90d5-…) deploy onto the scale
+ * set resource, the Uniform model, and reach no Flexible member: they are
+ * not assigned.
+ *
+ * The agent definition only installs the extension, configured to
+ * authenticate as the given identity (`mi_res_id`); its template does not
+ * attach that identity to the VM. Only VMs that already run as the node
+ * identity (core nodes, burst members) can use it, so the bastion, which
+ * runs without one, is excluded (`notScopes`) rather than given a broken
+ * agent; its CPU and memory are still watched through platform metrics.
  *
  * The combined "Configure Linux Machines to be associated with a Data Collection
  * Rule or a Data Collection Endpoint" (2ea82cdd-f2e8-4500-af75-67a2e084ca74) has
  * no `scopeToSupportedImages` parameter and its image list lacks Ubuntu 24.04
  * (the pool's image), so it would skip the pool's VMs; the per-type definitions
- * with `scopeToSupportedImages: false` apply to every Linux VM / scale set.
+ * with `scopeToSupportedImages: false` apply to every Linux VM.
  */
 import * as authorization from "@pulumi/azure-native/authorization";
 import * as policyinsights from "@pulumi/azure-native/policyinsights";
 import * as pulumi from "@pulumi/pulumi";
 import { roleDefinitionId } from "../pool/azure-names";
+import { rbacPropagation } from "../pool/azure-propagation";
 
 /** Built-in role GUIDs the definitions' `roleDefinitionIds` name. */
 export const POLICY_ROLES = {
@@ -45,7 +53,7 @@ export interface BuiltInPolicy {
   readonly displayName: string;
   readonly definitionGuid: string;
   readonly roles: readonly string[];
-  readonly target: "vm" | "vmss";
+  readonly target: "vm";
   readonly kind: "agent" | "dcr";
 }
 
@@ -58,29 +66,12 @@ export const MONITORING_POLICIES = {
     target: "vm",
     kind: "agent",
   },
-  agentVmss: {
-    key: "ama-vmss",
-    displayName:
-      "Configure Linux virtual machine scale sets to run Azure Monitor Agent with user-assigned managed identity-based authentication",
-    definitionGuid: "59c3d93f-900b-4827-a8bd-562e7b956e7c",
-    roles: [POLICY_ROLES.virtualMachineContributor],
-    target: "vmss",
-    kind: "agent",
-  },
   dcrVm: {
     key: "dcr-vm",
     displayName: "Configure Linux Virtual Machines to be associated with a Data Collection Rule or a Data Collection Endpoint",
     definitionGuid: "58e891b9-ce13-4ac3-86e4-ac3e1f20cb07",
     roles: [POLICY_ROLES.monitoringContributor, POLICY_ROLES.logAnalyticsContributor],
     target: "vm",
-    kind: "dcr",
-  },
-  dcrVmss: {
-    key: "dcr-vmss",
-    displayName: "Configure Linux Virtual Machine Scale Sets to be associated with a Data Collection Rule or a Data Collection Endpoint",
-    definitionGuid: "050a90d5-7cce-483f-8f6c-0df462036dda",
-    roles: [POLICY_ROLES.monitoringContributor, POLICY_ROLES.logAnalyticsContributor],
-    target: "vmss",
     kind: "dcr",
   },
 } as const satisfies Record<string, BuiltInPolicy>;
@@ -105,8 +96,8 @@ export interface MonitoringPolicyArgs {
   readonly agentIdentityId: pulumi.Input<string>;
   /** The data collection rule to associate. */
   readonly dataCollectionRuleId: pulumi.Input<string>;
-  /** Also cover scale sets (the burst group). */
-  readonly scaleSets: boolean;
+  /** VMs the policies must leave alone (ARM ids): those without the agent's identity. @default none */
+  readonly excluded?: readonly pulumi.Input<string>[];
   readonly opts: pulumi.CustomResourceOptions;
 }
 
@@ -139,7 +130,6 @@ export interface MonitoringPolicyParts {
 
 export function assignMonitoringPolicies(args: MonitoringPolicyArgs): MonitoringPolicyParts {
   const policies: BuiltInPolicy[] = [MONITORING_POLICIES.agentVm, MONITORING_POLICIES.dcrVm];
-  if (args.scaleSets) policies.push(MONITORING_POLICIES.agentVmss, MONITORING_POLICIES.dcrVmss);
 
   const assignments = policies.map((policy) => {
     const assignment = new authorization.PolicyAssignment(
@@ -153,6 +143,7 @@ export function assignMonitoringPolicies(args: MonitoringPolicyArgs): Monitoring
         identity: { type: "SystemAssigned" },
         location: args.location,
         parameters: policyParameters(policy, args.agentIdentityId, args.dataCollectionRuleId),
+        ...(args.excluded && args.excluded.length > 0 ? { notScopes: [...args.excluded] } : {}),
       },
       args.opts,
     );
@@ -190,7 +181,8 @@ export function assignMonitoringPolicies(args: MonitoringPolicyArgs): Monitoring
         args.opts,
       ),
     );
-    // Once per assignment: re-evaluate the group and fix what existed before it.
+    // Once per assignment: re-evaluate the group and fix what existed before
+    // it, as the assignment's identity, once its grants have taken effect.
     new policyinsights.RemediationAtResourceGroup(
       `${args.name}-remediate-${policy.key}`,
       {
@@ -198,7 +190,7 @@ export function assignMonitoringPolicies(args: MonitoringPolicyArgs): Monitoring
         policyAssignmentId: assignment.id,
         resourceDiscoveryMode: "ReEvaluateCompliance",
       },
-      { ...args.opts, dependsOn: grants },
+      { ...args.opts, dependsOn: [rbacPropagation(`${args.name}-policy-${policy.key}-propagation`, grants, args.opts)] },
     );
     return assignment;
   });

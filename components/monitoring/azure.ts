@@ -1,11 +1,12 @@
 /**
- * Azure monitoring: the Azure Monitor Agent (installed on every Linux VM and
- * scale set of the pool's resource group by Azure Policy, see
- * ./azure-policy.ts) with a data collection rule that sends
- * performance counters and the validation result log to a Log Analytics
- * workspace; metric alerts for CPU and memory over every VM in the pool's
- * resource group (one alert each, at any pool size), and log alerts for disk
- * use and failed validations.
+ * Azure monitoring: the Azure Monitor Agent (installed by Azure Policy on
+ * every Linux VM of the pool's resource group that runs as the node
+ * identity, core and burst alike; see ./azure-policy.ts) with a data
+ * collection rule that sends performance counters and the validation result
+ * log to a Log Analytics workspace; metric alerts (platform metrics, no
+ * agent) for CPU and memory over every VM in the pool's resource group, the
+ * bastion included (one alert each, at any pool size), and log alerts for
+ * disk use and failed validations on the nodes.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
@@ -13,12 +14,26 @@ import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
 import { AZURE_VALIDATION_TABLE, monitoredDiskPaths, VALIDATION_LOG_PATH } from "../../infra/monitoring-bootstrap";
 import { tagsFor, type PoolSpec } from "../../infra/spec";
+import { azureResourceGroupNames } from "../pool/azure-names";
 import { assignMonitoringPolicies } from "./azure-policy";
 import type { MonitoringContext, MonitoringParts } from "./types";
 
 /** How long the workspace keeps counters and validation results, days. */
 export const WORKSPACE_RETENTION_DAYS = 90;
 const STREAM = `Custom-${AZURE_VALIDATION_TABLE}`;
+/**
+ * The text-log stream's columns as the Azure Monitor Agent fills them:
+ * TimeGenerated, RawData, and, when the stream and table declare them, the
+ * source Computer and FilePath
+ * (https://learn.microsoft.com/azure/azure-monitor/agents/data-collection-log-text).
+ * The failed-validation alert groups by Computer, so the table must have it.
+ */
+export const VALIDATION_COLUMNS = [
+  { name: "TimeGenerated", type: "datetime" },
+  { name: "RawData", type: "string" },
+  { name: "Computer", type: "string" },
+  { name: "FilePath", type: "string" },
+] as const;
 const PERF_COUNTERS = ["Processor(*)\\% Processor Time", "Memory(*)\\% Used Memory", "Logical Disk(*)\\% Used Space"];
 
 export interface ArmId {
@@ -66,7 +81,11 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   const location = spec.region;
   const m = spec.monitoring;
 
-  const group = new resources.ResourceGroup(`${name}-rg`, { location, tags }, opts);
+  const group = new resources.ResourceGroup(
+    `${name}-rg`,
+    { resourceGroupName: azureResourceGroupNames(spec.name, pulumi.getStack()).monitoring, location, tags },
+    opts,
+  );
   const workspace = new operationalinsights.Workspace(
     `${name}-workspace`,
     { resourceGroupName: group.name, location, sku: { name: "PerGB2018" }, retentionInDays: WORKSPACE_RETENTION_DAYS, tags },
@@ -79,13 +98,7 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
       workspaceName: workspace.name,
       tableName: AZURE_VALIDATION_TABLE,
       retentionInDays: WORKSPACE_RETENTION_DAYS,
-      schema: {
-        name: AZURE_VALIDATION_TABLE,
-        columns: [
-          { name: "TimeGenerated", type: "datetime" },
-          { name: "RawData", type: "string" },
-        ],
-      },
+      schema: { name: AZURE_VALIDATION_TABLE, columns: VALIDATION_COLUMNS.map((c) => ({ ...c })) },
     },
     opts,
   );
@@ -98,12 +111,7 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
       kind: "Linux",
       description: `logos pool ${spec.name}: CPU, memory and disk counters and validation results`,
       streamDeclarations: {
-        [STREAM]: {
-          columns: [
-            { name: "TimeGenerated", type: "datetime" },
-            { name: "RawData", type: "string" },
-          ],
-        },
+        [STREAM]: { columns: VALIDATION_COLUMNS.map((c) => ({ ...c })) },
       },
       dataSources: {
         performanceCounters: [
@@ -136,7 +144,7 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     resourceGroupName: poolGroup.resourceGroupName,
     agentIdentityId: ctx.nodeIdentity.id,
     dataCollectionRuleId: rule.id,
-    scaleSets: ctx.burst !== undefined,
+    ...(ctx.bastionInstanceId !== undefined ? { excluded: [ctx.bastionInstanceId] } : {}),
     opts,
   });
 
@@ -153,7 +161,8 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
-  // Every VM in the pool's resource group: core, flexible-scale-set members and the bastion.
+  // Platform metrics of every VM in the pool's resource group: core,
+  // flexible-scale-set members and the bastion (no agent needed).
   const vmAlert = (signal: string, metricName: string, operator: string, threshold: number, description: string) =>
     new monitor.MetricAlert(
       `${name}-${signal}`,

@@ -5,8 +5,8 @@
  * default) and one notification target (email when `alertEmail` is set).
  * The agents themselves come from `monitoringBootstrap` (cloud-init); on
  * Azure, built-in DeployIfNotExists policies assigned here install the agent
- * and the collection-rule association on every Linux VM and scale set of the
- * pool. Alerts are pool-wide wherever the cloud allows, so the number of
+ * and the collection-rule association on every Linux VM of the pool that
+ * runs as the node identity (core nodes and burst members, not the bastion). Alerts are pool-wide wherever the cloud allows, so the number of
  * monitoring resources does not grow with the pool.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -28,7 +28,7 @@ export interface MonitoringArgs {
   readonly spec: PoolSpec;
   /** Core nodes (`VmPool.nodes` → `{ name: n.slot.name, instanceId: n.instanceId }`). Azure installs the agent on each. */
   readonly nodes: readonly MonitoredNode[];
-  /** The burst group (`VmPool.burst`). Azure installs the agent on its scale set. @default no burst group */
+  /** The burst group (`VmPool.burst`). @default no burst group */
   readonly burst?: MonitoredBurst;
   /** The identity nodes run as (`VmPool.nodeIdentity`); Azure's agent authenticates as it. */
   readonly nodeIdentity: PoolParts["nodeIdentity"];
@@ -38,6 +38,12 @@ export interface MonitoringArgs {
    * @default `deploymentId` of the current Pulumi project and stack
    */
   readonly deployment?: string;
+  /**
+   * Cloud id of the bastion (`VmPool.bastionInstanceId`). Azure keeps the
+   * agent policies off it: it runs without the node identity the agent
+   * authenticates as. @default none
+   */
+  readonly bastionInstanceId?: pulumi.Input<string>;
 }
 
 function builderFor(cloud: Cloud): (ctx: MonitoringContext) => MonitoringParts {
@@ -74,6 +80,7 @@ export class Monitoring extends pulumi.ComponentResource {
       ...(args.burst ? { burst: args.burst } : {}),
       nodeIdentity: args.nodeIdentity,
       deployment,
+      ...(args.bastionInstanceId !== undefined ? { bastionInstanceId: args.bastionInstanceId } : {}),
     });
     this.alerts = parts.alerts;
     this.notificationTarget = parts.notificationTarget;

@@ -23,6 +23,8 @@ export interface MonitoringContext {
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   /** The deployment id (`deploymentId`): what tells this stack's alerts from another's in the account. */
   readonly deployment: string;
+  /** The bastion's cloud id, where a cloud must treat it apart. */
+  readonly bastionInstanceId?: pulumi.Input<string>;
 }
 
 /** The four signals, by the same names on every cloud. */

@@ -12,6 +12,8 @@ export const AZURE_ROLES = {
   keyVaultCryptoServiceEncryptionUser: "e147488a-f6f5-4113-8e2d-b22465e65bf6",
   /** Publish metrics and, through data collection rules, logs: all the monitoring agent needs. */
   monitoringMetricsPublisher: "3913510d-42f4-4e42-8a64-420c390055eb",
+  /** What the built-in "Add a tag to resources" policy names for its Modify remediation. */
+  contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",
 } as const;
 
 /** The subscription-scoped id ARM wants for a built-in role. */
@@ -56,19 +58,48 @@ export function keyVaultName(poolName: string, seed: string): string {
 /** Resource group names: up to 90 of [A-Za-z0-9_.()-], not ending in a period. */
 const RESOURCE_GROUP_MAX = 90;
 
+export interface AzureResourceGroupNames {
+  /** Network, VMs, scale set, identities: deleted with the stack. */
+  readonly pool: string;
+  /** The Key Vault and key: kept on destroy. */
+  readonly keys: string;
+  /** The state disks and the disk encryption set they need: kept on destroy. */
+  readonly state: string;
+  /** Workspace, collection rule, alerts: named so two stacks' monitoring never share a group. */
+  readonly monitoring: string;
+}
+
 /**
  * The pool's resource groups, named from pool and stack so every id inside
- * them (disk encryption set, vault, key) can be written down before the cloud
- * answers. `keys` holds only the Key Vault and is retained on destroy: the
- * audit archive may still need the key after the pool is gone, and deleting
- * a group deletes everything in it.
+ * them (disk encryption set, vault, key, state disks) can be written down
+ * before the cloud answers. Deleting a group deletes everything in it, so
+ * what holds history lives in groups that are retained on destroy: `keys`
+ * (the audit archive may still need the key after the pool is gone) and
+ * `state` (each core node's audit history, and the encryption set without
+ * which those disks cannot be read; Azure refuses to delete a set that disks
+ * still use).
  */
-export function azureResourceGroupNames(poolName: string, stack: string): { readonly pool: string; readonly keys: string } {
+export function azureResourceGroupNames(poolName: string, stack: string): AzureResourceGroupNames {
   const name = (suffix: string): string => {
     const stem = `${poolName}-${stack}`.toLowerCase().replace(/[^a-z0-9_.()-]/g, "-");
     return `${stem.slice(0, RESOURCE_GROUP_MAX - suffix.length)}${suffix}`;
   };
-  return { pool: name("-rg"), keys: name("-keys-rg") };
+  return { pool: name("-rg"), keys: name("-keys-rg"), state: name("-state-rg"), monitoring: name("-monitoring-rg") };
+}
+
+/**
+ * The standby pool's name. Named explicitly: the API allows only
+ * `^[a-zA-Z0-9-]{3,24}$` (Microsoft.StandbyPool/standbyVirtualMachinePools
+ * 2024-03-01, https://github.com/Azure/bicep-types-az/blob/main/generated/standbypool/microsoft.standbypool/2024-03-01/types.md),
+ * and an auto-name (resource name plus 8 random characters) exceeds it for
+ * any pool name longer than 8 characters. One standby pool per pool group,
+ * so the pool name alone makes it unique.
+ */
+export function standbyPoolName(poolName: string): string {
+  return `${poolName
+    .replace(/[^a-zA-Z0-9-]/g, "")
+    .slice(0, 16)
+    .replace(/-+$/, "")}-standby`;
 }
 
 /** The ARM id of a resource Azure would otherwise only report after creating it. */

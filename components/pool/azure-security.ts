@@ -11,7 +11,16 @@ import * as keyvault from "@pulumi/azure-native/keyvault";
 import * as managedidentity from "@pulumi/azure-native/managedidentity";
 import * as resources from "@pulumi/azure-native/resources";
 import { tagsFor } from "../../infra/spec";
-import { armId, AZURE_ROLES, dropApiVersionAliases, keyVaultName, keyVaultUri, roleDefinitionId } from "./azure-names";
+import {
+  armId,
+  AZURE_ROLES,
+  dropApiVersionAliases,
+  keyVaultName,
+  keyVaultUri,
+  roleDefinitionId,
+  type AzureResourceGroupNames,
+} from "./azure-names";
+import { rbacPropagation } from "./azure-propagation";
 import type { AdapterContext } from "./types";
 
 /** Key rotation: a new version every 90 days; each version expires after a year, with a notice 30 days before. */
@@ -23,14 +32,20 @@ export interface AzureSecurity {
   readonly diskEncryptionSet: compute.DiskEncryptionSet;
   /** Disks may only be created once the encryption set can use the key. */
   readonly keyAccess: authorization.RoleAssignment;
+  /** Ends when `keyAccess` has taken effect. */
+  readonly keyAccessPropagated: pulumi.Resource;
+  /** The group holding the encryption set and the state disks; kept on destroy. */
+  readonly stateGroupName: pulumi.Output<string>;
   /**
    * The encryption set's ARM id built from names, known at preview so the
    * policy pack can prove every disk's CMK. It carries no dependency: whatever
    * names it must also wait for `ready`.
    */
   readonly diskEncryptionSetRef: pulumi.Output<string>;
-  /** The encryption set and its key grant: what every encrypted disk waits for. */
+  /** The encryption set, its key grant and the grant's propagation: what every encrypted disk waits for. */
   readonly ready: readonly pulumi.Resource[];
+  /** The vault and the key: what names them by a built id must wait for. */
+  readonly keyResources: readonly pulumi.Resource[];
   /** The key and its vault by ids built from names (known at preview). */
   readonly keyRef: pulumi.Output<string>;
   readonly vaultRef: {
@@ -43,14 +58,17 @@ export interface AzureSecurity {
 
 /**
  * `poolGroup` is the pool's resource group; `groupNames` are the plain names
- * of it and of the key group this creates (see `azureResourceGroupNames`);
+ * of it and of the key and state groups this creates (see `azureResourceGroupNames`);
  * `client` is the deploying identity (subscription and tenant).
  *
- * Destroy and re-create: the key group, vault and key are retained, so the
- * same stack finds them again under the same names and azure-native refuses
- * to create them ("already existing resource"). Adopt them with
- * `pulumi import` (group, vault, key, with `--parent` the pool), which keeps
- * the archive on the same key. Had the vault been deleted by hand, purge
+ * Destroy and re-create: the key group, vault and key, the state group, the
+ * encryption set, its grant and the state disks are retained, so the same
+ * stack finds them again under the same names and azure-native refuses to
+ * create them ("cannot create already existing resource", the provider's
+ * existence check in pulumi/pulumi-azure-native
+ * provider/pkg/provider/crud/crud.go). Adopt them with `pulumi import`
+ * (with `--parent` the pool), which keeps the archive on the same key and
+ * every node on its own history. Had the vault been deleted by hand, purge
  * protection keeps its name reserved for the 90-day retention: recover it
  * (`az keyvault recover`) and import it; it cannot be purged early. A new
  * stack name always gets fresh names.
@@ -58,7 +76,7 @@ export interface AzureSecurity {
 export function buildAzureSecurity(
   ctx: AdapterContext,
   poolGroup: { readonly name: pulumi.Input<string>; readonly id: pulumi.Input<string> },
-  groupNames: { readonly pool: string; readonly keys: string },
+  groupNames: AzureResourceGroupNames,
   client: pulumi.Output<authorization.GetClientConfigResult>,
 ): AzureSecurity {
   const { spec, name } = ctx;
@@ -127,10 +145,19 @@ export function buildAzureSecurity(
     { ...opts, dependsOn: [vault], retainOnDelete: true },
   );
 
+  // The state disks and the encryption set they are written with outlive the
+  // pool: retained on destroy with their group (see azureResourceGroupNames).
+  const stateGroup = new resources.ResourceGroup(
+    `${name}-state-rg`,
+    { resourceGroupName: groupNames.state, location, tags: tagsFor(spec, "state") },
+    { ...opts, retainOnDelete: true },
+  );
+  const stateGroupName = stateGroup.id.apply(() => groupNames.state);
+
   const diskEncryptionSet = new compute.DiskEncryptionSet(
     `${name}-des`,
     {
-      resourceGroupName: poolGroup.name,
+      resourceGroupName: stateGroupName,
       diskEncryptionSetName,
       location,
       encryptionType: "EncryptionAtRestWithCustomerKey",
@@ -141,8 +168,9 @@ export function buildAzureSecurity(
       rotationToLatestKeyVersionEnabled: true,
       tags: tagsFor(spec, "key"),
     },
-    // Azure advances activeKey on rotation; writing the creation-time version back would undo it.
-    { ...opts, ignoreChanges: ["activeKey.keyUrl"] },
+    // Azure advances activeKey on rotation; writing the creation-time version
+    // back would undo it. Kept on destroy: the retained state disks need it.
+    { ...opts, ignoreChanges: ["activeKey.keyUrl"], retainOnDelete: true },
   );
 
   const keyAccess = new authorization.RoleAssignment(
@@ -153,8 +181,12 @@ export function buildAzureSecurity(
       roleDefinitionId: client.subscriptionId.apply((sub) => roleDefinitionId(sub, AZURE_ROLES.keyVaultCryptoServiceEncryptionUser)),
       scope: vault.id,
     },
-    opts,
+    // Kept on destroy with the set: without it the retained state disks cannot be read.
+    { ...opts, dependsOn: [key], retainOnDelete: true },
   );
+  // Azure checks the grant when the first disk is written with the set, which
+  // fails until the grant has propagated ("run it again" is no deploy story).
+  const keyAccessPropagated = rbacPropagation(`${name}-des-key-propagation`, [keyAccess], opts);
 
   const nodeIdentity = new managedidentity.UserAssignedIdentity(
     `${name}-node-identity`,
@@ -179,10 +211,13 @@ export function buildAzureSecurity(
     key,
     diskEncryptionSet,
     keyAccess,
+    keyAccessPropagated,
+    stateGroupName,
     diskEncryptionSetRef: client.subscriptionId.apply((sub) =>
-      armId(sub, groupNames.pool, "Microsoft.Compute", "diskEncryptionSets", diskEncryptionSetName),
+      armId(sub, groupNames.state, "Microsoft.Compute", "diskEncryptionSets", diskEncryptionSetName),
     ),
-    ready: [diskEncryptionSet, keyAccess],
+    ready: [diskEncryptionSet, keyAccess, keyAccessPropagated],
+    keyResources: [vault, key],
     keyRef: vaultId.apply((id) => `${id}/keys/${keyName}`),
     vaultRef: { vaultId, vaultUri: vaultName.apply(keyVaultUri), keyName: pulumi.output(keyName) },
     nodeIdentity,

@@ -9,22 +9,27 @@ import * as authorization from "@pulumi/azure-native/authorization";
 import * as compute from "@pulumi/azure-native/compute";
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as network from "@pulumi/azure-native/network";
+import * as policyinsights from "@pulumi/azure-native/policyinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as standbypool from "@pulumi/azure-native/standbypool";
 import type { compute as computeInput, monitor as monitorInput } from "@pulumi/azure-native/types/input";
 import { BASTION_TYPES } from "../../infra/machines";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
-import { tagsFor } from "../../infra/spec";
+import { PROOF_GATED_TAG, tagsFor } from "../../infra/spec";
 import {
   armId,
   authorizedKeysPath,
+  AZURE_ROLES,
   azureDataDiskPath,
   azureResourceGroupNames,
   burstComputerNamePrefix,
   dropApiVersionAliases,
   parseAzureImage,
+  roleDefinitionId,
+  standbyPoolName,
   toCustomData,
 } from "./azure-names";
+import { rbacPropagation } from "./azure-propagation";
 import { buildAzureNetwork, type AzureNetwork } from "./azure-network";
 import { buildAzureSecurity, type AzureSecurity } from "./azure-security";
 import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
@@ -42,8 +47,10 @@ export const BURST_CPU = { scaleOutAbove: 70, scaleInBelow: 30 } as const;
 interface Shared {
   readonly ctx: AdapterContext;
   readonly resourceGroupName: pulumi.Output<string>;
-  /** The ARM id of a resource in the pool's group, from names alone (known at preview). */
-  readonly idInGroup: (provider: string, ...path: readonly string[]) => pulumi.Output<string>;
+  /** The ARM id of a resource in a group of the pool, from names alone (known at preview). */
+  readonly idIn: (group: string, provider: string, ...path: readonly string[]) => pulumi.Output<string>;
+  readonly groupNames: ReturnType<typeof azureResourceGroupNames>;
+  readonly subscriptionId: pulumi.Output<string>;
   readonly net: AzureNetwork;
   readonly sec: AzureSecurity;
   readonly image: computeInput.ImageReferenceArgs;
@@ -72,7 +79,9 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const shared: Shared = {
     ctx,
     resourceGroupName: rgName,
-    idInGroup: (provider, ...path) => client.subscriptionId.apply((sub) => armId(sub, groupNames.pool, provider, ...path)),
+    idIn: (group, provider, ...path) => client.subscriptionId.apply((sub) => armId(sub, group, provider, ...path)),
+    groupNames,
+    subscriptionId: client.subscriptionId,
     net,
     sec,
     image: parseAzureImage(spec.image),
@@ -92,13 +101,15 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const nodes = nodeSlots(spec).map((slot) => buildCoreNode(shared, slot));
   const burstMax = spec.nodes.burstMax - spec.nodes.core;
   const burst = burstMax > 0 ? buildBurst(shared, burstMax) : undefined;
+  tagImplicitResources(shared, rg, [bastion.vm, ...nodes.map((n) => n.instance), ...(burst ? [burst.scaleSet] : [])]);
 
   return {
     networkId: net.vnet.id,
-    bastion,
+    bastion: bastion.parts,
     nodes,
-    ...(burst ? { burst } : {}),
+    ...(burst ? { burst: burst.parts } : {}),
     encryptionKeyId: sec.key.id,
+    encryptionKeyResources: sec.keyResources,
     encryptionKeyRef: sec.keyRef,
     azureKeyVault: sec.vaultRef,
     nodeIdentity: {
@@ -125,7 +136,7 @@ function osDisk(s: Shared, sizeGiB: number, storageAccountType: string): compute
  * Bastion service: that needs a dedicated /26 subnet, costs far more than a
  * B1s, and would not give the validation a plain SSH ProxyJump host.
  */
-function buildBastion(s: Shared): PoolParts["bastion"] {
+function buildBastion(s: Shared): { readonly parts: PoolParts["bastion"]; readonly vm: compute.VirtualMachine } {
   const { ctx } = s;
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
@@ -188,10 +199,15 @@ function buildBastion(s: Shared): PoolParts["bastion"] {
   );
 
   return {
-    publicIp: publicIp.ipAddress.apply((ip) => ip ?? ""),
-    privateIp,
-    instanceId: vm.id,
-    readyForValidation: [vm, publicIp, nic, s.net.bastionNsg],
+    vm,
+    parts: {
+      publicIp: publicIp.ipAddress.apply((ip) => ip ?? ""),
+      privateIp,
+      instanceId: vm.id,
+      // The hop: the VM, its address, and the rule admitting operators, which
+      // applies only once the edge subnet carries the bastion NSG.
+      readyForValidation: [vm, publicIp, nic, s.net.bastionNsg, s.net.edgeSubnet],
+    },
   };
 }
 
@@ -231,7 +247,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
   const stateDisk = new compute.Disk(
     `${resource}-state`,
     {
-      resourceGroupName: s.resourceGroupName,
+      resourceGroupName: s.sec.stateGroupName,
       diskName: stateDiskName,
       location: spec.region,
       zones: [slot.zone],
@@ -244,7 +260,12 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
       publicNetworkAccess: "Disabled",
       tags: { ...tags, "logos-node": slot.name },
     },
-    { ...opts, dependsOn: [...s.sec.ready] },
+    // The node's audit history: no `pulumi up` or `destroy` deletes it. A
+    // removed node (coreNodes lowered) or a destroyed stack leaves the disk in
+    // the retained state group; a change that would replace it (another zone,
+    // a new name) fails at create, because azure-native refuses to create over
+    // the kept disk, before anything is deleted. See README, "State disks".
+    { ...opts, dependsOn: [...s.sec.ready], retainOnDelete: true },
   );
 
   const vm = new compute.VirtualMachine(
@@ -266,7 +287,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
             caching: "None",
             // Replacing or deleting the VM only detaches the state disk.
             deleteOption: "Detach",
-            managedDisk: { id: s.idInGroup("Microsoft.Compute", "disks", stateDiskName) },
+            managedDisk: { id: s.idIn(s.groupNames.state, "Microsoft.Compute", "disks", stateDiskName) },
           },
         ],
       },
@@ -293,8 +314,10 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     instanceId: vm.id,
     stateDiskId: stateDisk.id,
     instance: vm,
-    // The state disk is attached inline (the VM depends on it).
-    readyForValidation: [stateDisk, nic, s.net.nodeNsg, s.net.natGateway],
+    // The state disk is attached inline (the VM depends on it); SSH from the
+    // bastion and the first boot's package installs need the node subnet with
+    // its NSG and NAT association, the NSG's rules and the NAT itself.
+    readyForValidation: [stateDisk, nic, s.net.nodeSubnets[slot.zoneIndex], s.net.nodeNsg, s.net.natGateway],
   };
 }
 
@@ -302,7 +325,7 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
  * Burst capacity: one flexible-orchestration scale set (standby pools need
  * flexible) over all zones, scaled on CPU from 0 to `max`.
  */
-function buildBurst(s: Shared, max: number): PoolBurst {
+function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readonly scaleSet: compute.VirtualMachineScaleSet } {
   const { ctx } = s;
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
@@ -407,6 +430,7 @@ function buildBurst(s: Shared, max: number): PoolBurst {
       `${name}-standby`,
       {
         resourceGroupName: s.resourceGroupName,
+        standbyVirtualMachinePoolName: standbyPoolName(spec.name),
         location: spec.region,
         attachedVirtualMachineScaleSetId: scaleSet.id,
         elasticityProfile: { maxReadyCapacity: 1, minReadyCapacity: 1 },
@@ -420,11 +444,64 @@ function buildBurst(s: Shared, max: number): PoolBurst {
   }
 
   return {
-    groupId: scaleSet.id,
-    groupName: scaleSet.name,
-    min: 0,
-    max,
-    discoveryTag: BURST_DISCOVERY_TAG,
-    ...(standby ? { standby } : {}),
+    scaleSet,
+    parts: {
+      groupId: scaleSet.id,
+      groupName: scaleSet.name,
+      min: 0,
+      max,
+      discoveryTag: BURST_DISCOVERY_TAG,
+      ...(standby ? { standby } : {}),
+    },
   };
+}
+
+/**
+ * Built-in "Add a tag to resources" (Modify), Azure/azure-policy
+ * built-in-policies/policyDefinitions/Tags/AddTag_Modify.json; its
+ * roleDefinitionIds name Contributor.
+ */
+export const ADD_TAG_POLICY = "/providers/Microsoft.Authorization/policyDefinitions/4f9dc7db-30c1-420c-b61a-e1d640128d26";
+
+/**
+ * Azure creates some resources itself and its API takes no tags for them:
+ * each VM's OS disk (compute OSDisk has no tags) and, in the scale set, each
+ * member VM's NIC and OS disk (the scale set's network and OS disk profiles
+ * have none). A Modify policy on the pool's group adds the proof-gated tag to
+ * whatever lacks it when ARM creates or updates it; a remediation once the
+ * pool's VMs exist tags what Azure created outside that path.
+ */
+function tagImplicitResources(s: Shared, rg: resources.ResourceGroup, vms: readonly pulumi.Resource[]): void {
+  const { ctx } = s;
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
+  const assignment = new authorization.PolicyAssignment(
+    `${name}-tag-policy`,
+    {
+      policyAssignmentName: "logos-proof-gated-tag",
+      scope: rg.id,
+      policyDefinitionId: ADD_TAG_POLICY,
+      displayName: `logos ${spec.name}: add ${PROOF_GATED_TAG}=true to what Azure creates without it`,
+      enforcementMode: "Default",
+      identity: { type: "SystemAssigned" },
+      location: spec.region,
+      parameters: { tagName: { value: PROOF_GATED_TAG }, tagValue: { value: "true" } },
+    },
+    opts,
+  );
+  const grant = new authorization.RoleAssignment(
+    `${name}-tag-policy-contributor`,
+    {
+      principalId: assignment.identity.apply((i) => i?.principalId ?? ""),
+      principalType: "ServicePrincipal",
+      roleDefinitionId: s.subscriptionId.apply((sub) => roleDefinitionId(sub, AZURE_ROLES.contributor)),
+      scope: rg.id,
+    },
+    opts,
+  );
+  new policyinsights.RemediationAtResourceGroup(
+    `${name}-tag-remediation`,
+    { resourceGroupName: s.resourceGroupName, policyAssignmentId: assignment.id, resourceDiscoveryMode: "ReEvaluateCompliance" },
+    { ...opts, dependsOn: [rbacPropagation(`${name}-tag-policy-propagation`, [grant], opts), ...vms] },
+  );
 }

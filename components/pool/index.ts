@@ -51,6 +51,10 @@ export class VmPool extends pulumi.ComponentResource {
   readonly encryptionKeyId: pulumi.Output<string>;
   /** The key by a reference known at preview; see {@link PoolParts.encryptionKeyRef}. */
   readonly encryptionKeyRef: pulumi.Output<string>;
+  /** What a user of `encryptionKeyRef` waits for; see {@link PoolParts.encryptionKeyResources}. */
+  readonly encryptionKeyResources: readonly pulumi.Resource[];
+  /** Cloud id of the bastion VM. */
+  readonly bastionInstanceId: pulumi.Output<string>;
   readonly azureKeyVault: PoolParts["azureKeyVault"];
   readonly nodeIdentity: PoolParts["nodeIdentity"];
   readonly networkId: pulumi.Output<string>;
@@ -84,6 +88,8 @@ export class VmPool extends pulumi.ComponentResource {
     this.bastionReady = parts.bastion.readyForValidation;
     this.encryptionKeyId = parts.encryptionKeyId;
     this.encryptionKeyRef = parts.encryptionKeyRef;
+    this.encryptionKeyResources = parts.encryptionKeyResources ?? [];
+    this.bastionInstanceId = parts.bastion.instanceId;
     this.azureKeyVault = parts.azureKeyVault;
     this.nodeIdentity = parts.nodeIdentity;
     this.networkId = parts.networkId;

@@ -83,6 +83,12 @@ export interface PoolParts {
    * prove them in a first `pulumi preview` instead of failing closed.
    */
   readonly encryptionKeyRef: pulumi.Output<string>;
+  /**
+   * The resources behind the key (Azure: vault and key), for grants and
+   * encryption settings that name the key by `encryptionKeyRef` and so carry
+   * no dependency on it. @default none
+   */
+  readonly encryptionKeyResources?: readonly pulumi.Resource[];
   /** Azure only: the vault holding the key, for services that name vault and key separately. */
   readonly azureKeyVault?: {
     readonly vaultId: pulumi.Output<string>;

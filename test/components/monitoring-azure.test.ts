@@ -8,6 +8,7 @@ import { installMocks, type Registered, settled, valueOf } from "../helpers/mock
 let mocks: ReturnType<typeof installMocks>;
 const RG = "/subscriptions/00000000-0000-0000-0000-000000000003/resourceGroups/logos-rg1234";
 const IDENTITY = `${RG}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/logos-node-identity`;
+const BASTION = `${RG}/providers/Microsoft.Compute/virtualMachines/logos-bastion`;
 
 function named(type: string, name: string): Registered {
   const found = mocks.ofType(type).find((r) => r.name === name);
@@ -42,6 +43,7 @@ beforeAll(async () => {
         groupName: pulumi.output("logos-burst"),
       },
       nodeIdentity: IDENTITY_ARGS,
+      bastionInstanceId: pulumi.output(BASTION),
     });
   const small = build("logos-monitoring", 3);
   const large = build("large-monitoring", 60);
@@ -62,22 +64,18 @@ describe("Monitoring on Azure", () => {
     expect(mocks.ofType("azure-native:monitor:DataCollectionRuleAssociation")).toEqual([]);
   });
 
-  it("installs the agent on Linux VMs and scale sets by DeployIfNotExists policy, as the node identity", () => {
+  it("installs the agent on Linux VMs (core nodes and Flexible scale-set members) by DeployIfNotExists policy, as the node identity", () => {
     const assignments = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:PolicyAssignment");
     const byDefinition = Object.fromEntries(assignments.map((a) => [a.inputs.policyDefinitionId.split("/").pop(), a.inputs]));
-    expect(Object.keys(byDefinition).sort()).toEqual([
-      "050a90d5-7cce-483f-8f6c-0df462036dda",
-      "58e891b9-ce13-4ac3-86e4-ac3e1f20cb07",
-      "59c3d93f-900b-4827-a8bd-562e7b956e7c",
-      "ae8a10e6-19d6-44a3-a02d-a2bdfc707742",
-    ]);
+    // The scale-set definitions target the scale set (Uniform model) and reach no Flexible member: not assigned.
+    expect(Object.keys(byDefinition).sort()).toEqual(["58e891b9-ce13-4ac3-86e4-ac3e1f20cb07", "ae8a10e6-19d6-44a3-a02d-a2bdfc707742"]);
     for (const a of assignments) {
       expect(a.inputs.policyDefinitionId).toMatch(/^\/providers\/Microsoft\.Authorization\/policyDefinitions\//);
       expect(a.inputs).toMatchObject({ scope: RG, identity: { type: "SystemAssigned" }, location: "eastus" });
       expect(a.inputs.parameters.effect).toEqual({ value: "DeployIfNotExists" });
       expect(a.inputs.parameters.scopeToSupportedImages).toEqual({ value: false });
     }
-    for (const guid of ["ae8a10e6-19d6-44a3-a02d-a2bdfc707742", "59c3d93f-900b-4827-a8bd-562e7b956e7c"]) {
+    for (const guid of ["ae8a10e6-19d6-44a3-a02d-a2bdfc707742"]) {
       expect(byDefinition[guid].parameters).toMatchObject({
         bringYourOwnUserAssignedManagedIdentity: { value: true },
         restrictBringYourOwnUserAssignedIdentityToSubscription: { value: false },
@@ -86,14 +84,17 @@ describe("Monitoring on Azure", () => {
     }
   });
 
-  it("associates Linux VMs and scale sets with the pool's data collection rule by policy", () => {
+  it("leaves the bastion out: it runs without the identity the agent would authenticate as", () => {
+    const assignments = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:PolicyAssignment");
+    expect(assignments).toHaveLength(2);
+    for (const a of assignments) expect(a.inputs.notScopes).toEqual([BASTION]);
+  });
+
+  it("associates Linux VMs with the pool's data collection rule by policy", () => {
     const [rule] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:DataCollectionRule");
     const assignments = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:PolicyAssignment");
     const dcr = assignments.filter((a) => a.inputs.parameters.dcrResourceId !== undefined);
-    expect(dcr.map((a) => a.inputs.policyDefinitionId.split("/").pop()).sort()).toEqual([
-      "050a90d5-7cce-483f-8f6c-0df462036dda",
-      "58e891b9-ce13-4ac3-86e4-ac3e1f20cb07",
-    ]);
+    expect(dcr.map((a) => a.inputs.policyDefinitionId.split("/").pop()).sort()).toEqual(["58e891b9-ce13-4ac3-86e4-ac3e1f20cb07"]);
     for (const a of dcr) {
       expect(a.inputs.parameters.dcrResourceId).toEqual({ value: `${rule.name}-id` });
       expect(a.inputs.parameters.resourceType).toEqual({ value: "Microsoft.Insights/dataCollectionRules" });
@@ -108,9 +109,7 @@ describe("Monitoring on Azure", () => {
     expect(extra.map((r) => [r.name.replace(/^logos-monitoring-policy-/, ""), r.inputs.roleDefinitionId]).sort()).toEqual(
       [
         ["ama-vm-identity-operator", `${sub}/f1a07417-d97a-45cb-824c-7a7467783830`],
-        ["ama-vmss-identity-operator", `${sub}/f1a07417-d97a-45cb-824c-7a7467783830`],
         ["dcr-vm-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
-        ["dcr-vmss-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
       ].sort(),
     );
     for (const r of extra) expect(r.inputs.scope).not.toBe(RG);
@@ -127,17 +126,14 @@ describe("Monitoring on Azure", () => {
     expect(granted.sort()).toEqual(
       [
         `ama-vm ${sub}/9980e02c-c2be-4d73-94e8-173b1dc7cf3c`,
-        `ama-vmss ${sub}/9980e02c-c2be-4d73-94e8-173b1dc7cf3c`,
         `dcr-vm ${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`,
         `dcr-vm ${sub}/92aaf0da-9dab-42b6-94a3-d43ce8d16293`,
-        `dcr-vmss ${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`,
-        `dcr-vmss ${sub}/92aaf0da-9dab-42b6-94a3-d43ce8d16293`,
       ].sort(),
     );
     for (const r of roles) expect(r.inputs).toMatchObject({ scope: RG, principalType: "ServicePrincipal" });
     const remediations = own("logos-monitoring").filter((r) => r.type === "azure-native:policyinsights:RemediationAtResourceGroup");
     expect(remediations.map((r) => r.inputs.policyAssignmentId).sort()).toEqual(
-      ["ama-vm", "ama-vmss", "dcr-vm", "dcr-vmss"].map((k) => `logos-monitoring-policy-${k}-id`),
+      ["ama-vm", "dcr-vm"].map((k) => `logos-monitoring-policy-${k}-id`),
     );
     for (const r of remediations)
       expect(r.inputs).toMatchObject({ resourceGroupName: "logos-rg1234", resourceDiscoveryMode: "ReEvaluateCompliance" });
@@ -155,6 +151,21 @@ describe("Monitoring on Azure", () => {
       streams: ["Custom-LogosValidation_CL"],
     });
     expect(mocks.ofType("azure-native:operationalinsights:Table")[0].inputs.tableName).toBe("LogosValidation_CL");
+  });
+
+  it("declares the Computer column the failed-validation alert groups by, in the table and in the rule's stream", () => {
+    const [rule] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:DataCollectionRule");
+    const [table] = own("logos-monitoring").filter((r) => r.type === "azure-native:operationalinsights:Table");
+    const job = named("azure-native:monitor:ScheduledQueryRule", "logos-monitoring-job-status").inputs.criteria.allOf[0];
+    const grouped = [...job.query.matchAll(/by (\w+)/g)].map((m: RegExpMatchArray) => m[1]);
+    const dimensions = job.dimensions.map((d: { name: string }) => d.name);
+    const streamColumns = rule.inputs.streamDeclarations["Custom-LogosValidation_CL"].columns.map((c: { name: string }) => c.name);
+    const tableColumns = table.inputs.schema.columns.map((c: { name: string }) => c.name);
+    for (const column of [...grouped, ...dimensions, "RawData", "TimeGenerated"]) {
+      expect(streamColumns).toContain(column);
+      expect(tableColumns).toContain(column);
+    }
+    expect(grouped).toEqual(["Computer"]);
   });
 
   it("alerts on CPU and memory over every VM of the pool's resource group with one alert each", () => {
