@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStack, planStacks, type PlanRun } from "../../infra/plan/engine";
 import type { Plan, PlannedResource } from "../../infra/plan/types";
+import { orderingProblems, retentionProblems, validationPathProblems } from "../helpers/graph";
 import { observe, tagInputOf } from "../helpers/observe";
 
 const LONGEST_POOL = "proofgated-pool-euw1";
@@ -34,6 +35,20 @@ const ofType = (plan: Plan, type: string): PlannedResource[] => plan.resources.f
 /** The resource names a resource's registration waits for. */
 const waitsFor = (plan: Plan, r: PlannedResource): string[] =>
   r.dependencies.map((urn) => plan.resources.find((x) => x.urn === urn)?.name ?? urn);
+
+describe("azure: the generic graph checks", () => {
+  it.each(["pilot", "pool", "poolPreview", "longest"] as const)("%s: every preview-known reference is also a dependency", (which) => {
+    expect(orderingProblems(plans[which])).toEqual([]);
+  });
+
+  it.each(["pilot", "pool", "longest"] as const)("%s: every data-bearing resource is kept on delete", (which) => {
+    expect(retentionProblems(plans[which])).toEqual([]);
+  });
+
+  it.each(["pilot", "pool", "longest"] as const)("%s: every validation waits for its whole path", (which) => {
+    expect(validationPathProblems(plans[which])).toEqual([]);
+  });
+});
 
 describe("azure: a first `pulumi up` succeeds in one run", () => {
   it("disks and VMs wait for the encryption set's key grant to take effect, not just to exist", () => {

@@ -105,7 +105,7 @@ const DATA_BEARING: Readonly<Record<string, readonly string[]>> = {
     "archive-guard azure-native:storage:BlobServiceProperties logos-archive-blob-service",
     "container azure-native:resources:ResourceGroup logos-archive-rg",
     "container azure-native:resources:ResourceGroup logos-keys-rg",
-    "container azure-native:resources:ResourceGroup logos-rg",
+    "container azure-native:resources:ResourceGroup logos-state-rg",
     "grant azure-native:authorization:RoleAssignment logos-archive-key-access",
     "grant azure-native:authorization:RoleAssignment logos-des-key-access",
     "identity azure-native:managedidentity:UserAssignedIdentity logos-archive-key-identity",
