@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: every benchmark, printed as tables with their targets.
- * `LOGOS_BENCH=plan,policy,validation` picks some; the validation bench needs
+ * `LOGOS_BENCH=plan,policy,runner,validation` picks some; the validation bench needs
  * sshd and Coq (as the e2e tests do).
  */
 import { benchPlan, printTable } from "./plan";
 import { benchPolicy } from "./policy";
+import { benchRunner } from "./runner";
 import { benchValidation } from "./validation";
 
 const BENCHES: ReadonlyArray<[string, string, () => Promise<{ rows: Array<Record<string, string | number>> }>]> = [
   ["plan", "offline plan: wall time and peak memory", benchPlan],
   ["policy", "policy: throughput, npm run policy, ratio against @pulumi/awsguard", benchPolicy],
+  ["runner", "pulumi up load path (@pulumi/pulumi cmd/run, cold ts-node cache): ratio to a one-instance program, peak memory", benchRunner],
   ["validation", "proof validation overhead over ssh -J (validated ÷ bare workload)", benchValidation],
 ];
 
