@@ -50,12 +50,12 @@ type Check = (plan: Plan) => string[];
  * guarantee when its adapter does, and every cloud is the goal.
  */
 const GUARANTEES: ReadonlyArray<{ readonly title: string; readonly check: Check; readonly clouds: readonly Cloud[] }> = [
-  { title: "waits for every resource it names by a preview-known reference", check: orderingProblems, clouds: ["gcp"] },
+  { title: "waits for every resource it names by a preview-known reference", check: orderingProblems, clouds: ["gcp", "azure"] },
   { title: "runs each node's validation only after its whole path exists", check: validationPathProblems, clouds: ["gcp", "azure"] },
   {
     title: "keeps state disks, the archive, the keys and what keeps the archive readable and locked on destroy",
     check: retentionProblems,
-    clouds: ["gcp"],
+    clouds: ["gcp", "azure"],
   },
   { title: "never deletes a state disk together with its VM", check: stateDiskAttachmentProblems, clouds: CLOUDS },
   { title: "classifies every resource type as data-bearing or not", check: unclassifiedTypeProblems, clouds: CLOUDS },
