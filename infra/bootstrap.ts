@@ -231,6 +231,20 @@ function loginUser(name: string, keys: readonly string[]) {
 export const BASTION_SSHD_DROP_IN = "/etc/ssh/sshd_config.d/60-logos-bastion.conf";
 
 /**
+ * The bastion's sshd capacity settings. A `pulumi up` holds at most
+ * `rolloutBatchSize` (<= 30) validations in flight, each with one connection
+ * to the bastion that counts as a "startup" only until it has authenticated.
+ * sshd's default `MaxStartups 10:30:100` starts refusing 30 % of new
+ * connections once 10 are unauthenticated at the same moment — reachable when
+ * a whole batch dials at once. 64:30:128 keeps twice the largest batch clear
+ * of any refusal (sshd_config(5), MaxStartups). `MaxSessions` is left at its
+ * default: it limits shell/exec/subsystem sessions multiplexed on one
+ * connection, and a ProxyJump hop is a direct-tcpip forward, not a session.
+ * The e2e harness's bastion runs with exactly these lines.
+ */
+export const BASTION_SSHD_CAPACITY: readonly string[] = ["MaxStartups 64:30:128"];
+
+/**
  * The bastion's cloud-init, the same on every cloud. The bastion only
  * forwards SSH (ProxyJump), so it gets no toolchain, no repository and no
  * package installs: nothing here needs the internet at first boot, when a
@@ -247,6 +261,7 @@ export function renderBastionUserData(o: { readonly sshUser: string; readonly ss
     "AllowAgentForwarding no",
     "X11Forwarding no",
     "PermitTunnel no",
+    ...BASTION_SSHD_CAPACITY,
     "",
   ].join("\n");
   const doc = {

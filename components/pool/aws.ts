@@ -170,6 +170,10 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
         }),
       ),
       tags: { ...tags, Name: `${name}-bastion` },
+      // cloud-init reads user-data at first boot only, and an in-place change stops and starts
+      // the instance for nothing (the provider's documented default); the bastion holds no
+      // state, so a new cloud-init (e.g. sshd capacity) gets a new bastion.
+      userDataReplaceOnChange: true,
     },
     // Fixed private IP: the old instance must release it before the new one can take it.
     // A new AMI release must not replace the bastion on the next run; replace it on purpose.

@@ -195,7 +195,10 @@ function buildBastion(s: Shared): { readonly parts: PoolParts["bastion"]; readon
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       tags,
     },
-    { ...opts, dependsOn: [...s.sec.ready] },
+    // customData "cannot be updated after the VM is created" (Azure compute API, OSProfile),
+    // so a new cloud-init (e.g. sshd capacity) replaces the stateless bastion; its NIC holds
+    // the fixed address and attaches to one VM at a time, so the old VM goes first.
+    { ...opts, dependsOn: [...s.sec.ready], replaceOnChanges: ["osProfile.customData"], deleteBeforeReplace: true },
   );
 
   return {

@@ -84,8 +84,10 @@ export function buildGcpBastion(
       tags: [PROOF_GATED_TAG, BASTION_NETWORK_TAG],
       allowStoppingForUpdate: true,
     },
-    // The fixed private address cannot be held by two VMs at once.
-    { parent: ctx.parent, dependsOn: [...keyReady], deleteBeforeReplace: true },
+    // The fixed private address cannot be held by two VMs at once. cloud-init reads
+    // user-data at first boot only (a metadata update is applied in place and ignored),
+    // and the bastion holds no state: a new cloud-init gets a new bastion.
+    { parent: ctx.parent, dependsOn: [...keyReady], deleteBeforeReplace: true, replaceOnChanges: ['metadata["user-data"]'] },
   );
   return { instance, address };
 }

@@ -50,6 +50,10 @@ export interface SshPair {
   readonly nodePort: number;
   /** Client config: hosts `logos-bastion`, `logos-node`, and `logos-unreachable`/`logos-silent` for fault cases. */
   readonly clientConfig: string;
+  /** Pid of the bastion's listening sshd (its per-connection processes are its descendants). */
+  readonly bastionPid: number;
+  /** The bastion sshd's log so far (LogLevel VERBOSE, last 64 KiB). */
+  bastionLog(): string;
   /** `ssh -J logos-bastion <target> <command>` with pinned host keys. */
   run(target: string, command: string, opts?: { timeoutMs?: number; extraOptions?: readonly string[] }): Promise<SshResult>;
   stop(): Promise<void>;
@@ -72,7 +76,23 @@ function keygen(file: string, comment: string): string {
   return readFileSync(`${file}.pub`, "utf8").trim();
 }
 
-function sshdConfig(o: { port: number; hostKey: string; authorizedKeys: string; user: string; forwarding: boolean }): string {
+function sshdConfig(o: {
+  port: number;
+  hostKey: string;
+  authorizedKeys: string;
+  user: string;
+  forwarding: boolean;
+  settings?: readonly string[];
+}): string {
+  const given = new Set((o.settings ?? []).map((line) => line.split(/\s+/)[0]?.toLowerCase()));
+  return [
+    ...(o.settings ?? []),
+    // The harness defaults below yield to any keyword given in `settings`.
+    ...harnessDefaults(o).filter((line) => !given.has(line.split(/\s+/)[0]?.toLowerCase())),
+  ].join("\n");
+}
+
+function harnessDefaults(o: { port: number; hostKey: string; authorizedKeys: string; user: string; forwarding: boolean }): string[] {
   return [
     `Port ${o.port}`,
     "ListenAddress 127.0.0.1",
@@ -93,7 +113,7 @@ function sshdConfig(o: { port: number; hostKey: string; authorizedKeys: string; 
     "MaxSessions 20",
     "LogLevel VERBOSE",
     "",
-  ].join("\n");
+  ];
 }
 
 /** Resolves once the server answers with an SSH banner; rejects if it exits first. */
@@ -155,7 +175,7 @@ export async function startSilentListener(): Promise<{ port: number; stop(): Pro
   };
 }
 
-export async function startSshPair(opts: { silentPort?: number } = {}): Promise<SshPair> {
+export async function startSshPair(opts: { silentPort?: number; bastionSettings?: readonly string[] } = {}): Promise<SshPair> {
   requireTools();
   // sshd refuses to start without its privilege separation directory.
   if (!existsSync("/run/sshd")) mkdirSync("/run/sshd", { recursive: true, mode: 0o755 });
@@ -168,24 +188,24 @@ export async function startSshPair(opts: { silentPort?: number } = {}): Promise<
 
   const children: ChildProcess[] = [];
   const logs: string[] = [];
-  const start = async (role: string, forwarding: boolean) => {
+  const start = async (role: string, forwarding: boolean, settings: readonly string[] = []) => {
     const port = await freePort();
     const hostKey = path.join(dir, `${role}_host_ed25519`);
     const hostPub = keygen(hostKey, `logos-e2e-${role}`);
     const config = path.join(dir, `${role}_sshd_config`);
-    writeFileSync(config, sshdConfig({ port, hostKey, authorizedKeys, user, forwarding }));
+    writeFileSync(config, sshdConfig({ port, hostKey, authorizedKeys, user, forwarding, settings }));
     const child = spawn(SSHD, ["-f", config, "-D", "-e"], { stdio: ["ignore", "ignore", "pipe"] });
     const index = logs.push("") - 1;
     child.stderr?.on("data", (chunk) => {
-      logs[index] = (logs[index] + chunk.toString()).slice(-8_000);
+      logs[index] = (logs[index] + chunk.toString()).slice(-65_536);
     });
     children.push(child);
     await waitForBanner(port, child, () => logs[index] ?? "");
-    return { port, hostPub };
+    return { port, hostPub, pid: child.pid ?? 0, log: () => logs[index] ?? "" };
   };
 
   try {
-    const bastion = await start("bastion", true);
+    const bastion = await start("bastion", true, opts.bastionSettings);
     const node = await start("node", false);
     const unreachablePort = await freePort(); // nothing listens here
     const knownHosts = path.join(dir, "known_hosts");
@@ -264,6 +284,8 @@ export async function startSshPair(opts: { silentPort?: number } = {}): Promise<
       user,
       bastionPort: bastion.port,
       nodePort: node.port,
+      bastionPid: bastion.pid,
+      bastionLog: bastion.log,
       clientConfig,
       run,
       stop: async () => {
