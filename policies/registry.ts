@@ -51,6 +51,12 @@ const RULE_NAME = /^(aws|gcp|azure)-[a-z0-9]+-[a-z0-9]+(-[a-z0-9]+)*$/;
 /** The pack's rules, in registration order. Registration is explicit: no rule joins by being imported. */
 export class RuleRegistry {
   private readonly byName = new Map<string, LogosRule>();
+  /**
+   * The list handed out by {@link rules}, built once per registration: the
+   * evaluator caches its type index per list, so a fresh array per call would
+   * rebuild that index for every resource evaluated.
+   */
+  private list: readonly LogosRule[] | undefined;
 
   register(rule: LogosRule): this {
     const problems: string[] = [];
@@ -65,11 +71,13 @@ export class RuleRegistry {
     }
     if (problems.length > 0) throw new Error(`cannot register ${rule.name}: ${problems.join("; ")}`);
     this.byName.set(rule.name, rule);
+    this.list = undefined;
     return this;
   }
 
   get rules(): readonly LogosRule[] {
-    return [...this.byName.values()];
+    this.list ??= Object.freeze([...this.byName.values()]);
+    return this.list;
   }
 
   get(name: string): LogosRule | undefined {

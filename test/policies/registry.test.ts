@@ -45,6 +45,18 @@ describe("registry", () => {
     },
   );
 
+  it("hands out one list until a rule is registered, so the evaluator's type index is built once", () => {
+    expect(registry.rules).toBe(registry.rules);
+    const [first, second] = registry.rules;
+    const growing = new RuleRegistry().register(first!);
+    const before = growing.rules;
+    expect(growing.rules).toBe(before);
+    growing.register(second!);
+    expect(growing.rules).not.toBe(before);
+    expect(growing.rules.map((r) => r.name)).toEqual([first!.name, second!.name]);
+    expect(Object.isFrozen(growing.rules)).toBe(true);
+  });
+
   it("rejects a duplicate name", () => {
     const [first] = registry.rules;
     const again = new RuleRegistry().register(first!);
