@@ -106,6 +106,10 @@ describe("commit rollout inside the validation (real sshd, real git, real Coq)",
       checkout: { status: "done", from: origin.first, fetched: true },
     });
     expect(o.ssh.stderr).toContain(`checkout: HEAD at ${second} (from ${origin.first}, fetched)`);
+    console.log(
+      `rollout of one node: checkout (fetch + detached checkout + HEAD) ${o.result.seconds["checkout"]} s, ` +
+        `whole validation ${o.result.seconds["total"]} s, ${(o.ssh.ms / 1000).toFixed(1)} s over ssh -J`,
+    );
     expect(head()).toBe(second);
     expect(readFileSync(path.join(node.repoDir, "NOTES.md"), "utf8")).toContain("a later commit of the workload");
     // Nothing lost: the earlier bytes are the start of the new log, one entry added.
@@ -126,6 +130,7 @@ describe("commit rollout inside the validation (real sshd, real git, real Coq)",
       new RegExp(`^checkout: expected commit ${missing} from origin \\(${escapeRe(origin.remote)}\\), found no such commit after fetching`),
     );
     expect(o.ssh.stderr).toContain("node e2e-node: FAILED at stage checkout (exit 25)");
+    console.log(`a ref missing from origin fails at checkout after ${(o.ssh.ms / 1000).toFixed(1)} s over ssh -J`);
     expect(readFileSync(node.auditLog)).toEqual(before);
     expect(head()).toBe(was);
   });
