@@ -35,7 +35,11 @@ export function buildAwsArchive(ctx: ArchiveContext): ArchiveParts {
     // The archive outlives the pool: `pulumi destroy` leaves it (and its locked objects) in place.
     { ...opts, retainOnDelete: true },
   );
-  const bucketOpts = { ...opts, dependsOn: [bucket] };
+  // Every setting that keeps the kept archive private, versioned, encrypted and
+  // locked stays with it on destroy: deleting the policy would drop the deny
+  // on deletion, deleting the public access block would open the bucket to a
+  // public policy, deleting the lock configuration would end default retention.
+  const bucketOpts = { ...opts, dependsOn: [bucket], retainOnDelete: true };
 
   const publicBlock = new aws.s3.BucketPublicAccessBlock(
     `${name}-public-access`,
@@ -70,7 +74,7 @@ export function buildAwsArchive(ctx: ArchiveContext): ArchiveParts {
       objectLockEnabled: "Enabled",
       rule: { defaultRetention: { mode: objectLockMode(spec.archive.lockMode), days: spec.archive.retentionDays } },
     },
-    { ...opts, dependsOn: [versioning] },
+    { ...opts, dependsOn: [versioning], retainOnDelete: true },
   );
 
   // Built from the name (known at plan time) rather than read back from the bucket.
@@ -143,7 +147,7 @@ export function buildAwsArchive(ctx: ArchiveContext): ArchiveParts {
       }),
     },
     // S3 rejects a policy while the public access block is being set.
-    { ...opts, dependsOn: [publicBlock] },
+    { ...opts, dependsOn: [publicBlock], retainOnDelete: true },
   );
 
   new aws.iam.RolePolicy(

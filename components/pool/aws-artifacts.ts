@@ -20,19 +20,17 @@ export interface AwsBootArtifactsInputs {
   readonly account: AwsAccount;
   /** The pool key by its preview-known alias ARN (`AwsKey.diskKeyId`), for the default encryption. */
   readonly keyRef: pulumi.Input<string>;
-  /** The pool key's own ARN: IAM grants on a key match the key ARN, not an alias. */
-  readonly keyArn: pulumi.Input<string>;
   readonly keyAlias: pulumi.Resource;
   /** The node role (`AwsNodeIdentity.role`). */
   readonly role: aws.iam.Role;
+  /** Objects are uploaded only after these (the pool's grant propagation wait). */
+  readonly uploadAfter: readonly pulumi.Resource[];
 }
 
 export interface AwsBootArtifacts {
   readonly bucket: aws.s3.Bucket;
   /** Uploaded objects by key, for the nodes that fetch them to depend on. */
   readonly objects: ReadonlyMap<string, aws.s3.BucketObjectv2>;
-  /** The node role's read grant; a node must not boot before it. */
-  readonly readGrant: aws.iam.RolePolicy;
 }
 
 /** Resource name for an object: the file's name and a short digest, so two versions never share one. */
@@ -80,7 +78,6 @@ export function buildAwsBootArtifacts(ctx: AdapterContext, inputs: AwsBootArtifa
 
   // Built from the name (known at plan time) rather than read back from the bucket.
   const bucketArn = pulumi.interpolate`arn:${inputs.account.partition}:s3:::${inputs.bucketName}`;
-  const bootObjects = pulumi.interpolate`${bucketArn}/${BOOT_OBJECT_PREFIX}*`;
   const policy = new aws.s3.BucketPolicy(
     `${name}-boot-policy`,
     {
@@ -111,29 +108,9 @@ export function buildAwsBootArtifacts(ctx: AdapterContext, inputs: AwsBootArtifa
     { ...opts, dependsOn: [publicBlock] },
   );
 
-  const readGrant = new aws.iam.RolePolicy(
-    `${name}-boot-read`,
-    {
-      role: inputs.role.name,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          { Sid: "ReadBootFiles", Effect: "Allow", Action: "s3:GetObject", Resource: bootObjects },
-          {
-            Sid: "DecryptBootFilesThroughS3",
-            Effect: "Allow",
-            Action: "kms:Decrypt",
-            Resource: inputs.keyArn,
-            Condition: { StringEquals: { "kms:ViaService": `s3.${spec.region}.amazonaws.com` } },
-          },
-        ],
-      }),
-    },
-    opts,
-  );
-
-  // Uploaded only once the bucket is private and encrypts under the pool key by default.
-  const objectOpts = { ...opts, dependsOn: [publicBlock, ownership, versioning, encryption, policy] };
+  // Uploaded only once the bucket is private and encrypts under the pool key
+  // by default, and once the key can be seen (S3 asks KMS for a data key per object).
+  const objectOpts = { ...opts, dependsOn: [publicBlock, ownership, versioning, encryption, policy, ...inputs.uploadAfter] };
   const objects = new Map(
     inputs.objects.map((o) => [
       o.key,
@@ -153,5 +130,46 @@ export function buildAwsBootArtifacts(ctx: AdapterContext, inputs: AwsBootArtifa
     ]),
   );
 
-  return { bucket, objects, readGrant };
+  return { bucket, objects };
+}
+
+/** What the node role's read grant on the boot bucket needs. */
+export interface BootReadGrantInputs {
+  readonly bucketName: pulumi.Input<string>;
+  readonly account: AwsAccount;
+  /** The pool key's own ARN: IAM grants on a key match the key ARN, not an alias. */
+  readonly keyArn: pulumi.Input<string>;
+  readonly role: aws.iam.Role;
+}
+
+/**
+ * The node role may read `boot/*` and decrypt them through S3. Its own
+ * resource, built before the bucket, so the pool's propagation wait can
+ * cover it like every other grant nodes boot with.
+ */
+export function buildBootReadGrant(ctx: AdapterContext, inputs: BootReadGrantInputs): aws.iam.RolePolicy {
+  const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
+  const bucketArn = pulumi.interpolate`arn:${inputs.account.partition}:s3:::${inputs.bucketName}`;
+  const bootObjects = pulumi.interpolate`${bucketArn}/${BOOT_OBJECT_PREFIX}*`;
+  return new aws.iam.RolePolicy(
+    `${name}-boot-read`,
+    {
+      role: inputs.role.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          { Sid: "ReadBootFiles", Effect: "Allow", Action: "s3:GetObject", Resource: bootObjects },
+          {
+            Sid: "DecryptBootFilesThroughS3",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: inputs.keyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${spec.region}.amazonaws.com` } },
+          },
+        ],
+      }),
+    },
+    opts,
+  );
 }

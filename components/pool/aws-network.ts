@@ -11,8 +11,21 @@ export interface AwsNetwork {
   readonly burstSubnets: readonly aws.ec2.Subnet[];
   readonly edgeSubnet: aws.ec2.Subnet;
   readonly internetGateway: aws.ec2.InternetGateway;
-  /** Node traffic leaves through the NAT only once these exist; boot-time package installs wait on them. */
+  /**
+   * Node traffic leaves through the NAT only once these exist (the node
+   * group's egress rule, the NAT with the edge route it sends through, the
+   * private route table and its associations); boot-time package installs
+   * and every node launch wait on them.
+   */
   readonly egressReady: readonly pulumi.Resource[];
+  /**
+   * What makes the bastion reachable from operators and able to open SSH to
+   * nodes: its group with every ingress and egress rule, the internet
+   * gateway and the edge route table with its association.
+   */
+  readonly bastionPath: readonly pulumi.Resource[];
+  /** What admits the bastion's SSH to a node: the node group and its ingress rule. */
+  readonly nodeIngress: readonly pulumi.Resource[];
   readonly bastionSecurityGroup: aws.ec2.SecurityGroup;
   readonly nodeSecurityGroup: aws.ec2.SecurityGroup;
 }
@@ -72,7 +85,11 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
     { vpcId: vpc.id, routes: [{ cidrBlock: ANYWHERE, gatewayId: internetGateway.id }], tags: named(networkTags, `${name}-edge-rt`) },
     opts,
   );
-  new aws.ec2.RouteTableAssociation(`${name}-edge-rt-assoc`, { subnetId: edgeSubnet.id, routeTableId: edgeRoutes.id }, opts);
+  const edgeAssociation = new aws.ec2.RouteTableAssociation(
+    `${name}-edge-rt-assoc`,
+    { subnetId: edgeSubnet.id, routeTableId: edgeRoutes.id },
+    opts,
+  );
 
   // One NAT for the pool: nodes only need it for package installs and the
   // repository fetch, so a zone outage costs egress, not running jobs.
@@ -89,7 +106,9 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
       subnetId: edgeSubnet.id,
       tags: named(networkTags, `${name}-nat`),
     },
-    { ...opts, dependsOn: [internetGateway, edgeRoutes] },
+    // The NAT sends through the edge subnet's route to the internet gateway: the
+    // association, not the table alone, is what puts the subnet on that route.
+    { ...opts, dependsOn: [internetGateway, edgeRoutes, edgeAssociation] },
   );
   const privateRoutes = new aws.ec2.RouteTable(
     `${name}-private-rt`,
@@ -111,23 +130,29 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
     },
     opts,
   );
-  spec.access.operatorCidrs.forEach((cidr, i) => {
-    new aws.vpc.SecurityGroupIngressRule(
-      `${name}-bastion-ssh-${i}`,
-      {
-        securityGroupId: bastionSecurityGroup.id,
-        description: `SSH from operator network ${cidr}`,
-        ipProtocol: "tcp",
-        fromPort: SSH_PORT,
-        toPort: SSH_PORT,
-        cidrIpv4: cidr,
-        // The bastion marker lets the policy pack hold these sources to operatorCidrs.
-        tags: bastionTags,
-      },
-      opts,
-    );
-  });
-  new aws.vpc.SecurityGroupEgressRule(
+  // Each rule is its own resource: a security group with inline rules and a
+  // separate rule on the same group fight over its rules on every update.
+  // The provider removes a new group's default allow-all egress rule, so the
+  // egress rules below are what lets the bastion open SSH to nodes and nodes
+  // reach the NAT (NOTE on Egress rules in @pulumi/aws ec2/securityGroup).
+  const bastionIngress = spec.access.operatorCidrs.map(
+    (cidr, i) =>
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-bastion-ssh-${i}`,
+        {
+          securityGroupId: bastionSecurityGroup.id,
+          description: `SSH from operator network ${cidr}`,
+          ipProtocol: "tcp",
+          fromPort: SSH_PORT,
+          toPort: SSH_PORT,
+          cidrIpv4: cidr,
+          // The bastion marker lets the policy pack hold these sources to operatorCidrs.
+          tags: bastionTags,
+        },
+        opts,
+      ),
+  );
+  const bastionEgress = new aws.vpc.SecurityGroupEgressRule(
     `${name}-bastion-egress`,
     { securityGroupId: bastionSecurityGroup.id, description: "all outbound", ipProtocol: "-1", cidrIpv4: ANYWHERE, tags: bastionTags },
     opts,
@@ -144,7 +169,7 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
     opts,
   );
   // By group, not by the bastion's /32: a replaced bastion keeps access without a rule change.
-  new aws.vpc.SecurityGroupIngressRule(
+  const nodeSsh = new aws.vpc.SecurityGroupIngressRule(
     `${name}-node-ssh`,
     {
       securityGroupId: nodeSecurityGroup.id,
@@ -157,7 +182,7 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
     },
     opts,
   );
-  new aws.vpc.SecurityGroupEgressRule(
+  const nodeEgress = new aws.vpc.SecurityGroupEgressRule(
     `${name}-node-egress`,
     {
       securityGroupId: nodeSecurityGroup.id,
@@ -175,7 +200,9 @@ export function buildAwsNetwork(ctx: AdapterContext): AwsNetwork {
     burstSubnets,
     edgeSubnet,
     internetGateway,
-    egressReady: [nat, privateRoutes, ...associations],
+    egressReady: [nodeEgress, nat, privateRoutes, ...associations],
+    bastionPath: [bastionSecurityGroup, ...bastionIngress, bastionEgress, internetGateway, edgeRoutes, edgeAssociation],
+    nodeIngress: [nodeSecurityGroup, nodeSsh],
     bastionSecurityGroup,
     nodeSecurityGroup,
   };

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import { deploymentDigest, deploymentId } from "../../infra/deployment";
 import { tagsFor } from "../../infra/spec";
 import type { AdapterContext } from "./types";
@@ -24,9 +25,10 @@ export interface AwsKey {
    * What disks name as their key: the alias ARN, built from plan-time values
    * (partition, account, region, a fixed alias name) so the policy pack can
    * see a customer-managed key on every disk before the key exists. A key ARN
-   * carries a random id only known after creation. Disks using it must depend
-   * on `alias` and ignore changes to their key id, because AWS reports back
-   * the key ARN the alias resolved to.
+   * carries a random id only known after creation. It is built from the
+   * alias's name output, so whatever names it depends on the alias; disks
+   * ignore changes to their key id, because AWS reports back the key ARN the
+   * alias resolved to.
    */
   readonly diskKeyId: pulumi.Output<string>;
   /** The role the burst group launches with; set only when there is a burst group. */
@@ -120,7 +122,9 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
   );
   const aliasName = keyAliasName(name, deploymentId(scope));
   const alias = new aws.kms.Alias(`${name}-key-alias`, { name: aliasName, targetKeyId: key.keyId }, opts);
-  const diskKeyId = pulumi.interpolate`arn:${account.partition}:kms:${spec.region}:${account.accountId}:${aliasName}`;
+  // From the alias's own name output: known at preview (it is an input), and
+  // every resource naming the key this way waits for the alias to exist.
+  const diskKeyId = pulumi.interpolate`arn:${account.partition}:kms:${spec.region}:${account.accountId}:${alias.name}`;
 
   return { key, alias, diskKeyId, ...(autoScalingRole ? { autoScalingRole } : {}) };
 }
@@ -128,6 +132,8 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
 export interface AwsNodeIdentity {
   readonly role: aws.iam.Role;
   readonly instanceProfile: aws.iam.InstanceProfile;
+  /** The role's grants (the CloudWatch agent policy); what nodes may do once they propagate. */
+  readonly grants: readonly pulumi.Resource[];
 }
 
 /**
@@ -152,11 +158,61 @@ export function buildAwsNodeIdentity(ctx: AdapterContext, account: AwsAccount): 
     },
     opts,
   );
-  new aws.iam.RolePolicyAttachment(
+  const metrics = new aws.iam.RolePolicyAttachment(
     `${name}-node-metrics`,
     { role: role.name, policyArn: pulumi.interpolate`arn:${account.partition}:iam::aws:policy/CloudWatchAgentServerPolicy` },
     opts,
   );
   const instanceProfile = new aws.iam.InstanceProfile(`${name}-node-profile`, { role: role.name, tags }, opts);
-  return { role, instanceProfile };
+  return { role, instanceProfile, grants: [metrics] };
+}
+
+/**
+ * IAM and KMS are eventually consistent: a new role, policy, instance
+ * profile, service-linked role, key or alias can take a while to be seen by
+ * EC2, EBS, S3 and Auto Scaling. KMS says changes "typically" propagate "in
+ * less than a few seconds, but in some cases it can take several minutes"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/programming-eventual-consistency.html);
+ * IAM warns the same without a figure
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/troubleshoot_general.html#troubleshoot_general_eventual-consistency).
+ * The provider retries some of it (a new instance profile on RunInstances),
+ * not all (EBS refusing a key it cannot see yet, a warm-pool launch under a
+ * key policy naming a new role), so everything that encrypts with the key or
+ * runs as the node role waits this long after the last of them.
+ */
+export const GRANT_PROPAGATION = "60s";
+
+export function awsGrantsPropagated(
+  ctx: AdapterContext,
+  key: AwsKey,
+  identity: AwsNodeIdentity,
+  extraGrants: readonly pulumi.Resource[],
+): time.Sleep {
+  const { autoScalingRole } = key;
+  return new time.Sleep(
+    `${ctx.name}-grants-propagation`,
+    {
+      createDuration: GRANT_PROPAGATION,
+      // A replaced key, alias or role is new again: wait again.
+      triggers: {
+        key: key.key.arn,
+        alias: key.alias.name,
+        role: identity.role.arn,
+        profile: identity.instanceProfile.arn,
+        ...(autoScalingRole ? { autoScalingRole: autoScalingRole.arn } : {}),
+      },
+    },
+    {
+      parent: ctx.parent,
+      dependsOn: [
+        key.key,
+        key.alias,
+        ...(autoScalingRole ? [autoScalingRole] : []),
+        identity.role,
+        identity.instanceProfile,
+        ...identity.grants,
+        ...extraGrants,
+      ],
+    },
+  );
 }

@@ -5,11 +5,11 @@ import { RandomId } from "@pulumi/random/randomId";
 import { bastionPrivateIp, nodeSlots, type NodeSlot } from "../../infra/layout";
 import { BASTION_TYPES } from "../../infra/machines";
 import { tagsFor } from "../../infra/spec";
-import { buildAwsBootArtifacts, type AwsBootArtifacts } from "./aws-artifacts";
+import { buildAwsBootArtifacts, buildBootReadGrant, type AwsBootArtifacts } from "./aws-artifacts";
 import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
 import { buildAwsBurst } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
-import { awsAccount, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
+import { awsAccount, awsGrantsPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
 import { BASTION_TAG, nodeUserData } from "./common";
 import type { AdapterContext, PoolNode, PoolParts } from "./types";
 
@@ -35,10 +35,12 @@ export function resolveAwsImage(ctx: AdapterContext): pulumi.Output<string> {
   return aws.ssm.getParameterOutput({ name: image.slice(SSM_IMAGE_PREFIX.length) }, { parent: ctx.parent }).value;
 }
 
-/** The key disks name (see `AwsKey.diskKeyId`) and the alias it resolves through. */
+/** The key disks name (see `AwsKey.diskKeyId`), the alias it resolves through, and the wait for both to propagate. */
 interface DiskKey {
   readonly id: pulumi.Output<string>;
   readonly alias: pulumi.Resource;
+  /** `awsGrantsPropagated`: whatever encrypts with the key or runs as the node role starts after it. */
+  readonly ready: pulumi.Resource;
 }
 
 /** AWS reports the key ARN the alias resolved to; without this every run would replace every disk. */
@@ -51,7 +53,8 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const withBurst = spec.nodes.burstMax > spec.nodes.core;
 
   const account = awsAccount(ctx);
-  const { key, alias, diskKeyId, autoScalingRole } = buildAwsKey(ctx, account, withBurst);
+  const poolKey = buildAwsKey(ctx, account, withBurst);
+  const { key, alias, diskKeyId, autoScalingRole } = poolKey;
   const identity = buildAwsNodeIdentity(ctx, account);
   const slots = nodeSlots(spec);
 
@@ -69,15 +72,20 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     ...(withBurst ? { burst: ctx.burstBootstrap } : {}),
     bucket: bootBucketOnce,
   });
+  const readGrant = boot.usesBucket
+    ? buildBootReadGrant(ctx, { bucketName: bootBucketOnce(), account, keyArn: key.arn, role: identity.role })
+    : undefined;
+  // Everything that encrypts with the key or runs as the node role waits for them to propagate.
+  const grants = awsGrantsPropagated(ctx, poolKey, identity, readGrant ? [readGrant] : []);
   const artifacts = boot.usesBucket
     ? buildAwsBootArtifacts(ctx, {
         bucketName: bootBucketOnce(),
         objects: boot.objects,
         account,
         keyRef: diskKeyId,
-        keyArn: key.arn,
         keyAlias: alias,
         role: identity.role,
+        uploadAfter: [grants],
       })
     : undefined;
   const bootCtx: AdapterContext = {
@@ -89,7 +97,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const network = buildAwsNetwork(ctx);
   const imageId = resolveAwsImage(ctx);
 
-  const diskKey: DiskKey = { id: diskKeyId, alias };
+  const diskKey: DiskKey = { id: diskKeyId, alias, ready: grants };
   const bastion = buildBastion(ctx, network, imageId, diskKey);
 
   const coreTags = tagsFor(spec, "core");
@@ -102,7 +110,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
       instanceProfile: identity.instanceProfile.name,
       coreTags,
       stateTags,
-      bootReady: bootFilesReady(artifacts, boot.core),
+      bootReady: bootFilesReady(artifacts, readGrant, boot.core),
     }),
   );
 
@@ -115,7 +123,8 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
           keyAlias: alias,
           instanceProfileArn: identity.instanceProfile.arn,
           autoScalingRoleArn: autoScalingRole.arn,
-          bootReady: bootFilesReady(artifacts, boot.burst),
+          bootReady: bootFilesReady(artifacts, readGrant, boot.burst),
+          grantsReady: grants,
         })
       : undefined;
 
@@ -131,10 +140,14 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
 }
 
 /** What a node fetching boot files must not start before: its objects and the role's read grant. */
-function bootFilesReady(artifacts: AwsBootArtifacts | undefined, plan: RolePlan | undefined): pulumi.Resource[] {
-  if (!artifacts || !plan || plan.keys.length === 0) return [];
+function bootFilesReady(
+  artifacts: AwsBootArtifacts | undefined,
+  readGrant: pulumi.Resource | undefined,
+  plan: RolePlan | undefined,
+): pulumi.Resource[] {
+  if (!artifacts || !readGrant || !plan || plan.keys.length === 0) return [];
   const objects = plan.keys.flatMap((k) => artifacts.objects.get(k) ?? []);
-  return [...objects, artifacts.readGrant];
+  return [...objects, readGrant];
 }
 
 function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.Output<string>, diskKey: DiskKey): PoolParts["bastion"] {
@@ -181,7 +194,7 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
       parent: ctx.parent,
       deleteBeforeReplace: true,
       ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
-      dependsOn: [diskKey.alias],
+      dependsOn: [diskKey.alias, diskKey.ready],
     },
   );
 
@@ -195,7 +208,7 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
     publicIp: address.publicIp,
     privateIp,
     instanceId: instance.id,
-    readyForValidation: [instance, address, network.bastionSecurityGroup, ...network.egressReady],
+    readyForValidation: [instance, address, ...network.bastionPath],
   };
 }
 
@@ -229,7 +242,17 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       kmsKeyId: inputs.diskKey.id,
       tags: { ...inputs.stateTags, Name: `${slot.name}-state` },
     },
-    { parent: ctx.parent, dependsOn: [inputs.diskKey.alias], ignoreChanges: [KEY_ID_READ_BACK] },
+    {
+      parent: ctx.parent,
+      dependsOn: [inputs.diskKey.alias, inputs.diskKey.ready],
+      ignoreChanges: [KEY_ID_READ_BACK],
+      // Holds the node's audit history. The engine refuses any up that would
+      // delete it (fewer coreNodes) or replace it (another zone, encryption or
+      // key: ForceNew in ebs_volume.go of terraform-provider-aws; size and
+      // type change in place), and a plain destroy; README *Tear down* says
+      // how to keep or move it.
+      protect: true,
+    },
   );
 
   const instance = new aws.ec2.Instance(
@@ -264,7 +287,8 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.
-      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias, ...inputs.bootReady],
+      // The key and the node role must have propagated (see awsGrantsPropagated).
+      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias, inputs.diskKey.ready, ...inputs.bootReady],
     },
   );
 
@@ -288,6 +312,6 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
     instanceId: instance.id,
     stateDiskId: state.id,
     instance,
-    readyForValidation: [attachment, inputs.network.nodeSecurityGroup, ...inputs.network.egressReady],
+    readyForValidation: [attachment, state, ...inputs.network.nodeIngress, ...inputs.network.egressReady],
   };
 }

@@ -62,7 +62,6 @@ const ARCHIVE_SETTING_TYPES = new Set([
 /** Key material, and what a kept resource names its key by. */
 const KEY_TYPES = new Set([
   "aws:kms/key:Key",
-  "aws:kms/alias:Alias",
   "gcp:kms/keyRing:KeyRing",
   "gcp:kms/cryptoKey:CryptoKey",
   "azure-native:keyvault:Vault",
@@ -192,6 +191,13 @@ export const NOT_DATA: Readonly<Record<string, string>> = Object.fromEntries(
           "aws:iam/serviceLinkedRole:ServiceLinkedRole",
           "azure-native:authorization:RoleDefinition",
         ],
+      ],
+      [
+        // KMS puts the key's id into every ciphertext it returns, so Decrypt needs no key name
+        // (https://docs.aws.amazon.com/kms/latest/APIReference/API_Decrypt.html); EBS reads back the key ARN an alias
+        // resolved to (the pool's disks ignore changes to kmsKeyId for that reason). Kept data needs the key, not the alias.
+        "key names for new writes only: kept volumes and objects are decrypted by the key their ciphertext names",
+        ["aws:kms/alias:Alias"],
       ],
       [
         "project APIs: enabled with disableOnDestroy false, so deleting one only forgets it and never switches the API off",

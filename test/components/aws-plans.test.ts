@@ -8,6 +8,7 @@ import { parse } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import { UNKNOWN, type Plan, type PlannedResource } from "../../infra/plan/types";
+import { graphOf } from "../helpers/graph";
 
 const STACKS = ["aws-pilot", "aws-pool"] as const;
 type Stack = (typeof STACKS)[number];
@@ -168,4 +169,89 @@ describe("aws plans: pilot and pool side by side in one account", () => {
     const pilot = watched.get("aws-pilot")!;
     expect(watched.get("aws-pool")!.filter((s) => pilot.includes(s))).toEqual([]);
   });
+});
+
+const waits = (plan: Plan, from: PlannedResource, to: PlannedResource): boolean => graphOf(plan).waitsFor(from.urn, to.urn);
+
+describe("aws plans: first up in one run", () => {
+  it.each(STACKS)("%s: the NAT sends through the edge route only once the edge subnet is associated with it", (stack) => {
+    const plan = preview.get(stack)!;
+    expect(waits(plan, named(plan, "logos-nat"), named(plan, "logos-edge-rt-assoc"))).toBe(true);
+  });
+
+  it.each(STACKS)("%s: no node launches before its egress (rule, NAT, edge and private routes) and the propagated grants", (stack) => {
+    const plan = preview.get(stack)!;
+    const launches = [
+      ...ofType(plan, "aws:ec2/instance:Instance").filter((r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core"),
+      ...ofType(plan, "aws:autoscaling/group:Group"),
+    ];
+    expect(launches).toHaveLength(stack === "aws-pool" ? 4 : 1);
+    const needed = ["logos-node-egress", "logos-nat", "logos-edge-rt-assoc", "logos-private-rt", "logos-grants-propagation"];
+    for (const launch of launches) {
+      expect(
+        needed.filter((n) => !waits(plan, launch, named(plan, n))),
+        launch.name,
+      ).toEqual([]);
+    }
+  });
+
+  it.each(STACKS)("%s: disks and boot files wait for the key and the roles to propagate, which wait for every grant", (stack) => {
+    const plan = preview.get(stack)!;
+    const sleep = named(plan, "logos-grants-propagation");
+    expect(sleep.inputs.createDuration).toBe("60s");
+    const grants = [
+      ...ofType(plan, "aws:kms/key:Key").filter((k) => k.name === "logos-key"),
+      ...ofType(plan, "aws:kms/alias:Alias"),
+      ...ofType(plan, "aws:iam/role:Role"),
+      ...ofType(plan, "aws:iam/instanceProfile:InstanceProfile"),
+      ...ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
+      ...ofType(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole"),
+      ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "logos-boot-read"),
+    ];
+    expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 7 : 5);
+    for (const g of grants) expect(waits(plan, sleep, g), g.name).toBe(true);
+    const users = [
+      ...ofType(plan, "aws:ebs/volume:Volume"),
+      ...ofType(plan, "aws:ec2/instance:Instance"),
+      ...ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate"),
+      ...ofType(plan, "aws:s3/bucketObjectv2:BucketObjectv2"),
+    ];
+    for (const u of users) expect(waits(plan, u, sleep), u.name).toBe(true);
+  });
+});
+
+describe("aws plans: what pulumi up and destroy keep", () => {
+  const withOption = (plan: Plan, option: "protect" | "retainOnDelete"): string[] =>
+    plan.resources
+      .filter((r) => r.custom && r.options[option])
+      .map((r) => r.name)
+      .sort();
+
+  it.each(STACKS)("%s: state volumes are protected, and nothing else", (stack) => {
+    const plan = preview.get(stack)!;
+    expect(withOption(plan, "protect")).toEqual(
+      ofType(plan, "aws:ebs/volume:Volume")
+        .map((v) => v.name)
+        .sort(),
+    );
+    expect(withOption(plan, "protect")).toHaveLength(stack === "aws-pool" ? 3 : 1);
+  });
+
+  it.each(STACKS)(
+    "%s: destroy keeps exactly the archive, every setting that keeps it private, versioned, encrypted and locked, and the key",
+    (stack) => {
+      expect(withOption(preview.get(stack)!, "retainOnDelete")).toEqual(
+        [
+          "logos-archive-bucket",
+          "logos-archive-encryption",
+          "logos-archive-object-lock",
+          "logos-archive-ownership",
+          "logos-archive-policy",
+          "logos-archive-public-access",
+          "logos-archive-versioning",
+          "logos-key",
+        ].sort(),
+      );
+    },
+  );
 });

@@ -50,12 +50,12 @@ type Check = (plan: Plan) => string[];
  * guarantee when its adapter does, and every cloud is the goal.
  */
 const GUARANTEES: ReadonlyArray<{ readonly title: string; readonly check: Check; readonly clouds: readonly Cloud[] }> = [
-  { title: "waits for every resource it names by a preview-known reference", check: orderingProblems, clouds: ["gcp", "azure"] },
-  { title: "runs each node's validation only after its whole path exists", check: validationPathProblems, clouds: ["gcp", "azure"] },
+  { title: "waits for every resource it names by a preview-known reference", check: orderingProblems, clouds: CLOUDS },
+  { title: "runs each node's validation only after its whole path exists", check: validationPathProblems, clouds: CLOUDS },
   {
     title: "keeps state disks, the archive, the keys and what keeps the archive readable and locked on destroy",
     check: retentionProblems,
-    clouds: ["gcp", "azure"],
+    clouds: CLOUDS,
   },
   { title: "never deletes a state disk together with its VM", check: stateDiskAttachmentProblems, clouds: CLOUDS },
   { title: "classifies every resource type as data-bearing or not", check: unclassifiedTypeProblems, clouds: CLOUDS },
@@ -82,7 +82,6 @@ const DATA_BEARING: Readonly<Record<string, readonly string[]>> = {
     "archive-guard aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock logos-archive-public-access",
     "archive-guard aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration logos-archive-encryption",
     "archive-guard aws:s3/bucketVersioning:BucketVersioning logos-archive-versioning",
-    "key aws:kms/alias:Alias logos-key-alias",
     "key aws:kms/key:Key logos-key",
     "state-disk aws:ebs/volume:Volume logos-core-0-state",
     "state-disk aws:ebs/volume:Volume logos-core-1-state",

@@ -76,6 +76,8 @@ const UNTAGGABLE = new Set([
   "aws:kms/alias:Alias",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:autoscaling/policy:Policy",
+  "time:index/sleep:Sleep",
+  "random:index/randomId:RandomId",
 ]);
 
 interface Built {
