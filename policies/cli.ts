@@ -29,6 +29,7 @@ import { locationOf, locationText } from "./location";
 import { registry } from "./registry";
 import { toSarif } from "./sarif";
 import { toMarkdown } from "./summary";
+import { readPlanFile } from "./plan-file";
 
 interface Args {
   stacks: string[];
@@ -36,26 +37,30 @@ interface Args {
   operatorCidrs: string[];
   json: boolean;
   emitConfig: boolean;
+  help?: boolean;
   sarif?: string;
   markdown?: string;
 }
 
 const OPERATOR_CIDRS_KEY = "logos-compute:operatorCidrs";
 
-function usage(code = 64): never {
-  process.stderr.write(
-    "usage: npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json] [--sarif <file>] [--markdown <file>]\n" +
-      "                         [--operator-cidr <cidr>]...\n" +
-      "       npm run policy -- --emit-config --stack <name>\n",
-  );
-  process.exit(code);
+const USAGE =
+  "usage: npm run policy -- [--stack <name>]... [--plan <file.json>]... [--json] [--sarif <file>] [--markdown <file>]\n" +
+  "                         [--operator-cidr <cidr>]...\n" +
+  "       npm run policy -- --emit-config --stack <name>\n";
+
+/** A command line that cannot be run; the message says which argument and why (exit 64). */
+class UsageError extends Error {}
+
+function usage(why: string): never {
+  throw new UsageError(why);
 }
 
 function parseArgs(argv: readonly string[]): Args {
   const args: Args = { stacks: [], plans: [], operatorCidrs: [], json: false, emitConfig: false };
   const valueOf = (i: number): string => {
     const value = argv[i];
-    if (value === undefined || value.startsWith("--")) usage();
+    if (value === undefined || value.startsWith("--")) usage(`${argv[i - 1]} needs a value`);
     return value;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -69,11 +74,8 @@ function parseArgs(argv: readonly string[]): Args {
     else if (flag === "--sarif") args.sarif = take();
     else if (flag === "--markdown") args.markdown = take();
     else if (flag === "--emit-config") args.emitConfig = true;
-    else if (flag === "--help" || flag === "-h") usage(0);
-    else {
-      process.stderr.write(`unknown argument: ${arg}\n`);
-      usage();
-    }
+    else if (flag === "--help" || flag === "-h") args.help = true;
+    else usage(`unknown argument ${JSON.stringify(arg)}`);
   }
   return args;
 }
@@ -93,16 +95,10 @@ function configFor(stack: string, override: readonly string[]): PackConfig {
   return packConfig({ operatorCidrs: cidrs });
 }
 
-function readPlans(file: string): Plan[] {
-  const doc: unknown = JSON.parse(readFileSync(file, "utf8"));
-  const plans = Array.isArray(doc) ? doc : [doc];
-  for (const plan of plans) {
-    const p = plan as Partial<Plan> | null;
-    if (!p || typeof p.stack !== "string" || !Array.isArray(p.resources)) {
-      throw new Error(`${file}: not a plan (expected { stack, cloud, resources, outputs } or an array of them)`);
-    }
-  }
-  return plans as Plan[];
+/** `--emit-config` hands the stack's own operatorCidrs to the pack, so the stack must exist here. */
+function emitConfigFor(stack: string, override: readonly string[]): PackConfig {
+  if (override.length === 0) loadStackConfig(stack); // throws naming stacks/Pulumi.<stack>.yaml and the known stacks
+  return configFor(stack, override);
 }
 
 interface Checked {
@@ -153,14 +149,27 @@ function writeReports(args: Args, checked: readonly Checked[], failures: readonl
 }
 
 async function run(): Promise<number> {
-  const args = parseArgs(process.argv.slice(2));
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+    if (args.emitConfig && !args.help && args.stacks.length !== 1) {
+      usage(`--emit-config needs exactly one --stack <name>, got ${args.stacks.length}`);
+    }
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    process.stderr.write(`error: ${e.message}\n${USAGE}`);
+    return 64;
+  }
+  if (args.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (args.emitConfig) {
-    if (args.stacks.length !== 1) usage();
-    process.stdout.write(`${JSON.stringify(configFor(args.stacks[0] ?? "", args.operatorCidrs), null, 2)}\n`);
+    process.stdout.write(`${JSON.stringify(emitConfigFor(args.stacks[0] ?? "", args.operatorCidrs), null, 2)}\n`);
     return 0;
   }
   const started = performance.now();
-  const plans: Plan[] = args.plans.flatMap(readPlans);
+  const plans: Plan[] = args.plans.flatMap(readPlanFile);
   const failures: Failure[] = [];
   const stacks = args.stacks.length > 0 ? args.stacks : args.plans.length > 0 ? [] : listStacks();
   if (stacks.length > 0) {

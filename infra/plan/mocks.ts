@@ -9,6 +9,8 @@ import type * as pulumi from "@pulumi/pulumi";
 export const FAKE_AWS_ACCOUNT = "123456789012";
 export const FAKE_AZURE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000";
 export const FAKE_GUID = "00000000-0000-0000-0000-00000000000a";
+/** The bastion's public address on every cloud: a documentation address (RFC 5737), never a real host. */
+export const FAKE_PUBLIC_IP = "198.51.100.10";
 
 /** ARM resource-provider namespaces of the azure-native modules the program uses. */
 const AZURE_NAMESPACES: Readonly<Record<string, string>> = {
@@ -69,7 +71,7 @@ export function fakeState(
       }
       if (type === "aws:ec2/eip:Eip") {
         state.allocationId = `eipalloc-${name}`;
-        state.publicIp = "198.51.100.10"; // documentation range (RFC 5737)
+        state.publicIp = FAKE_PUBLIC_IP;
       }
       if (type === "aws:sns/topic:Topic") state.arn = `arn:aws:sns:${defaults.region}:${FAKE_AWS_ACCOUNT}:${name}`;
       break;
@@ -88,6 +90,9 @@ export function fakeState(
         state.url = `gs://${inputs.name ?? name}`;
         id = String(inputs.name ?? name);
       }
+      if (type === "gcp:compute/address:Address" && inputs.addressType !== "INTERNAL") {
+        state.address = FAKE_PUBLIC_IP; // what the summary shows as the bastion's address
+      }
       state.selfLink = `https://www.googleapis.com/compute/v1/${id}`;
       state.name = inputs.name ?? name;
       break;
@@ -103,6 +108,7 @@ export function fakeState(
             : `/subscriptions/${FAKE_AZURE_SUBSCRIPTION}/resourceGroups/${rg}/providers/${AZURE_NAMESPACES[mod] ?? `Microsoft.${mod}`}/${kind.charAt(0).toLowerCase()}${kind.slice(1)}s/${own}`;
       state.name = inputs[`${kind.charAt(0).toLowerCase()}${kind.slice(1)}Name`] ?? inputs.name ?? name;
       if (type === "azure-native:resources:ResourceGroup") state.name = inputs.resourceGroupName ?? name;
+      if (type === "azure-native:network:PublicIPAddress") state.ipAddress = FAKE_PUBLIC_IP;
       if (type === "azure-native:keyvault:Key") {
         const vault = String(inputs.vaultName ?? "vault");
         state.keyUri = `https://${vault}.vault.azure.net/keys/${inputs.keyName ?? name}`;

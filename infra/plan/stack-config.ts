@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { parse } from "yaml";
+import { isMap, isScalar, parse, parseDocument } from "yaml";
 
 export const REPO_ROOT = resolve(__dirname, "..", "..");
 
@@ -100,4 +100,51 @@ export function toRuntimeConfig(values: Record<string, unknown>): Record<string,
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(values)) out[k] = typeof v === "string" ? v : JSON.stringify(v);
   return out;
+}
+
+/** A value the stack file marks `# REPLACE: ...`: a shipped placeholder the user still has to fill in. */
+export interface ReplaceMarker {
+  /** Stack file, relative to the repository root. */
+  readonly file: string;
+  /** 1-based line of the key. */
+  readonly line: number;
+  /** `namespace:key`. */
+  readonly key: string;
+  /** The marker's text after `REPLACE:` (what to put there). */
+  readonly note: string;
+}
+
+const REPLACE = /\bREPLACE\b:?\s*(.*)/;
+
+/**
+ * Every config key of a stack file that carries a `REPLACE` comment, on the
+ * line before it or at the end of its line: the stack files ship with
+ * placeholders (documentation ranges, an example key) marked this way, and
+ * a deploy with them builds a pool nobody can reach. Removing the comment
+ * after filling in the value clears the notice.
+ */
+export function replaceMarkers(stack: string, root = REPO_ROOT): ReplaceMarker[] {
+  const config = loadStackConfig(stack, root);
+  const text = readFileSync(join(root, config.file), "utf8");
+  const doc = parseDocument(text);
+  const map = doc.get("config", true);
+  if (!isMap(map)) return [];
+  const markers: ReplaceMarker[] = [];
+  map.items.forEach((pair, i) => {
+    const keyNode = pair.key;
+    if (!isScalar(keyNode)) return;
+    const valueNode = pair.value as { comment?: string | null; commentBefore?: string | null } | null;
+    // The first item's leading comment belongs to the map itself.
+    const comments = [i === 0 ? map.commentBefore : undefined, keyNode.commentBefore, valueNode?.comment, valueNode?.commentBefore];
+    const marked = comments.map((c) => (c ? REPLACE.exec(c) : null)).find((m) => m !== null);
+    if (!marked) return;
+    const offset = keyNode.range?.[0] ?? 0;
+    markers.push({
+      file: config.file,
+      line: text.slice(0, offset).split("\n").length,
+      key: String(keyNode.value),
+      note: marked[1].trim(),
+    });
+  });
+  return markers;
 }

@@ -139,34 +139,61 @@ function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
 
-export function renderSummary(plan: Plan): string {
+export interface SummaryOptions {
+  /** List resources by type and every node (default: the first {@link SHORT_NODE_LIST}). */
+  readonly verbose?: boolean;
+}
+
+/** Nodes listed one per line before the summary says "… and N more". */
+export const SHORT_NODE_LIST = 6;
+
+/** `58 resources (45 cloud, 13 components)`: the one count the CLI prints for a stack, in its progress line and its header. */
+export function resourceCount(plan: Plan): string {
+  const cloud = plan.resources.filter((r) => r.custom).length;
+  return `${plan.resources.length} resources (${cloud} cloud, ${plan.resources.length - cloud} components)`;
+}
+
+export function renderSummary(plan: Plan, options: SummaryOptions = {}): string {
   const lines: string[] = [];
-  const custom = plan.resources.filter((r) => r.custom);
-  lines.push(`== ${plan.stack} (${plan.cloud}) — ${custom.length} cloud resources, ${plan.resources.length - custom.length} components ==`);
+  lines.push(`== ${plan.stack} (${plan.cloud}): ${resourceCount(plan)} ==`);
   lines.push("   a plan from the program under the mock monitor, not a cloud preview");
 
-  const byType = new Map<string, number>();
-  for (const r of plan.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
-  lines.push("Resources by type:");
-  for (const [t, n] of [...byType].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${pad(String(n), 5)} ${t}`);
+  if (options.verbose) {
+    const byType = new Map<string, number>();
+    for (const r of plan.resources) byType.set(r.type, (byType.get(r.type) ?? 0) + 1);
+    lines.push("Resources by type:");
+    for (const [t, n] of [...byType].sort((a, b) => a[0].localeCompare(b[0]))) lines.push(`  ${pad(String(n), 5)} ${t}`);
+  }
 
   const disks = diskFacts(plan);
   const nodes = (plan.outputs.nodes as Array<Record<string, unknown>> | undefined) ?? [];
-  lines.push(`Nodes (${nodes.length} core):`);
-  for (const n of nodes) {
+  const sched = plan.outputs.scheduler as { groups?: Array<{ role?: string; max?: number }> } | undefined;
+  const burst = sched?.groups?.find((g) => g.role === "burst");
+  const standby = sched?.groups?.find((g) => g.role === "standby");
+  lines.push(
+    `Nodes: ${nodes.length} core${burst ? `, burst up to ${String(burst.max)} more` : ""}${standby ? `, ${String(standby.max)} standby` : ""}`,
+  );
+  const shown = options.verbose ? nodes : nodes.slice(0, SHORT_NODE_LIST);
+  for (const n of shown) {
     const mine = disks.filter((d) => d.resource === n.name || d.resource.startsWith(`${String(n.name)}-`));
     const diskText = mine.map((d) => `${d.what} ${d.sizeGiB ?? "?"} GiB ${d.cmk ? "CMK" : "NOT CMK-ENCRYPTED"}`).join(", ");
     lines.push(
       `  ${pad(String(n.name), 18)} ${pad(String(n.zone), 12)} ${pad(String(n.privateIp), 14)} ${pad(String(n.machineType), 18)} ${n.vcpus} vCPU / ${n.memoryGiB} GiB  ${diskText}`,
     );
   }
+  if (shown.length < nodes.length) lines.push(`  ... and ${nodes.length - shown.length} more (--verbose lists every node)`);
   const unencrypted = disks.filter((d) => !d.cmk);
   lines.push(
     `Disks: ${disks.length}, under the customer-managed key: ${disks.length - unencrypted.length}${unencrypted.length ? `; WITHOUT: ${unencrypted.map((d) => `${d.resource} (${d.what})`).join(", ")}` : ""}`,
   );
   const pub = publicEndpoints(plan);
   lines.push(`Public endpoints: ${pub.length === 0 ? "none" : pub.map((r) => `${r.name} (${r.type})`).join(", ")}`);
-  const sched = plan.outputs.scheduler as { burst?: { max?: number; group?: unknown }; standby?: unknown } | undefined;
-  if (sched?.burst) lines.push(`Burst: up to ${String(sched.burst.max)} more nodes`);
+  const bastion = plan.outputs.bastion as { publicIp?: unknown; sshUser?: unknown } | undefined;
+  if (bastion) {
+    const host =
+      typeof bastion.publicIp === "string" && bastion.publicIp !== "" && bastion.publicIp !== UNKNOWN ? bastion.publicIp : undefined;
+    const user = String(bastion.sshUser);
+    lines.push(`Bastion: ${host ?? "(unknown until deploy)"}; reach a node with ssh -J ${user}@${host ?? "<bastion>"} ${user}@<node host>`);
+  }
   return lines.join("\n");
 }

@@ -77,6 +77,8 @@ describe("npm run policy", () => {
   it("rejects a file that is not a plan", () => {
     const run = cli("--plan", savedPlan("junk", { hello: "world" } as unknown as Plan));
     expect(run.code).toBe(1);
-    expect(run.stderr).toContain("not a plan (expected { stack, cloud, resources, outputs } or an array of them)");
+    expect(run.stderr).toContain(
+      "is not a plan (expected what `npm run plan -- --json` prints: { stack, cloud, resources, outputs } or an array of them)",
+    );
   });
 });
