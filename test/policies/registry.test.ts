@@ -57,6 +57,12 @@ describe("registry", () => {
     expect(Object.isFrozen(growing.rules)).toBe(true);
   });
 
+  it("the README's rule table has a row for every rule, and its count is right", () => {
+    const readme = readFileSync(join(__dirname, "..", "..", "README.md"), "utf8");
+    expect(registry.rules.filter((r) => !readme.includes(`\n| ${r.name} |`)).map((r) => r.name)).toEqual([]);
+    expect(readme).toContain(`\`policies/\`, ${registry.rules.length} rules, all mandatory`);
+  });
+
   it("rejects a duplicate name", () => {
     const [first] = registry.rules;
     const again = new RuleRegistry().register(first!);
