@@ -155,16 +155,14 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
   const tags = { ...tagsFor(spec, "bastion"), [BASTION_TAG.key]: BASTION_TAG.value };
   const privateIp = bastionPrivateIp(spec);
 
+  const nic = primaryInterface(ctx, `${name}-bastion`, network.edgeSubnet, privateIp, network.bastionSecurityGroup, tags);
   const instance = new aws.ec2.Instance(
     `${name}-bastion`,
     {
       ami: imageId,
       instanceType: BASTION_TYPES.aws,
-      subnetId: network.edgeSubnet.id,
-      privateIp,
-      vpcSecurityGroupIds: [network.bastionSecurityGroup.id],
       // The Elastic IP below is the public address, so it survives a bastion replacement.
-      associatePublicIpAddress: false,
+      primaryNetworkInterface: { networkInterfaceId: nic.id, deleteOnTermination: false },
       metadataOptions: IMDS_V2,
       // Burstable credits stay "standard": a busy jump host slows down instead of billing surplus.
       creditSpecification: { cpuCredits: "standard" },
@@ -208,7 +206,7 @@ function buildBastion(ctx: AdapterContext, network: AwsNetwork, imageId: pulumi.
     publicIp: address.publicIp,
     privateIp,
     instanceId: instance.id,
-    readyForValidation: [instance, address, ...network.bastionPath],
+    readyForValidation: [instance, nic, address, ...network.bastionPath],
   };
 }
 
@@ -221,6 +219,41 @@ interface CoreNodeInputs {
   readonly stateTags: Readonly<Record<string, string>>;
   /** Boot files this node fetches, uploaded and readable; empty when all ride inline. */
   readonly bootReady: readonly pulumi.Resource[];
+}
+
+/**
+ * A VM's primary network interface as its own resource, because EC2 tags
+ * only what RunInstances is told to tag and the provider's instance sends
+ * tag specifications for the instance and its volumes, never for the
+ * interface it creates (TagSpecifications in resourceInstanceCreate,
+ * ec2_instance.go of terraform-provider-aws). Attached as
+ * `primaryNetworkInterface` (TF AWS provider 6.10+; Pulumi AWS 7), it holds
+ * the fixed private address and the security group, and survives a
+ * replacement of its VM (deleteOnTermination false). EC2 gives a public
+ * address only to a network interface it creates at launch, never to an
+ * existing one (AssociatePublicIpAddress, InstanceNetworkInterfaceSpecification),
+ * so the VM has none.
+ */
+function primaryInterface(
+  ctx: AdapterContext,
+  vmName: string,
+  subnet: aws.ec2.Subnet,
+  privateIp: string,
+  securityGroup: aws.ec2.SecurityGroup,
+  tags: Readonly<Record<string, string>>,
+): aws.ec2.NetworkInterface {
+  return new aws.ec2.NetworkInterface(
+    `${vmName}-nic`,
+    {
+      description: `primary interface of ${vmName}`,
+      subnetId: subnet.id,
+      privateIps: [privateIp],
+      securityGroups: [securityGroup.id],
+      tags: { ...tags, Name: `${vmName}-nic` },
+    },
+    // A fixed address: the old interface must release it before a new one can take it.
+    { parent: ctx.parent, deleteBeforeReplace: true },
+  );
 }
 
 /**
@@ -255,15 +288,20 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
     },
   );
 
+  const nic = primaryInterface(
+    ctx,
+    nodeName,
+    inputs.network.nodeSubnets[slot.zoneIndex],
+    slot.privateIp,
+    inputs.network.nodeSecurityGroup,
+    inputs.coreTags,
+  );
   const instance = new aws.ec2.Instance(
     nodeName,
     {
       ami: inputs.imageId,
       instanceType: machine.name,
-      subnetId: inputs.network.nodeSubnets[slot.zoneIndex].id,
-      privateIp: slot.privateIp,
-      vpcSecurityGroupIds: [inputs.network.nodeSecurityGroup.id],
-      associatePublicIpAddress: false,
+      primaryNetworkInterface: { networkInterfaceId: nic.id, deleteOnTermination: false },
       iamInstanceProfile: inputs.instanceProfile,
       metadataOptions: IMDS_V2,
       // Root volume tags go here, not in volumeTags: volumeTags would also claim the
@@ -312,6 +350,6 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
     instanceId: instance.id,
     stateDiskId: state.id,
     instance,
-    readyForValidation: [attachment, state, ...inputs.network.nodeIngress, ...inputs.network.egressReady],
+    readyForValidation: [attachment, state, nic, ...inputs.network.nodeIngress, ...inputs.network.egressReady],
   };
 }

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import { UNKNOWN, type Plan, type PlannedResource } from "../../infra/plan/types";
 import { graphOf } from "../helpers/graph";
+import { untaggedResources } from "../helpers/observe";
 
 const STACKS = ["aws-pilot", "aws-pool"] as const;
 type Stack = (typeof STACKS)[number];
@@ -252,6 +253,33 @@ describe("aws plans: what pulumi up and destroy keep", () => {
           "logos-key",
         ].sort(),
       );
+    },
+  );
+});
+
+describe("aws plans: the proof-gated tag", () => {
+  it.each(STACKS)("%s: every resource of a taggable type carries it, including those that set no tags", (stack) => {
+    expect(untaggedResources(preview.get(stack)!)).toEqual([]);
+  });
+
+  it.each(STACKS)(
+    "%s: what EC2 creates with a VM is tagged too: its primary interface is a planned resource, its root volume and burst launches are tagged at creation",
+    (stack) => {
+      const plan = preview.get(stack)!;
+      const nics = ofType(plan, "aws:ec2/networkInterface:NetworkInterface");
+      for (const vm of ofType(plan, "aws:ec2/instance:Instance")) {
+        const attached = (vm.inputs.primaryNetworkInterface as { networkInterfaceId?: unknown } | undefined)?.networkInterfaceId;
+        const nic = nics.find((n) => vm.propertyDependencies.primaryNetworkInterface?.includes(n.urn));
+        expect(nic, `${vm.name} attaches a planned interface`).toBeDefined();
+        expect(attached, vm.name).toBeDefined();
+        expect((nic!.inputs.tags as Record<string, string>)["logos-proof-gated"]).toBe("true");
+        expect((vm.inputs.rootBlockDevice as { tags: Record<string, string> }).tags["logos-proof-gated"]).toBe("true");
+      }
+      for (const template of ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate")) {
+        const specs = template.inputs.tagSpecifications as Array<{ resourceType: string; tags: Record<string, string> }>;
+        expect(specs.map((s) => s.resourceType).sort()).toEqual(["instance", "network-interface", "volume"]);
+        for (const s of specs) expect(s.tags["logos-proof-gated"]).toBe("true");
+      }
     },
   );
 });

@@ -138,6 +138,8 @@ const KEY = "aws:kms/key:Key";
 
 const decode = (b64: string): string => Buffer.from(b64, "base64").toString("utf8");
 const coreInstances = (b: Built): Registered[] => b.ofType(INSTANCE).filter((r) => r.inputs.tags?.["logos-role"] === "core");
+/** The primary network interface a VM attaches. */
+const nicOf = (b: Built, instance: Registered): Registered => b.one("aws:ec2/networkInterface:NetworkInterface", `${instance.name}-nic`);
 
 describe("aws pool: shapes", () => {
   it("pilot: 1 core node with its state volume, a bastion, no burst group", () => {
@@ -229,7 +231,14 @@ describe("aws pool: network", () => {
 describe("aws pool: public exposure and SSH", () => {
   it("no node and no template has a public IP; the bastion's Elastic IP is the only public address on an instance", () => {
     for (const b of [pilot, fleet, custom]) {
-      for (const instance of b.ofType(INSTANCE)) expect(instance.inputs.associatePublicIpAddress, instance.name).toBe(false);
+      // Each VM attaches its own, existing primary interface: EC2 never gives one a public address.
+      for (const instance of b.ofType(INSTANCE)) {
+        expect(instance.inputs.associatePublicIpAddress, instance.name).toBeUndefined();
+        expect(instance.inputs.primaryNetworkInterface, instance.name).toEqual({
+          networkInterfaceId: `${instance.name}-nic-id`,
+          deleteOnTermination: false,
+        });
+      }
       const attached = b.ofType(EIP).filter((e) => e.inputs.instance || e.inputs.networkInterface);
       const prefix = b.all[0].name.split("-")[0];
       expect(attached.map((e) => [e.name, e.inputs.instance, e.inputs.tags["logos-role"]])).toEqual([
@@ -263,7 +272,7 @@ describe("aws pool: public exposure and SSH", () => {
       expect.objectContaining({ ipProtocol: "tcp", fromPort: 22, toPort: 22, referencedSecurityGroupId: "logos-bastion-sg-id" }),
     ]);
     expect(rules[0].inputs.cidrIpv4).toBeUndefined();
-    for (const instance of coreInstances(fleet)) expect(instance.inputs.vpcSecurityGroupIds).toEqual(["logos-node-sg-id"]);
+    for (const instance of coreInstances(fleet)) expect(nicOf(fleet, instance).inputs.securityGroups).toEqual(["logos-node-sg-id"]);
   });
 
   it("no ingress anywhere admits 0.0.0.0/0, and no security group has inline ingress", () => {
@@ -275,12 +284,11 @@ describe("aws pool: public exposure and SSH", () => {
 
   it("the bastion is a small VM at its fixed address in the edge subnet, key-only, tagged as the bastion", () => {
     const bastion = fleet.one(INSTANCE, "logos-bastion");
-    expect(bastion.inputs).toMatchObject({
-      instanceType: "t3.micro",
+    expect(bastion.inputs).toMatchObject({ instanceType: "t3.micro", metadataOptions: { httpTokens: "required" } });
+    expect(nicOf(fleet, bastion).inputs).toMatchObject({
       subnetId: "logos-edge-subnet-id",
-      privateIp: bastionPrivateIp(fleet.spec),
-      vpcSecurityGroupIds: ["logos-bastion-sg-id"],
-      metadataOptions: { httpTokens: "required" },
+      privateIps: [bastionPrivateIp(fleet.spec)],
+      securityGroups: ["logos-bastion-sg-id"],
     });
     expect(bastion.inputs.tags).toMatchObject({ "logos-role": "bastion", "logos-proof-gated": "true" });
     expect(bastion.inputs.iamInstanceProfile).toBeUndefined();
@@ -357,14 +365,16 @@ describe("aws pool: core nodes", () => {
       expect(instances[i].inputs).toMatchObject({
         ami: SSM_AMI,
         instanceType: fleet.spec.machine.type.name,
-        privateIp: slot.privateIp,
-        subnetId: `logos-node-subnet-${slot.zoneIndex}-id`,
         iamInstanceProfile: "logos-node-profile-generated",
         metadataOptions: { httpTokens: "required", httpPutResponseHopLimit: 1 },
         rootBlockDevice: { volumeSize: fleet.spec.disks.bootGiB },
       });
       expect(instances[i].inputs.tags).toMatchObject({ "logos-role": "core", Name: slot.name });
       expect(instances[i].inputs.volumeTags).toBeUndefined();
+      expect(nicOf(fleet, instances[i]).inputs).toMatchObject({
+        privateIps: [slot.privateIp],
+        subnetId: `logos-node-subnet-${slot.zoneIndex}-id`,
+      });
     });
     expect(fleet.pool.nodes.map((n) => [n.slot.privateIp, n.machineType, n.vcpus])).toEqual(
       slots.map((s) => [s.privateIp, "c7i.2xlarge", 8]),
@@ -402,7 +412,7 @@ describe("aws pool: core nodes", () => {
   it("an image that is not an SSM reference is used as the AMI id as is", () => {
     for (const instance of custom.ofType(INSTANCE)) expect(instance.inputs.ami).toBe("ami-0fedcba9876543210");
     expect(custom.ofType(SUBNET)).toHaveLength(3);
-    expect(coreInstances(custom)[0].inputs.subnetId).toBe("custom-node-subnet-0-id");
+    expect(nicOf(custom, coreInstances(custom)[0]).inputs.subnetId).toBe("custom-node-subnet-0-id");
   });
 });
 
@@ -488,6 +498,13 @@ describe("aws pool: identity and tags", () => {
         expect(r.inputs.tags?.["logos-role"], `${r.type} ${r.name}`).toMatch(/^[a-z0-9_-]+$/);
       }
       for (const instance of b.ofType(INSTANCE)) expect(instance.inputs.rootBlockDevice.tags["logos-proof-gated"]).toBe("true");
+      // The interfaces EC2 would otherwise create untagged at launch are our own, tagged resources.
+      for (const instance of b.ofType(INSTANCE)) {
+        expect(nicOf(b, instance).inputs.tags, instance.name).toMatchObject({
+          "logos-proof-gated": "true",
+          "logos-role": instance.inputs.tags["logos-role"],
+        });
+      }
     }
   });
 });
