@@ -54,6 +54,10 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
       "associatePublicIpAddress",
       "rootBlockDevice.encrypted",
       "rootBlockDevice.kmsKeyId",
+      // EC2 cannot detach an instance's primary network interface
+      // (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/using-eni.html), so another one is another instance.
+      "primaryNetworkInterface.networkInterfaceId",
+      "primaryNetworkInterface.deleteOnTermination",
     ],
     // instanceType: in place (stop, modify, start) unless the two types share no CPU
     // architecture (CustomizeDiff ForceNewIf); the catalog's alternatives are all x86_64.
@@ -73,6 +77,17 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
       instanceType: "stops and starts the VM",
       userData: "stops and starts the VM; cloud-init does not run again on an existing VM",
     },
+  },
+  "aws:ec2/networkInterface:NetworkInterface": {
+    forceNew: ["subnetId", "interfaceType"],
+    forceNewWhen: {
+      privateIps: {
+        when: (before, after) => Array.isArray(before) && Array.isArray(after) && !after.includes(before[0]),
+        why: "a set without the primary address (CustomizeDiff ForceNewIf(private_ips): a new primary IP requires a new resource)",
+      },
+    },
+    updatable: ["privateIps", "securityGroups", "description", "sourceDestCheck", "tags"],
+    source: `${TF_AWS}/vpc_network_interface.go (resourceNetworkInterface schema and CustomizeDiff)`,
   },
   "aws:ec2/subnet:Subnet": {
     forceNew: ["availabilityZone", "availabilityZoneId", "cidrBlock", "vpcId", "ipv6Native", "outpostArn"],
