@@ -47,6 +47,34 @@ export interface BootstrapOptions {
 /** Packages the workload needs on Ubuntu 24.04 (Coq 8.18, Python 3.12). */
 export const TOOLCHAIN_PACKAGES = ["coq", "python3.12", "make", "git"] as const;
 
+/**
+ * The `coq` package Ubuntu 24.04 ships (noble, universe): source and binary
+ * version 8.18.0+dfsg-1build2 (https://packages.ubuntu.com/source/noble/coq,
+ * https://packages.ubuntu.com/noble/libcoq-stdlib). `coqc --version` prints
+ * its upstream part, 8.18.0.
+ */
+export const UBUNTU_2404_COQ = "8.18.0+dfsg-1build2";
+
+/**
+ * The packages built from the coq source that the pin fixes together: `coq`
+ * depends on `libcoq-stdlib` of exactly its version and on
+ * `libcoq-core-ocaml` through an ABI name, so all three are pinned and held.
+ */
+export const COQ_PACKAGES = ["coq", "libcoq-core-ocaml", "libcoq-stdlib"] as const;
+
+/**
+ * Bootstrap extras that install exactly `version` of Coq and hold it, so
+ * neither unattended-upgrades nor a later `apt upgrade` moves the toolchain
+ * under a validated node. Empty `version`: nothing pinned.
+ */
+export function coqPin(version: string): { packages: string[]; commands: string[][] } {
+  if (version === "") return { packages: [], commands: [] };
+  return {
+    packages: COQ_PACKAGES.map((name) => `${name}=${version}`),
+    commands: [["apt-mark", "hold", ...COQ_PACKAGES]],
+  };
+}
+
 export const STATE_DISK_SCRIPT = "/opt/logos/bin/logos-state-disk";
 /**
  * Names the state disk's device on core nodes (root-owned, from user-data);
@@ -187,7 +215,7 @@ export function renderUserData(o: BootstrapOptions): string {
     ssh_pwauth: false,
     users: [loginUser(o.sshUser, o.sshAuthorizedKeys)],
     package_update: true,
-    packages: [...TOOLCHAIN_PACKAGES, ...(o.packages ?? [])],
+    packages: packageList(o.packages ?? []),
     write_files: files.map((f) => ({
       path: f.path,
       ...packed(f.content),
@@ -197,6 +225,23 @@ export function renderUserData(o: BootstrapOptions): string {
     runcmd: commands,
   };
   return `#cloud-config\n# logos-compute ${o.role} node\n${stringify(doc, { lineWidth: 0 })}`;
+}
+
+/**
+ * The toolchain plus extras. An extra `name=version` pins that package: it
+ * replaces the toolchain's unpinned entry and becomes cloud-init's
+ * `[name, version]` pair, which its apt backend installs as `name=version`
+ * (cloud-init docs, cc_package_update_upgrade_install example;
+ * cloudinit/util.py expand_package_list).
+ */
+function packageList(extras: readonly string[]): (string | [string, string])[] {
+  const pinned = new Map<string, string>();
+  for (const p of extras) {
+    const eq = p.indexOf("=");
+    if (eq > 0) pinned.set(p.slice(0, eq), p.slice(eq + 1));
+  }
+  const plain = [...TOOLCHAIN_PACKAGES, ...extras.filter((p) => !p.includes("="))].filter((p) => !pinned.has(p));
+  return [...new Set(plain), ...[...pinned].map(([name, version]): [string, string] => [name, version])];
 }
 
 /**

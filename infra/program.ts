@@ -10,7 +10,7 @@ import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
 import { ProofValidation } from "../components/proof-validation";
-import { STATE_DEVICE_FILE } from "./bootstrap";
+import { coqPin, STATE_DEVICE_FILE } from "./bootstrap";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { deploymentId } from "./deployment";
 import { buildSchedulerDocument } from "./scheduler/contract";
@@ -68,8 +68,21 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
     footprintTheorem: spec.validation.footprintTheorem,
     strictFootprint: spec.validation.strictFootprint,
     allowedAxioms: spec.validation.allowedAxioms,
+    ...(spec.validation.trustedSigners.length > 0 ? { trustedSigners: spec.validation.trustedSigners } : {}),
+    ...(spec.validation.coqVersion !== "" ? { coqVersion: spec.validation.coqVersion } : {}),
+    writeSandbox: spec.validation.writeSandbox,
     resultFile: VALIDATION_RESULT_PATH,
   };
+}
+
+/**
+ * What every node installs beyond the toolchain for the validation's guards:
+ * exactly the pinned Coq, held; `gpg` when a trusted signer is an OpenPGP key.
+ */
+export function toolchainBootstrap(spec: PoolSpec): BootstrapExtras {
+  const pin = coqPin(spec.validation.coqVersion);
+  const openpgp = spec.validation.trustedSigners.some((s) => s.includes("BEGIN PGP PUBLIC KEY BLOCK"));
+  return { packages: [...pin.packages, ...(openpgp ? ["gpg"] : [])], commands: pin.commands };
 }
 
 /**
@@ -118,13 +131,23 @@ export function rollOutCoreNodes(
   return rollouts;
 }
 
-/** The loud line a deployment prints when the footprint does not gate; undefined when it does. */
-export function footprintGateWarning(spec: PoolSpec): string | undefined {
-  if (!spec.validation.enabled || spec.validation.strictFootprint) return undefined;
-  return (
-    "logos-compute:strictFootprint is false: the proof validation does NOT gate on the axiom footprint; " +
-    "an admitted lemma the gated theorem uses only warns. Set it to true (the default) to gate."
-  );
+/** The loud lines a deployment prints for each validation gate switched off; none when all gate. */
+export function validationGateWarnings(spec: PoolSpec): string[] {
+  if (!spec.validation.enabled) return [];
+  return [
+    ...(spec.validation.strictFootprint
+      ? []
+      : [
+          "logos-compute:strictFootprint is false: the proof validation does NOT gate on the axiom footprint; " +
+            "an admitted lemma the gated theorem uses only warns. Set it to true (the default) to gate.",
+        ]),
+    ...(spec.validation.writeSandbox
+      ? []
+      : [
+          "logos-compute:writeSandbox is false: the workload may write anywhere its user can, not only to the state disk " +
+            "and its checkout. Set it to true (the default) to confine it.",
+        ]),
+  ];
 }
 
 /** Core nodes validate only on their state disk, which their bootstrap names (burst nodes have none). */
@@ -146,10 +169,13 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     ...(spec.cloud === "aws" ? { region: spec.region } : {}),
   });
   const checks = validationOptions(spec, archiveCommand);
-  const lenient = footprintGateWarning(spec);
-  if (lenient) pulumi.log.warn(lenient);
+  for (const warning of validationGateWarnings(spec)) void pulumi.log.warn(warning);
 
-  const shared = mergeExtras(archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))), monitoringBootstrap(spec, deployment));
+  const shared = mergeExtras(
+    toolchainBootstrap(spec),
+    archiveBootstrap(names.apply((n) => archiveTarget(spec.cloud, n))),
+    monitoringBootstrap(spec, deployment),
+  );
   // Core nodes are validated over SSH as the login user, who must own the result directory.
   const resultDir: BootstrapExtras = {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],

@@ -4,6 +4,7 @@
  * runtime imports, so it runs the same under `pulumi up`, the offline plan and
  * unit tests.
  */
+import { UBUNTU_2404_COQ } from "./bootstrap";
 import { contains, isNetworkAligned, parseCidr, planNetwork, type Ipv4Cidr, type NetworkPlan } from "./cidr";
 import { subnetCapacity } from "./layout";
 import { CLOUDS, isCloud, REGION_KEYS, UBUNTU_2404, type Cloud } from "./clouds";
@@ -12,6 +13,7 @@ import { chooseMachineType, lookupMachineType, uncataloguedMachineType, type Mac
 import { isProviderNamespace, PROVIDER_CONFIG_KEYS } from "./provider-config-keys";
 import { GCP_REGIONS, knownRegions, regionSource } from "./regions";
 import { autoRolloutBatchSize, ROLLOUT_AUTO_PERCENT, ROLLOUT_BATCH_MAX } from "./rollout";
+import { COQ_PIN, isTrustedSigner } from "./node/validation";
 import { closest } from "./suggest";
 
 /** The project's config namespace (`Pulumi.yaml` `name`). */
@@ -80,6 +82,12 @@ export interface PoolSpec {
     readonly footprintTheorem: string;
     /** Fully qualified axioms the gated theorem may use. */
     readonly allowedAxioms: readonly string[];
+    /** SSH allowed-signers lines or armored OpenPGP public keys; the pinned commit must be signed by one. Empty: not checked. */
+    readonly trustedSigners: readonly string[];
+    /** The pinned `coq` package version nodes install, hold and check; empty: the archive's, unchecked. */
+    readonly coqVersion: string;
+    /** Confine the workload's writes to the state dir, the checkout and a private temp dir. */
+    readonly writeSandbox: boolean;
     /** Core nodes rolled (checked out and validated) at once by one `pulumi up`; resolved from `rolloutBatchSize`. */
     readonly rolloutBatchSize: number;
   };
@@ -187,6 +195,22 @@ export const CONFIG_KEYS = {
     type: "array",
     default: [],
     description: "Pinned, fully qualified axioms the gated theorem may use (like agentHash); empty: it must be closed.",
+  },
+  trustedSigners: {
+    type: "array",
+    default: [],
+    description:
+      "SSH allowed-signers lines (principal ssh-ed25519 AAAA...) or armored OpenPGP public keys; the pinned commit must be signed by one. Empty: not checked.",
+  },
+  coqVersion: {
+    type: "string",
+    default: UBUNTU_2404_COQ,
+    description: "coq package version every node installs, holds and checks with coqc --version; empty: whatever the archive serves, unchecked.",
+  },
+  writeSandbox: {
+    type: "boolean",
+    default: true,
+    description: "Confine the workload's writes to the state dir, the checkout and a private temp dir (Landlock); false only warns.",
   },
   rolloutBatchSize: {
     type: "integer",
@@ -691,6 +715,19 @@ export function parseSpec(raw: RawConfig): PoolSpec {
       `${key("footprintTheorem")} (${JSON.stringify(footprintTheorem)}) must be a Coq name such as pxl_excluded_middle or PXL_Internal_LEM.pxl_excluded_middle`,
     );
   }
+  const trustedSigners = r.array("trustedSigners", "SSH allowed-signers lines or OpenPGP public keys");
+  trustedSigners.forEach((signer, i) => {
+    if (!isTrustedSigner(signer)) {
+      p.push(
+        `${key("trustedSigners")}[${i}] (${JSON.stringify(signer.slice(0, 60))}) must be an SSH allowed-signers line such as "release@example.org ssh-ed25519 AAAA..." or an armored OpenPGP public key`,
+      );
+    }
+  });
+  const coqVersion = r.string("coqVersion");
+  if (coqVersion !== "" && !COQ_PIN.test(coqVersion)) {
+    p.push(`${key("coqVersion")} (${JSON.stringify(coqVersion)}) must be a coq package version such as ${UBUNTU_2404_COQ}, or empty`);
+  }
+  const writeSandbox = r.boolean("writeSandbox");
   const allowedAxioms = r.array("allowedAxioms", "fully qualified axiom names");
   allowedAxioms.forEach((axiom, i) => {
     if (!COQ_NAME.test(axiom) || !axiom.includes(".")) {
@@ -758,6 +795,9 @@ export function parseSpec(raw: RawConfig): PoolSpec {
       strictFootprint,
       footprintTheorem,
       allowedAxioms,
+      trustedSigners,
+      coqVersion,
+      writeSandbox,
       rolloutBatchSize: rolloutBatchSize === 0 ? autoRolloutBatchSize(core) : rolloutBatchSize,
     },
     archive: { lockMode: lockMode as "governance" | "compliance", retentionDays, lockRetention },

@@ -5,6 +5,8 @@
  * becomes this component's outputs, and a failing node fails the deployment
  * with the node and the stage in the message.
  */
+import { createHash } from "node:crypto";
+
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 
@@ -151,6 +153,7 @@ export class ProofValidation extends pulumi.ComponentResource {
           args.node.id,
           args.node.name,
           args.rerun ?? "",
+          gateSettingsDigest(args.options),
         ],
       },
       { parent: this, dependsOn: [copy] },
@@ -162,6 +165,22 @@ export class ProofValidation extends pulumi.ComponentResource {
 
     this.registerOutputs({ result: this.result, status: this.status });
   }
+}
+
+/**
+ * What else decides a validation's verdict (footprint pins, trusted signers,
+ * Coq pin, sandbox): a changed gate re-runs the validation, once.
+ */
+export function gateSettingsDigest(o: ProofValidationArgs["options"]): string {
+  const gates = {
+    footprintTheorem: o.footprintTheorem ?? null,
+    strictFootprint: o.strictFootprint ?? true,
+    allowedAxioms: [...(o.allowedAxioms ?? [])].sort(),
+    trustedSigners: [...(o.trustedSigners ?? [])].map((s) => s.trim()).sort(),
+    coqVersion: o.coqVersion ?? null,
+    writeSandbox: o.writeSandbox ?? true,
+  };
+  return createHash("sha256").update(JSON.stringify(gates)).digest("hex");
 }
 
 function positive(property: string, value: number | undefined): string[] {

@@ -25,7 +25,11 @@ Steps, in order (the first failing step decides the stage and exit code):
 3. guard       `EXPECTED_AGENT_HASH` in scripts/boot_aligned_agent.py equals
                --agent-hash; the file's SHA-256 equals --agent-script-digest
                (when given); `git HEAD` equals --ref (a full 40-hex commit,
-               when given). Nothing runs when any of them diverges.
+               when given); with --trusted-signer(s), `git verify-commit`
+               accepts HEAD's signature by one of them (SSH allowed-signers
+               lines or OpenPGP public keys); with --coq-version, `coqc
+               --version` (and the Debian package, where dpkg knows it) is
+               that version. Nothing runs when any of them diverges.
 4. snapshot    the audit log state/alignment_LOGOS-AGENT-OMEGA.json (under
                $LOGOS_STATE_DIR when set): entry count, bytes, per-entry digest.
                A JSON array, or a single object (which the workload itself
@@ -70,7 +74,10 @@ Exit codes (one per failed stage):
   11  guard-agent-hash   EXPECTED_AGENT_HASH differs from --agent-hash
   12  guard-file-digest  SHA-256 of boot_aligned_agent.py differs from the pin
   13  guard-ref          git HEAD differs from --ref (or cannot be read)
+  14  guard-signature    HEAD is not signed by a trusted signer
+  15  guard-coq          coqc (or the coq package) is not the pinned version
   16  state-disk         the state directory is not the mounted state disk
+  17  sandbox            the write sandbox (Landlock) could not be set up
   20  lock               lock not acquired within --lock-timeout
   25  checkout           (--checkout) the pinned commit could not be fetched or checked out
   30  snapshot           audit log unreadable / not JSON before the run
@@ -99,6 +106,7 @@ import shutil
 import signal
 import socket
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
@@ -127,7 +135,10 @@ EXIT_CODES: dict[str, int] = {
     "guard-agent-hash": 11,
     "guard-file-digest": 12,
     "guard-ref": 13,
+    "guard-signature": 14,
+    "guard-coq": 15,
     "state-disk": 16,
+    "sandbox": 17,
     "lock": 20,
     "checkout": 25,
     "snapshot": 30,
@@ -142,6 +153,11 @@ EXIT_CODES: dict[str, int] = {
 
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
 _HEX40 = re.compile(r"^[0-9a-f]{40}$")
+_PGP_BLOCK = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+# principals [options] key-type base64-key [comment] (ssh-keygen(1), ALLOWED SIGNERS)
+_ALLOWED_SIGNER = re.compile(r"^\S+\s+(?:\S+\s+)?(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$")
+# A Debian package version whose upstream part starts with Coq's x.y(.z).
+_COQ_PIN = re.compile(r"^(?:\d+:)?(\d+\.\d+(?:\.\d+)?)(?:[+~-][A-Za-z0-9.+~-]*)?$")
 # A Coq qualified identifier: dot-separated idents (letters, digits, _ and ').
 _QUALID = re.compile(r"^[^\W\d][\w']*(?:\.[^\W\d][\w']*)*$")
 
@@ -169,6 +185,9 @@ class Report:
     footprint: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
     archive: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
     checkout: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
+    signature: dict[str, Any] = field(default_factory=lambda: {"status": "skipped"})
+    coq: dict[str, Any] = field(default_factory=lambda: {"version": None, "pinned": None})
+    sandbox: dict[str, Any] = field(default_factory=lambda: {"status": "off"})
     seconds: dict[str, float] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
@@ -203,6 +222,9 @@ class Report:
             "footprint": self.footprint,
             "archive": self.archive,
             "checkout": self.checkout,
+            "signature": self.signature,
+            "coq": self.coq,
+            "sandbox": self.sandbox,
             "seconds": {k: round(v, 3) for k, v in self.seconds.items()},
             "errors": self.errors,
             "warnings": self.warnings,
@@ -300,6 +322,20 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         help="like --checkout, then stop: bring the node to --ref without running the workload",
     )
     p.add_argument("--fetch-timeout", type=_timeout, default=300.0)
+    p.add_argument(
+        "--trusted-signer",
+        action="append",
+        default=[],
+        help="SSH allowed-signers line or armored OpenPGP public key; HEAD must carry a signature by one of them",
+    )
+    p.add_argument("--trusted-signers-file", help="JSON array of trusted signers (as --trusted-signer), for the boot unit")
+    p.add_argument("--coq-version", help="pinned coq package version (e.g. 8.18.0+dfsg-1build2); coqc must report it")
+    p.add_argument(
+        "--write-sandbox",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="confine the workload's writes to the state dir, the checkout and a private temp dir (Landlock; default)",
+    )
     return p.parse_args(argv)
 
 
@@ -323,6 +359,24 @@ def check_args(args: argparse.Namespace) -> None:
     for axiom in args.allowed_axiom:
         if not _QUALID.match(axiom):
             problems.append(f"--allowed-axiom: expected a fully qualified Coq name, found {axiom!r}")
+    if args.trusted_signers_file:
+        try:
+            listed = json.loads(Path(args.trusted_signers_file).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            problems.append(f"--trusted-signers-file: expected a readable JSON array, found {exc}")
+        else:
+            if isinstance(listed, list) and all(isinstance(s, str) for s in listed):
+                args.trusted_signer = [*args.trusted_signer, *listed]
+            else:
+                problems.append("--trusted-signers-file: expected a JSON array of strings")
+    for signer in args.trusted_signer:
+        if not (_PGP_BLOCK in signer or _ALLOWED_SIGNER.match(signer.strip())):
+            problems.append(
+                f"--trusted-signer: expected an SSH allowed-signers line (principal key-type key) or an armored OpenPGP "
+                f"public key, found {signer.strip()[:60]!r}"
+            )
+    if args.coq_version is not None and not _COQ_PIN.match(args.coq_version):
+        problems.append(f"--coq-version: expected a package version such as 8.18.0+dfsg-1build2, found {args.coq_version!r}")
     if problems:
         raise StageFailure("usage", "; ".join(problems))
 
@@ -340,8 +394,10 @@ class Finished:
     seconds: float
 
 
-def run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float) -> Finished:
-    """Run argv in its own process group; on timeout the whole group is killed."""
+def run_bounded(
+    argv: list[str], *, cwd: Path, env: dict[str, str], timeout: float, sandbox: WriteSandbox | None = None
+) -> Finished:
+    """Run argv in its own process group (inside `sandbox` when given); on timeout the whole group is killed."""
     started = time.monotonic()
     global _active_group
     proc = subprocess.Popen(
@@ -354,6 +410,8 @@ def run_bounded(argv: list[str], *, cwd: Path, env: dict[str, str], timeout: flo
         text=True,
         errors="replace",
         start_new_session=True,
+        # Runs in the child before exec, while the ruleset's fd is still open there.
+        preexec_fn=sandbox.enter if sandbox is not None else None,
     )
     _active_group = proc.pid
     try:
@@ -463,6 +521,161 @@ def git_rev(repo: Path, rev: str, env: dict[str, str], timeout: float) -> str:
     if done.returncode != 0 or not done.stdout.strip():
         raise StageFailure("guard-ref", f"expected `{rev}` to name a commit in {repo}, found {tail(done.stderr) if done.stderr else 'nothing'}")
     return done.stdout.strip()
+
+
+_SIGNATURE_FOUND = {
+    "N": "no signature",
+    "B": "a BAD signature (the commit does not match it)",
+    "U": "a good signature by a key no trusted signer holds",
+    "E": "a signature that cannot be checked against the trusted signers (unknown key)",
+    "X": "a good signature that has expired",
+    "Y": "a good signature by an expired key",
+    "R": "a good signature by a revoked key",
+}
+
+
+def verify_signature(args: argparse.Namespace, repo: Path, env: dict[str, str], report: Report) -> None:
+    """HEAD (== the pin, after guard-ref) must be signed by one of the trusted
+    signers. The verification material exists only for this check: an
+    allowed-signers file for SSH signatures (git's gpg.ssh.allowedSignersFile)
+    and a private GnuPG home, trusting exactly the given keys, for OpenPGP."""
+    signers = [s.strip() for s in args.trusted_signer]
+    if not signers:
+        return
+    ssh_lines = [s for s in signers if _PGP_BLOCK not in s]
+    pgp_keys = [s for s in signers if _PGP_BLOCK in s]
+    trusted = ", ".join([*(line.split()[0] for line in ssh_lines), *([f"{len(pgp_keys)} OpenPGP key(s)"] if pgp_keys else [])])
+    report.signature = {"status": "failed", "trusted": trusted}
+    with tempfile.TemporaryDirectory(prefix="logos-signers-") as scratch_dir:
+        scratch = Path(scratch_dir)
+        allowed = scratch / "allowed_signers"
+        allowed.write_text("".join(f"{line}\n" for line in ssh_lines), encoding="utf-8")
+        # A keyring of exactly the given keys (often none): the node user's own never counts, and
+        # any key in this one signing is what "trusted" means here.
+        home = scratch / "gnupg"
+        home.mkdir(mode=0o700)
+        (home / "gpg.conf").write_text("trust-model always\n", encoding="utf-8")
+        genv = {**env, "GNUPGHOME": str(home)}
+        if pgp_keys:
+            if shutil.which("gpg", path=env.get("PATH")) is None:
+                raise StageFailure("guard-signature", "expected `gpg` on PATH to check OpenPGP signatures, found none")
+            for i, key in enumerate(pgp_keys):
+                key_file = scratch / f"key-{i}.asc"
+                key_file.write_text(key + "\n", encoding="utf-8")
+                done = run_bounded(["gpg", "--batch", "--quiet", "--import", str(key_file)], cwd=scratch, env=genv, timeout=args.git_timeout)
+                if done.returncode != 0:
+                    raise StageFailure("guard-signature", f"expected OpenPGP key {i + 1} of trustedSigners to import, found {tail(done.stderr, 3)}")
+        config = ["-c", f"gpg.ssh.allowedSignersFile={allowed}"]
+        shown = _git(repo, [*config, "log", "-1", "--format=%G?%x1f%GS%x1f%GK", "HEAD"], genv, args.git_timeout)
+        verdict, signer, key = (shown.stdout.strip("\n").split("\x1f") + ["", "", ""])[:3]
+        checked = _git(repo, [*config, "verify-commit", "HEAD"], genv, args.git_timeout)
+    who = signer or (f"key {key}" if key else "")
+    if verdict == "G" and checked.returncode == 0:
+        report.signature = {"status": "verified", "signer": signer, "key": key, "trusted": trusted}
+        log(f"guard: HEAD signed by {signer} ({key})")
+        return
+    found = _SIGNATURE_FOUND.get(verdict, f"a signature git rejects ({tail(checked.stderr, 2)})")
+    if who and verdict != "N":
+        found += f" from {who}"
+    report.signature.update(signer=signer or None, key=key or None)
+    raise StageFailure("guard-signature", f"expected commit {report.ref} signed by a trusted signer ({trusted}), found {found}")
+
+
+def check_coq(args: argparse.Namespace, env: dict[str, str], report: Report) -> None:
+    """The Coq that will build the proof is the pinned one: `coqc --version`
+    reports the pin's upstream version and, where dpkg knows the package,
+    the installed `coq` is exactly the pinned package version."""
+    report.coq = {"version": None, "pinned": args.coq_version}
+    if shutil.which("coqc", path=env.get("PATH")) is None:
+        if args.coq_version:
+            raise StageFailure("guard-coq", f"expected coqc {args.coq_version} on PATH, found no coqc")
+        return
+    done = run_bounded(["coqc", "--version"], cwd=Path("/"), env=env, timeout=args.git_timeout)
+    match = re.search(r"version\s+(\S+)", done.stdout)
+    report.coq["version"] = match.group(1) if match else None
+    if not args.coq_version:
+        return
+    wanted = _COQ_PIN.match(args.coq_version)
+    upstream = wanted.group(1) if wanted else args.coq_version
+    if report.coq["version"] != upstream:
+        raise StageFailure(
+            "guard-coq",
+            f"expected coqc {upstream} (coqVersion {args.coq_version}), found {report.coq['version'] or 'no version'}"
+            f" (`coqc --version`: {(done.stdout.strip().splitlines() or ['no output'])[0]})",
+        )
+    if shutil.which("dpkg-query", path=env.get("PATH")):
+        package = run_bounded(["dpkg-query", "-W", "-f=${Version}", "coq"], cwd=Path("/"), env=env, timeout=args.git_timeout)
+        if package.returncode == 0 and package.stdout.strip():
+            report.coq["package"] = package.stdout.strip()
+            if report.coq["package"] != args.coq_version:
+                raise StageFailure(
+                    "guard-coq", f"expected the coq package at {args.coq_version}, found {report.coq['package']} (dpkg-query -W coq)"
+                )
+
+
+class WriteSandbox:
+    """Confines a workload command's writes with Landlock (Linux >= 5.13).
+
+    Landlock is an unprivileged LSM the Ubuntu 24.04 kernel enables: a process
+    restricts itself and its children, no namespaces, no root, no AppArmor
+    profile (which unprivileged bubblewrap needs on 24.04). Only write-type
+    rights are handled, so reading and executing stay as they were; writes are
+    allowed beneath the state directory, the checkout (where the build puts
+    its outputs) and a private temp dir, and to /dev/null.
+    https://docs.kernel.org/userspace-api/landlock.html
+    """
+
+    _CREATE, _ADD_RULE, _RESTRICT = 444, 445, 446  # the same number on every architecture
+    _RULE_PATH_BENEATH = 1
+    _PR_SET_NO_NEW_PRIVS = 38
+    # WRITE_FILE, REMOVE_DIR, REMOVE_FILE, MAKE_{CHAR,DIR,REG,SOCK,FIFO,BLOCK,SYM}
+    _WRITE_V1 = (1 << 1) | sum(1 << bit for bit in range(4, 13))
+    _REFER, _TRUNCATE = 1 << 13, 1 << 14  # ABI 2, ABI 3
+
+    def __init__(self, trees: list[Path], files: list[Path]) -> None:
+        import ctypes  # only where the sandbox is used
+
+        self._ctypes = ctypes
+        self._libc = ctypes.CDLL(None, use_errno=True)
+        self._libc.syscall.restype = ctypes.c_long
+        self.abi = int(self._libc.syscall(self._CREATE, None, ctypes.c_size_t(0), ctypes.c_uint32(1)))
+        if self.abi < 1:
+            why = os.strerror(ctypes.get_errno())
+            raise StageFailure(
+                "sandbox",
+                f"expected the kernel's Landlock LSM to confine the workload's writes, found it unavailable ({why}); "
+                "nothing ran: boot a kernel with Landlock (Ubuntu 24.04's has it) or set logos-compute:writeSandbox false",
+            )
+        handled = self._WRITE_V1 | (self._REFER if self.abi >= 2 else 0) | (self._TRUNCATE if self.abi >= 3 else 0)
+        attr = ctypes.create_string_buffer(struct.pack("=Q", handled), 8)
+        self.fd = int(self._libc.syscall(self._CREATE, attr, ctypes.c_size_t(8), ctypes.c_uint32(0)))
+        if self.fd < 0:
+            raise StageFailure("sandbox", f"expected a Landlock ruleset, found {os.strerror(ctypes.get_errno())}; nothing ran")
+        self.writable = [str(p) for p in [*trees, *files]]
+        for tree in trees:
+            self._allow(tree, handled)
+        for file in files:
+            self._allow(file, (1 << 1) | (self._TRUNCATE if self.abi >= 3 else 0))
+
+    def _allow(self, path: Path, access: int) -> None:
+        ctypes = self._ctypes
+        parent = os.open(path, os.O_PATH | os.O_CLOEXEC)
+        try:
+            rule = ctypes.create_string_buffer(struct.pack("=Qi", access, parent), 12)
+            if self._libc.syscall(self._ADD_RULE, ctypes.c_int(self.fd), ctypes.c_int(self._RULE_PATH_BENEATH), rule, ctypes.c_uint32(0)):
+                raise StageFailure("sandbox", f"expected a Landlock rule for {path}, found {os.strerror(ctypes.get_errno())}; nothing ran")
+        finally:
+            os.close(parent)
+
+    def enter(self) -> None:
+        """In the child, before exec: no new privileges, then the ruleset for good."""
+        if self._libc.prctl(self._PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
+            raise OSError(self._ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
+        if self._libc.syscall(self._RESTRICT, self._ctypes.c_int(self.fd), self._ctypes.c_uint32(0)) != 0:
+            raise OSError(self._ctypes.get_errno(), "landlock_restrict_self")
+
+    def close(self) -> None:
+        os.close(self.fd)
 
 
 _FULL_COMMIT = re.compile(r"^(?:[0-9a-f]{40}|[0-9a-f]{64})$")
@@ -933,11 +1146,11 @@ def has_marker(line: str, marker: str) -> bool:
 
 def run_workload(
     name: str, script: Path, markers: tuple[str, ...], args: argparse.Namespace, repo: Path, env: dict[str, str],
-    timeout: float, report: Report,
+    timeout: float, report: Report, sandbox: WriteSandbox | None = None,
 ) -> bool:
     report.current = name
     log(f"{name}: python3 {script}")
-    done = run_bounded([args.python, str(script)], cwd=repo, env=env, timeout=timeout)
+    done = run_bounded([args.python, str(script)], cwd=repo, env=env, timeout=timeout, sandbox=sandbox)
     report.seconds[name] = done.seconds
     failure = describe_exit(done, timeout)
     lines = done.stdout.splitlines()
@@ -954,7 +1167,13 @@ def run_workload(
         status = next((line.strip() for line in reversed(lines) if "Current status:" in line), None)
         if status and BOOT_MARKER not in status:
             message += f"; expected '{BOOT_MARKER}', found '{status}'"
-    message += f"; last output: {tail(done.stdout + done.stderr)}"
+    output = done.stdout + done.stderr
+    if sandbox is not None and ("Permission denied" in output or "Operation not permitted" in output):
+        message += (
+            f"; the write sandbox allows writes only to {', '.join(sandbox.writable)}: "
+            "a write elsewhere was refused (Permission denied)"
+        )
+    message += f"; last output: {tail(output)}"
     report.fail(name, message)
     return False
 
@@ -1081,6 +1300,8 @@ def validate(args: argparse.Namespace, report: Report) -> None:
         # One lock for everything the run touches: the checkout (its build) and the state dir (its log).
         locks = acquire_locks([repo, state_dir], args.lock_timeout)
     copy: Path | None = None
+    sandbox: WriteSandbox | None = None
+    private_tmp: Path | None = None
     audited = False
     before: Snapshot | None = None
     try:
@@ -1094,7 +1315,14 @@ def validate(args: argparse.Namespace, report: Report) -> None:
                 raise StageFailure("usage", f"expected {required} in repository {repo}, found no such file")
         with timed_step(report, "guard-agent-hash", "guard"):
             guard(args, repo, report, env)
-        log(f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref})")
+            report.current = "guard-signature"
+            verify_signature(args, repo, env, report)
+            report.current = "guard-coq"
+            check_coq(args, env, report)
+        log(
+            f"guard: ok (agent hash, file digest {report.file_digest[:12] if report.file_digest else '-'}, HEAD {report.ref}, "
+            f"signature {report.signature['status']}, coqc {report.coq['version']})"
+        )
 
         with timed_step(report, "snapshot"):
             before = read_audit(log_path, "snapshot", "before the run")
@@ -1107,8 +1335,20 @@ def validate(args: argparse.Namespace, report: Report) -> None:
                 copy = write_history_copy(log_path, before)
         log(f"space: ok; earlier history copied to {copy}" if copy else "space: ok; no earlier history to copy")
 
-        lem_ok = run_workload("lem", LEM_SCRIPT, LEM_MARKERS, args, repo, env, args.lem_timeout, report)
-        boot_ok = lem_ok and run_workload("boot", AGENT_SCRIPT, (BOOT_MARKER,), args, repo, env, args.boot_timeout, report)
+        if args.write_sandbox:
+            with timed_step(report, "sandbox"):
+                private_tmp = Path(tempfile.mkdtemp(prefix="logos-workload-tmp-"))
+                sandbox = WriteSandbox([state_dir, repo, private_tmp], [Path(os.devnull)])
+            report.sandbox = {"status": "landlock", "abi": sandbox.abi, "writable": sandbox.writable}
+            env = {**env, "TMPDIR": str(private_tmp), "TMP": str(private_tmp), "TEMP": str(private_tmp)}
+            log(f"sandbox: Landlock ABI {sandbox.abi}; writes allowed only to {', '.join(sandbox.writable)}")
+        else:
+            report.warn("sandbox", "off (--no-write-sandbox): the workload may write anywhere its user can")
+
+        lem_ok = run_workload("lem", LEM_SCRIPT, LEM_MARKERS, args, repo, env, args.lem_timeout, report, sandbox)
+        boot_ok = lem_ok and run_workload(
+            "boot", AGENT_SCRIPT, (BOOT_MARKER,), args, repo, env, args.boot_timeout, report, sandbox
+        )
 
         # Boot appends exactly one entry when it succeeds; a failed boot may or
         # may not have written one; without boot nothing may change.
@@ -1125,6 +1365,10 @@ def validate(args: argparse.Namespace, report: Report) -> None:
             with timed_step(report, "archive"):
                 archive(args, repo, log_path, env, report)
     finally:
+        if sandbox is not None:
+            sandbox.close()
+        if private_tmp is not None:
+            shutil.rmtree(private_tmp, ignore_errors=True)
         if copy is not None and not audited and before is not None:
             settle_unaudited_copy(log_path, before, copy, report)
         release_locks(locks)

@@ -21,6 +21,8 @@ export const VALIDATION_SCRIPT_REMOTE_COPY = "logos-validate_proof.py";
 /** Where the boot unit writes the JSON result for monitoring. */
 export const VALIDATION_RESULT_PATH = "/var/lib/logos/validation/last.json";
 export const VALIDATION_UNIT_NAME = "logos-validate-proof.service";
+/** The burst unit's trusted signers (public keys and allowed-signers lines only: nothing secret). */
+export const TRUSTED_SIGNERS_FILE = "/etc/logos/trusted-signers.json";
 
 /** Stage names, in the order of their exit codes; `complete` means pass. */
 export const VALIDATION_STAGES = [
@@ -29,7 +31,10 @@ export const VALIDATION_STAGES = [
   "guard-agent-hash",
   "guard-file-digest",
   "guard-ref",
+  "guard-signature",
+  "guard-coq",
   "state-disk",
+  "sandbox",
   "lock",
   "checkout",
   "snapshot",
@@ -52,7 +57,10 @@ export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = 
   "guard-agent-hash": 11,
   "guard-file-digest": 12,
   "guard-ref": 13,
+  "guard-signature": 14,
+  "guard-coq": 15,
   "state-disk": 16,
+  sandbox: 17,
   lock: 20,
   checkout: 25,
   snapshot: 30,
@@ -147,6 +155,27 @@ export interface ValidationOptions {
   readonly allowedAxioms?: readonly string[];
   /** Bytes kept free on the state disk beyond the log's copy and rewrite. @default 1 MiB (the script's default) */
   readonly freeSpaceMarginBytes?: number;
+  /**
+   * Who may sign the pinned commit: SSH allowed-signers lines
+   * (`principal ssh-ed25519 AAAA…`) or armored OpenPGP public keys. When any
+   * is given, HEAD must carry a signature `git verify-commit` accepts from
+   * one of them (stage `guard-signature`).
+   * @default none: signatures are not checked
+   */
+  readonly trustedSigners?: readonly string[];
+  /**
+   * The pinned `coq` package version (`8.18.0+dfsg-1build2`): `coqc --version`
+   * must report its upstream part, and the installed package must be it where
+   * dpkg knows it (stage `guard-coq`).
+   * @default not checked
+   */
+  readonly coqVersion?: string;
+  /**
+   * Confine the two workload commands' writes to the state dir, the checkout
+   * and a private temp dir (Landlock); false only warns.
+   * @default true
+   */
+  readonly writeSandbox?: boolean;
   /** Make a failed archive upload gate. @default false (reported as a warning) */
   readonly strictArchive?: boolean;
   /** Node name used in the script's messages. @default the node's hostname */
@@ -182,6 +211,19 @@ export interface ValidationFootprint {
   readonly error?: string;
 }
 
+export interface ValidationSignature {
+  readonly status: "verified" | "failed" | "skipped";
+  readonly signer?: string | null;
+  readonly key?: string | null;
+  readonly trusted?: string;
+}
+
+export interface ValidationSandbox {
+  readonly status: "landlock" | "off";
+  readonly abi?: number;
+  readonly writable?: readonly string[];
+}
+
 export interface ValidationArchive {
   readonly status: "uploaded" | "failed" | "skipped";
   readonly error?: string;
@@ -214,6 +256,11 @@ export interface ValidationResult {
   readonly archive: ValidationArchive;
   /** Absent in results of scripts older than the rollout step. */
   readonly checkout?: ValidationCheckout;
+  /** Absent in results of scripts older than these guards. */
+  readonly signature?: ValidationSignature;
+  /** The Coq that built the proof: `coqc --version`, the pin, and the Debian package where known. */
+  readonly coq?: { readonly version: string | null; readonly pinned: string | null; readonly package?: string };
+  readonly sandbox?: ValidationSandbox;
   readonly seconds: Readonly<Record<string, number>>;
   readonly errors: readonly string[];
   readonly warnings: readonly string[];
@@ -221,6 +268,17 @@ export interface ValidationResult {
 
 const HEX64 = /^[0-9a-f]{64}$/;
 const HEX40 = /^[0-9a-f]{40}$/;
+const PGP_BLOCK = "-----BEGIN PGP PUBLIC KEY BLOCK-----";
+/** principals [options] key-type base64-key [comment] (ssh-keygen(1), ALLOWED SIGNERS), as the script accepts it. */
+const ALLOWED_SIGNER = /^\S+\s+(?:\S+\s+)?(?:ssh-ed25519|ssh-rsa|ecdsa-sha2-\S+|sk-\S+)\s+[A-Za-z0-9+/]+=*(?:\s.*)?$/;
+/** A Debian package version whose upstream part is Coq's x.y(.z), as the script accepts it. */
+export const COQ_PIN = /^(?:\d+:)?(\d+\.\d+(?:\.\d+)?)(?:[+~-][A-Za-z0-9.+~-]*)?$/;
+
+/** An SSH allowed-signers line or an armored OpenPGP public key. */
+export function isTrustedSigner(s: string): boolean {
+  return s.includes(PGP_BLOCK) || ALLOWED_SIGNER.test(s.trim());
+}
+
 /** A Coq qualified identifier, as the script accepts it. */
 export const COQ_QUALID = /^[\p{L}_][\p{L}\p{N}_']*(\.[\p{L}_][\p{L}\p{N}_']*)*$/u;
 const SAFE_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
@@ -275,6 +333,16 @@ export function validationOptionProblems(o: ValidationOptions): string[] {
       problems.push(`validation.allowedAxioms[${i}] (${JSON.stringify(axiom)}) must be a fully qualified Coq name`);
     }
   }
+  for (const [i, signer] of (o.trustedSigners ?? []).entries()) {
+    if (!isTrustedSigner(signer)) {
+      problems.push(
+        `validation.trustedSigners[${i}] (${JSON.stringify(signer.slice(0, 60))}) must be an SSH allowed-signers line (principal key-type key) or an armored OpenPGP public key`,
+      );
+    }
+  }
+  if (o.coqVersion !== undefined && !COQ_PIN.test(o.coqVersion)) {
+    problems.push(`validation.coqVersion (${JSON.stringify(o.coqVersion)}) must be a coq package version such as 8.18.0+dfsg-1build2`);
+  }
   if (o.freeSpaceMarginBytes !== undefined && !(Number.isInteger(o.freeSpaceMarginBytes) && o.freeSpaceMarginBytes >= 0)) {
     problems.push(`validation.freeSpaceMarginBytes (${String(o.freeSpaceMarginBytes)}) must be a whole number of bytes >= 0`);
   }
@@ -310,6 +378,9 @@ export function validationArgv(o: ValidationOptions): string[] {
   if (o.strictFootprint === false) argv.push("--no-strict-footprint");
   for (const axiom of o.allowedAxioms ?? []) argv.push("--allowed-axiom", axiom);
   if (o.freeSpaceMarginBytes !== undefined) argv.push("--free-space-margin", String(o.freeSpaceMarginBytes));
+  for (const signer of o.trustedSigners ?? []) argv.push("--trusted-signer", signer);
+  if (o.coqVersion !== undefined) argv.push("--coq-version", o.coqVersion);
+  if (o.writeSandbox === false) argv.push("--no-write-sandbox");
   if (o.strictArchive) argv.push("--strict-archive");
   if (o.resultFile !== undefined) argv.push("--result-file", o.resultFile);
   argv.push(
@@ -416,7 +487,12 @@ export function renderValidationUnit(o: ValidationUnitOptions): ValidationUnit {
   const scriptPath = o.scriptPath ?? VALIDATION_SCRIPT_PATH;
   const resultFile = o.resultFile ?? VALIDATION_RESULT_PATH;
   const python = o.python ?? "/usr/bin/python3";
-  const argv = validationArgv({ ...o, scriptPath, resultFile, python });
+  // An armored OpenPGP key spans lines, which a unit's ExecStart cannot carry: the unit reads the signers from a file.
+  const signers = o.trustedSigners ?? [];
+  const argv = [
+    ...validationArgv({ ...o, trustedSigners: [], scriptPath, resultFile, python }),
+    ...(signers.length > 0 ? ["--trusted-signers-file", TRUSTED_SIGNERS_FILE] : []),
+  ];
   const resultDir = path.posix.dirname(resultFile);
   const content = [
     "# Rendered by logos-compute: proof-gated workflow validation at boot.",
@@ -451,6 +527,9 @@ export function renderValidationUnit(o: ValidationUnitOptions): ValidationUnit {
     files: [
       { path: scriptPath, content: readFileSync(VALIDATION_SCRIPT_SOURCE, "utf8"), permissions: "0755" },
       { path: unitFile, content, permissions: "0644" },
+      ...(signers.length > 0
+        ? [{ path: TRUSTED_SIGNERS_FILE, content: `${JSON.stringify(signers, null, 2)}\n`, permissions: "0644" }]
+        : []),
     ],
     commands: [
       ["systemctl", "daemon-reload"],

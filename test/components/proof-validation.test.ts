@@ -109,6 +109,21 @@ async function settle(): Promise<void> {
 }
 
 describe("ProofValidation", () => {
+  it("re-runs when a gate changes (footprint pins, signers, Coq pin, sandbox), not when pins are merely reordered", () => {
+    const base = mod.gateSettingsDigest({ ...options, allowedAxioms: ["A.a", "B.b"] });
+    expect(mod.gateSettingsDigest({ ...options, allowedAxioms: ["B.b", "A.a"] })).toBe(base);
+    for (const changed of [
+      { allowedAxioms: ["A.a"] },
+      { footprintTheorem: "M.pxl_excluded_middle" },
+      { strictFootprint: false },
+      { trustedSigners: ["release@logos ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJYTGUdmiYKXH"] },
+      { coqVersion: "8.18.0+dfsg-1build2" },
+      { writeSandbox: false },
+    ]) {
+      expect(mod.gateSettingsDigest({ ...options, allowedAxioms: ["A.a", "B.b"], ...changed }), JSON.stringify(changed)).not.toBe(base);
+    }
+  });
+
   it("copies the script and runs the exact pure command through the bastion", async () => {
     const v = new mod.ProofValidation("v", args());
     const result = await valueOf(v.result);
@@ -129,7 +144,16 @@ describe("ProofValidation", () => {
     expect(v.command).toBe(expected);
     expect(run?.inputs["logging"]).toBe("stderr");
     expect(run?.inputs["addPreviousOutputInEnv"]).toBe(false);
-    expect(run?.inputs["triggers"]).toEqual([scriptDigest(), AGENT_HASH, "e".repeat(64), REF, "i-0abc", "logos-core-0", ""]);
+    expect(run?.inputs["triggers"]).toEqual([
+      scriptDigest(),
+      AGENT_HASH,
+      "e".repeat(64),
+      REF,
+      "i-0abc",
+      "logos-core-0",
+      "",
+      mod.gateSettingsDigest(options),
+    ]);
 
     expect(copy?.inputs["remotePath"]).toBe(VALIDATION_SCRIPT_REMOTE_COPY);
     await expect((copy?.inputs["source"] as pulumi.asset.FileAsset).path).resolves.toBe(VALIDATION_SCRIPT_SOURCE);

@@ -5,10 +5,10 @@
  */
 import { describe, expect, it } from "vitest";
 
-import { STATE_DEVICE_FILE } from "../../infra/bootstrap";
+import { coqPin, STATE_DEVICE_FILE, UBUNTU_2404_COQ } from "../../infra/bootstrap";
 import { renderValidationUnit } from "../../infra/node/validation";
 import { planStack } from "../../infra/plan/engine";
-import { coreValidationOptions, footprintGateWarning, validationOptions } from "../../infra/program";
+import { coreValidationOptions, toolchainBootstrap, validationGateWarnings, validationOptions } from "../../infra/program";
 import { parseSpec } from "../../infra/spec";
 import { rawConfig } from "../helpers/configs";
 
@@ -34,10 +34,27 @@ describe("validation wiring", () => {
 
   it("strictFootprint false reaches the node as --no-strict-footprint, and the deployment says so", async () => {
     expect(await coreCommand({ strictFootprint: false })).toContain("--no-strict-footprint");
-    expect(footprintGateWarning(parseSpec(rawConfig("aws", { strictFootprint: false })))).toMatch(
-      /^logos-compute:strictFootprint is false: the proof validation does NOT gate on the axiom footprint/,
-    );
-    expect(footprintGateWarning(parseSpec(rawConfig("aws")))).toBeUndefined();
+    const warnings = validationGateWarnings(parseSpec(rawConfig("aws", { strictFootprint: false })));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^logos-compute:strictFootprint is false: the proof validation does NOT gate on the axiom footprint/);
+    expect(validationGateWarnings(parseSpec(rawConfig("aws")))).toEqual([]);
+  });
+
+  it("pins Coq and passes the trusted signers by default settings and by config", async () => {
+    const signer = "release@logos.invalid ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJYTGUdmiYKXH";
+    const create = await coreCommand({ trustedSigners: [signer] });
+    expect(create).toContain(`--coq-version ${UBUNTU_2404_COQ}`);
+    expect(create).toContain(`--trusted-signer '${signer}'`);
+    expect(create).not.toContain("--no-write-sandbox");
+    expect(await coreCommand({ writeSandbox: false, coqVersion: "" })).toMatch(/--no-write-sandbox/);
+    expect(await coreCommand({ coqVersion: "" })).not.toContain("--coq-version");
+  });
+
+  it("every node installs exactly the pinned Coq and holds it; gpg only for OpenPGP signers", () => {
+    const pgp = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZabc\n-----END PGP PUBLIC KEY BLOCK-----";
+    expect(toolchainBootstrap(parseSpec(rawConfig("aws")))).toEqual(coqPin(UBUNTU_2404_COQ));
+    expect(toolchainBootstrap(parseSpec(rawConfig("aws", { trustedSigners: [pgp] }))).packages).toContain("gpg");
+    expect(toolchainBootstrap(parseSpec(rawConfig("aws", { coqVersion: "" })))).toEqual({ packages: [], commands: [] });
   });
 
   it("burst nodes keep their state on the boot disk: their boot unit has no state-disk check", () => {

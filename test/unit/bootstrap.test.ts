@@ -6,10 +6,12 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import {
+  coqPin,
   renderUserData,
   STATE_DEVICE_FILE,
   STATE_DISK_SCRIPT_SOURCE,
   TOOLCHAIN_PACKAGES,
+  UBUNTU_2404_COQ,
   type BootstrapOptions,
 } from "../../infra/bootstrap";
 
@@ -97,6 +99,26 @@ describe("renderUserData", () => {
     expect(gunzipSync(Buffer.from(f.content, "base64")).toString()).toBe(big);
     // Deterministic: the same input renders the same bytes.
     expect(renderUserData({ ...base, files: [{ path: "/opt/big", content: big, permissions: "0755" }] })).toBe(text);
+  });
+
+  it("installs exactly the pinned Coq as cloud-init [name, version] pairs in place of the unpinned package, and holds it", () => {
+    const pin = coqPin(UBUNTU_2404_COQ);
+    expect(pin).toEqual({
+      packages: ["coq=8.18.0+dfsg-1build2", "libcoq-core-ocaml=8.18.0+dfsg-1build2", "libcoq-stdlib=8.18.0+dfsg-1build2"],
+      commands: [["apt-mark", "hold", "coq", "libcoq-core-ocaml", "libcoq-stdlib"]],
+    });
+    const d = doc({ ...base, packages: [...pin.packages, "gpg"], commands: pin.commands });
+    expect(d.packages).toEqual([
+      "python3.12",
+      "make",
+      "git",
+      "gpg",
+      ["coq", "8.18.0+dfsg-1build2"],
+      ["libcoq-core-ocaml", "8.18.0+dfsg-1build2"],
+      ["libcoq-stdlib", "8.18.0+dfsg-1build2"],
+    ]);
+    expect((d.runcmd as string[][]).at(-1)).toEqual(["apt-mark", "hold", "coq", "libcoq-core-ocaml", "libcoq-stdlib"]);
+    expect(coqPin("")).toEqual({ packages: [], commands: [] });
   });
 
   it("names the state disk's device in a root-owned file on core nodes only, for the validation's mount check", () => {

@@ -184,6 +184,16 @@ describe("parseSpec: every problem at once, each naming its key", () => {
       { allowedAxioms: ["PXL.PXLv3.ax_refl", "trinitarian_decidability"] },
       'logos-compute:allowedAxioms[1] ("trinitarian_decidability") must be a fully qualified Coq name such as PXL.PXLv3.ax_name, as a failed validation lists them',
     ],
+    [
+      "trusted signer that is a bare key",
+      { trustedSigners: ["ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJYTGUdmiYKXH"] },
+      'logos-compute:trustedSigners[0] ("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJYTGUdmiYKXH") must be an SSH allowed-signers line such as "release@example.org ssh-ed25519 AAAA..." or an armored OpenPGP public key',
+    ],
+    [
+      "coq version that is no package version",
+      { coqVersion: "latest" },
+      'logos-compute:coqVersion ("latest") must be a coq package version such as 8.18.0+dfsg-1build2, or empty',
+    ],
     ["non-integer", { vcpus: 7.5 }, "logos-compute:vcpus must be a whole number, got 7.5"],
     [
       "no fitting type",

@@ -222,14 +222,18 @@ describe("validate_proof.py end to end on stand-in workload scripts", () => {
     return { repo, state, log };
   }
 
-  /** No _CoqProject in the stand-in: the footprint can only warn, so it runs non-gating here. */
+  /**
+   * No _CoqProject in the stand-in: the footprint can only warn, so it runs
+   * non-gating here. The write sandbox needs Landlock in the kernel; the e2e
+   * suite runs it, these stay portable.
+   */
   function validate(r: FakeRepo, extra: string[] = []) {
     const done = spawnSync(
       "python3",
       [
         VALIDATION_SCRIPT_SOURCE,
         ...["--repo-dir", r.repo, "--state-dir", r.state, "--agent-hash", AGENT_HASH, "--node-name", "unit-node"],
-        ...["--no-strict-footprint", "--lock-timeout", "1", ...extra],
+        ...["--no-strict-footprint", "--no-write-sandbox", "--lock-timeout", "1", ...extra],
       ],
       { encoding: "utf8", timeout: 60_000 },
     );
@@ -308,6 +312,28 @@ describe("validate_proof.py end to end on stand-in workload scripts", () => {
     expect(o.code).toBe(2);
     expect(o.result.errors).toEqual([`usage: --ref: expected a full 40-hex commit id, found '${ref}'`]);
     expect(o.ran("lem-ran")).toBe(false);
+  });
+
+  it("refuses at guard-coq, before anything runs, a Coq that is not the pinned one", () => {
+    const r = fakeRepo();
+    const o = validate(r, ["--coq-version", "1.2.3+dfsg-1"]);
+    expect(o.code).toBe(15);
+    expect(o.result.errors[0]).toMatch(/^guard-coq: expected coqc 1\.2\.3 /);
+    expect(o.ran("lem-ran")).toBe(false);
+  });
+
+  it("reports every malformed guard flag at once", () => {
+    const r = fakeRepo();
+    const signers = path.join(r.state, "..", `${path.basename(r.state)}-signers.json`);
+    writeFileSync(signers, '{"not": "a list"}');
+    dirs.push(signers);
+    const o = validate(r, ["--trusted-signer", "ssh-ed25519 AAAAC3Nz", "--trusted-signers-file", signers, "--coq-version", "latest"]);
+    expect(o.code).toBe(2);
+    expect(o.result.errors).toEqual([
+      "usage: --trusted-signers-file: expected a JSON array of strings; " +
+        "--trusted-signer: expected an SSH allowed-signers line (principal key-type key) or an armored OpenPGP public key, found 'ssh-ed25519 AAAAC3Nz'; " +
+        "--coq-version: expected a package version such as 8.18.0+dfsg-1build2, found 'latest'",
+    ]);
   });
 
   it("refuses at space, with nothing run and no copy written, when the margin cannot be kept", () => {

@@ -9,6 +9,7 @@ import {
   VALIDATION_RESULT_PATH,
   VALIDATION_SCRIPT_PATH,
   VALIDATION_SCRIPT_SOURCE,
+  TRUSTED_SIGNERS_FILE,
   renderValidationUnit,
   scriptDigest,
 } from "../../infra/node/validation";
@@ -95,5 +96,27 @@ describe("scriptDigest", () => {
     const done = spawnSync("sha256sum", [VALIDATION_SCRIPT_SOURCE], { encoding: "utf8", timeout: 10_000 });
     expect(scriptDigest()).toBe(done.stdout.split(" ")[0]);
     expect(scriptDigest()).toMatch(/^[0-9a-f]{64}$/);
+  });
+});
+
+describe("renderValidationUnit with trusted signers", () => {
+  const pgp = "-----BEGIN PGP PUBLIC KEY BLOCK-----\n\nmDMEZabc\n=AbCd\n-----END PGP PUBLIC KEY BLOCK-----";
+  const ssh = "release@logos.invalid ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIJYTGUdmiYKXH";
+
+  it("reads multi-line OpenPGP keys from a file the bootstrap writes, since ExecStart is one line", () => {
+    const unit = renderValidationUnit({ ...options, trustedSigners: [ssh, pgp] });
+    const execStart = unit.content.split("\n").find((l) => l.startsWith("ExecStart="));
+    expect(execStart).toContain(`--trusted-signers-file ${TRUSTED_SIGNERS_FILE}`);
+    expect(execStart).not.toContain("--trusted-signer ");
+    expect(unit.content).not.toContain("BEGIN PGP");
+    const file = unit.files.find((f) => f.path === TRUSTED_SIGNERS_FILE);
+    expect(JSON.parse(file?.content ?? "null")).toEqual([ssh, pgp]);
+    expect(file?.permissions).toBe("0644");
+  });
+
+  it("adds no signers file without signers", () => {
+    const unit = renderValidationUnit(options);
+    expect(unit.files.map((f) => f.path)).not.toContain(TRUSTED_SIGNERS_FILE);
+    expect(unit.content).not.toContain("--trusted-signers-file");
   });
 });
