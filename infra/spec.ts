@@ -205,7 +205,8 @@ export const CONFIG_KEYS = {
   coqVersion: {
     type: "string",
     default: UBUNTU_2404_COQ,
-    description: "coq package version every node installs, holds and checks with coqc --version; empty: whatever the archive serves, unchecked.",
+    description:
+      "coq package version every node installs, holds and checks with coqc --version; empty: whatever the archive serves, unchecked.",
   },
   writeSandbox: {
     type: "boolean",
