@@ -402,9 +402,11 @@ const WORKER = join(REPO_ROOT, "infra", "plan", "worker.ts");
 /**
  * Heap limit of a plan worker, per cloud: the spec's largest pool (1000 core
  * nodes) fits in it. azure-native resources cost the SDK more memory than
- * AWS or GCP ones. `LOGOS_PLAN_HEAP_MIB` overrides it.
+ * AWS or GCP ones; an AWS core node is seven resources (its own tagged
+ * network interface among them), about 7,000 at 1000 nodes.
+ * `LOGOS_PLAN_HEAP_MIB` overrides it.
  */
-const HEAP_LIMIT_MIB: Readonly<Record<Cloud, number>> = { aws: 768, gcp: 768, azure: 900 };
+const HEAP_LIMIT_MIB: Readonly<Record<Cloud, number>> = { aws: 900, gcp: 768, azure: 900 };
 /** A smaller young generation (default 16 MiB semi-spaces) trades a little time for peak memory. */
 const SEMI_SPACE_MIB = 4;
 
