@@ -13,9 +13,10 @@ over an existing name:
 
   aws    IMDSv2 token -> the instance role's credentials from IMDS -> S3
          PutObject signed with SigV4, with Content-MD5 (Object Lock buckets
-         refuse writes without an integrity header). No encryption header:
-         the bucket's default SSE-KMS (the pool key) applies, and its policy
-         refuses any other key.
+         refuse writes without an integrity header) and If-None-Match: *
+         (a conditional write: S3 answers 412 instead of writing over an
+         existing key). No encryption header: the bucket's default SSE-KMS
+         (the pool key) applies, and its policy refuses any other key.
   gcp    metadata-server access token -> JSON API media upload with
          ifGenerationMatch=0.
   azure  IMDS token for https://storage.azure.com/ (of --client-id's
@@ -246,6 +247,8 @@ def upload_aws(args: argparse.Namespace, name: str, body: bytes) -> str:
             "x-amz-content-sha256": payload_hash,
             "x-amz-date": amz_date,
             "x-amz-security-token": session,
+            # Conditional write: never over an existing key (AmazonS3/latest/userguide/conditional-writes.html).
+            "If-None-Match": "*",
         }
         auth = sigv4_authorization(
             method="PUT", path=path, query={}, headers=headers, payload_hash=payload_hash,
@@ -254,6 +257,8 @@ def upload_aws(args: argparse.Namespace, name: str, body: bytes) -> str:
         return http("PUT", url, {**headers, "Authorization": auth}, body, t)
 
     resp = with_retries("s3 put object", EXIT_UPLOAD, put, t)
+    if resp.status == 412:
+        raise UploadError(EXIT_UPLOAD, f"s3 put object: s3://{args.target}/{name} already exists (HTTP 412)")
     expect(f"s3 put object s3://{args.target}/{name}", EXIT_UPLOAD, resp, (200,))
     return url
 

@@ -200,7 +200,10 @@ class AwsUpload(UploadCase):
         m = re.match(r"AWS4-HMAC-SHA256 Credential=ASIAFAKE/(\d{8})/us-east-1/s3/aws4_request,SignedHeaders=([^,]+),Signature=(\w+)$", h["authorization"])
         self.assertIsNotNone(m, h["authorization"])
         signed = m.group(2).split(";")
-        self.assertEqual(signed, ["content-md5", "content-type", "host", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"])
+        self.assertEqual(h["if-none-match"], "*", "a conditional write: never over an existing key")
+        self.assertEqual(
+            signed, ["content-md5", "content-type", "host", "if-none-match", "x-amz-content-sha256", "x-amz-date", "x-amz-security-token"]
+        )
         expected = au.sigv4_authorization(
             method="PUT", path=req["path"], query={}, headers={n: h[n] for n in signed},
             payload_hash=h["x-amz-content-sha256"], access_key="ASIAFAKE", secret_key=self.SECRET,
@@ -216,6 +219,11 @@ class AwsUpload(UploadCase):
         done = self._run_with_put(lambda r: (403, {}, b"<Error><Code>AccessDenied</Code></Error>"))
         self.assertEqual(done.returncode, 4)
         self.assertRegex(done.stderr, r"archive_upload: s3 put object s3://logos-archive-bucket/logos-a/core-0/\d{8}T\d{6}Z\.json: HTTP 403: .*AccessDenied")
+
+    def test_existing_key_exits_4_without_writing(self) -> None:
+        done = self._run_with_put(lambda r: (412, {}, b"<Error><Code>PreconditionFailed</Code></Error>"))
+        self.assertEqual(done.returncode, 4)
+        self.assertRegex(done.stderr, r"s3 put object: s3://logos-archive-bucket/logos-a/core-0/\d{8}T\d{6}Z\.json already exists \(HTTP 412\)")
 
     def test_without_a_role_exits_3(self) -> None:
         self.meta.routes[("GET", "/latest/meta-data/iam/security-credentials/")] = lambda r: (404, {}, b"")
