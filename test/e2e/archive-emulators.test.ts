@@ -9,10 +9,10 @@
  *   suite's 412 case; here two uploads land under two names.
  * - Azure Blob: Azurite over HTTPS with OAuth (bearer tokens from a loopback
  *   IMDS), which honours `If-None-Match: *` and Content-MD5.
- * - GCS: no emulator installs from the registries this project reaches
- *   (fake-gcs-server is a Go binary / container image, the Cloud SDK's and
- *   Firebase's emulators are not npm packages of the JSON API); the unit
- *   suite covers the GCS path against its loopback fake.
+ * - GCS: not run here. fake-gcs-server is a Go binary / container image, not
+ *   installable from the registries this project reaches; firebase-tools'
+ *   Storage emulator (npm) serves part of the JSON API but was not evaluated.
+ *   The unit suite covers the GCS path against its loopback fake.
  *
  * The metadata services are loopback fakes: the identity side is the cloud's,
  * not the storage service's.
