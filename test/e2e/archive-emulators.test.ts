@@ -3,9 +3,9 @@
  * against real storage emulators on loopback, started and stopped here:
  *
  * - S3: `@20minutes/s3rver`, which recomputes every SigV4 signature (a wrong
- *   secret is refused below) and checks Content-MD5. It does not implement
- *   conditional PUT (`If-None-Match: *`), so on S3 "never over an existing
- *   key" rests on the real service's conditional write, covered by the unit
+ *   secret is refused below); it does not compare the body with Content-MD5,
+ *   nor implement conditional PUT (`If-None-Match: *`), so on S3 "never over
+ *   an existing key" rests on the real service's conditional write, covered by the unit
  *   suite's 412 case; here two uploads land under two names.
  * - Azure Blob: Azurite over HTTPS with OAuth (bearer tokens from a loopback
  *   IMDS), which honours `If-None-Match: *` and Content-MD5.
