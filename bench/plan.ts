@@ -3,7 +3,8 @@
  * wall time and peak memory of planning core = 1, 10, 100, 1000 nodes on each
  * cloud (one worker process per plan, as `npm start` runs them), and of the
  * six stacks together. Targets on a 2-core machine: six stacks < 10 s;
- * 1000 nodes < 30 s and < 1 GiB; the 1000-node time <= 11 x the 100-node time.
+ * 1000 nodes < 30 s and <= 870 MiB (15 % headroom under 1 GiB); the 1000-node
+ * time <= 11 x the 100-node time, also on a busy machine (`load1` says how busy).
  */
 import { loadavg } from "node:os";
 import { listStacks, planStack, planStacks, PlanError } from "../infra/plan/engine";
@@ -12,7 +13,8 @@ import { CLOUDS } from "../infra/clouds";
 type Row = Record<string, string | number>;
 
 const SIZES = (process.env["LOGOS_BENCH_SIZES"] ?? "1,10,100,1000").split(",").map(Number);
-const GiB = 1024 ** 3;
+/** 1 GiB less 15 % headroom. */
+const MEMORY_LIMIT = 870 * 1024 ** 2;
 
 export async function benchPlan(): Promise<{ rows: Row[] }> {
   const rows: Row[] = [];
@@ -26,7 +28,7 @@ export async function benchPlan(): Promise<{ rows: Row[] }> {
       const verdicts: string[] = [];
       if (core === 1000) {
         verdicts.push(wall < 30 ? "< 30 s: pass" : "< 30 s: FAIL");
-        verdicts.push(run.maxRssBytes < GiB ? "< 1 GiB: pass" : "< 1 GiB: FAIL");
+        verdicts.push(run.maxRssBytes <= MEMORY_LIMIT ? "<= 870 MiB: pass" : "<= 870 MiB: FAIL");
         const t100 = times.get(100);
         if (t100)
           verdicts.push(

@@ -26,6 +26,7 @@ async function run(): Promise<void> {
       const run = await planInProcess(variant.stack, {
         overrides: { ...overrides, ...variant.overrides },
         computed: variant.computed ?? computed,
+        outputs: process.env.LOGOS_PLAN_OUTPUTS === "eager" ? "eager" : "on-read",
         sourcePositions,
         program,
       });
