@@ -959,6 +959,31 @@ def parse_assumptions(transcript: str) -> tuple[bool, list[str]]:
     return False, names
 
 
+def loaded_libraries(transcript: str) -> list[str]:
+    """Library dirpaths from `Print Libraries` (`Loaded library files:` then one per line)."""
+    return [line.strip() for line in transcript.splitlines()[1:] if line.strip()]
+
+
+def qualify_from_libraries(printed: str, libraries: list[str]) -> str | None:
+    """The fully qualified name of an axiom Coq printed by its shortest name.
+
+    With the libraries `Require`d but not imported, that name starts at (a
+    suffix of) the dirpath of the library that holds it — `PXL_Axioms.x` for
+    `PXL.PXL_Axioms.x` — because a name from a library that is not imported is
+    visible only with at least the library's last component. So the full name
+    is the one library whose dirpath ends where the printed name begins. None
+    when no library, or more than one, fits (the caller asks Coq instead).
+    """
+    found: set[str] = set()
+    for library in libraries:
+        parts = library.split(".")
+        for k in range(len(parts), 0, -1):
+            if printed.startswith(".".join(parts[-k:]) + "."):
+                found.add(".".join([*parts[:-k], printed]))
+                break
+    return found.pop() if len(found) == 1 else None
+
+
 def located_constants(transcript: str) -> list[str]:
     """Fully qualified constants from `Locate` output (`Constant PXL.M.name`)."""
     return _LOCATED_CONSTANT.findall(transcript)
@@ -1045,10 +1070,11 @@ def locate_footprint(
        and that were compiled are `Require`d (not imported: nothing clashes);
        `Locate` lists every constant whose name ends with `theorem`, however
        deep in modules it sits (sections add nothing to a name).
-    2. `Print Assumptions` of each match, one transcript per theorem.
-    3. Coq prints axioms by their shortest unambiguous name; `Locate` of each
-       gives the fully qualified one, so the allowed list does not depend on
-       what the check file happens to load.
+    2. `Print Assumptions` of each match, one transcript per theorem, and
+       `Print Libraries`: Coq prints axioms by their shortest unambiguous name,
+       and the loaded libraries' dirpaths give the fully qualified one, so the
+       allowed list does not depend on what the check file happens to load.
+    3. Only for a name the libraries do not settle: `Locate` of it.
     """
     deadline = time.monotonic() + timeout
     project = read_coq_project(repo)
@@ -1077,17 +1103,21 @@ def locate_footprint(
             raise StageFailure(
                 "footprint", f"expected `Locate {theorem}` to find a theorem in {', '.join(libraries)}, found {tail(located, 3)}"
             )
-        body = "".join(f'Redirect "logos_theorem_{i}" Print Assumptions {name}.\n' for i, name in enumerate(theorems))
+        body = 'Redirect "logos_libraries" Print Libraries.\n' + "".join(
+            f'Redirect "logos_theorem_{i}" Print Assumptions {name}.\n' for i, name in enumerate(theorems)
+        )
         _coqc(project, scratch, "LogosAssumptions", header + body, env, deadline, f"Print Assumptions of {', '.join(theorems)}")
+        libraries = loaded_libraries(_redirected(scratch, "logos_libraries"))
         printed: dict[str, list[str]] = {}
         for i, name in enumerate(theorems):
             printed[name] = parse_assumptions(_redirected(scratch, f"logos_theorem_{i}"))[1]
         short = list(dict.fromkeys(a for axioms in printed.values() for a in axioms))
-        qualified: dict[str, str] = {}
-        if short:
-            body = "".join(f'Redirect "logos_axiom_{i}" Locate {name}.\n' for i, name in enumerate(short))
+        qualified = {name: full for name in short if (full := qualify_from_libraries(name, libraries))}
+        unsettled = [name for name in short if name not in qualified]
+        if unsettled:
+            body = "".join(f'Redirect "logos_axiom_{i}" Locate {name}.\n' for i, name in enumerate(unsettled))
             _coqc(project, scratch, "LogosQualify", header + body, env, deadline, "Locate of the axioms")
-            for i, name in enumerate(short):
+            for i, name in enumerate(unsettled):
                 found = located_constants(_redirected(scratch, f"logos_axiom_{i}"))
                 # The first match is the one the short name denotes; an axiom
                 # Locate cannot qualify keeps its printed name (and so is never

@@ -423,6 +423,31 @@ describe("footprint helpers", () => {
     ]);
   });
 
+  it.each([
+    ["a library-level axiom", "PXL_Axioms.grounded_decides", "PXL.PXL_Axioms.grounded_decides"],
+    ["an axiom in a module of the same name", "PXL_Internal_LEM.PXL_Internal_LEM.w", "PXL.PXL_Internal_LEM.PXL_Internal_LEM.w"],
+    ["a longer name printed because two libraries share a last component", "Ext.Util.u", "PXL.Ext.Util.u"],
+    ["a name already fully qualified", "PXL.PXL_Axioms.grounded_decides", "PXL.PXL_Axioms.grounded_decides"],
+    ["a standard-library axiom", "Classical_Prop.classic", "Coq.Logic.Classical_Prop.classic"],
+    ["a name no library holds (left to Locate)", "classic", null],
+    ["a name two libraries could hold (left to Locate)", "Util.v", null],
+  ])("qualifies %s from Print Libraries", (_label, printed, expected) => {
+    const libraries = [
+      "Coq.Init.Logic",
+      "Coq.Logic.Classical_Prop",
+      "PXL.PXL_Axioms",
+      "PXL.PXL_Internal_LEM",
+      "PXL.Ext.Util",
+      "PXL.Core.Util",
+    ];
+    expect(py(`print(json.dumps(v.qualify_from_libraries(${JSON.stringify(printed)}, ${JSON.stringify(libraries)})))`)).toBe(expected);
+  });
+
+  it("reads the loaded libraries from Print Libraries", () => {
+    const transcript = "Loaded library files: \n  Coq.Init.Notations\n  PXL.PXL_Axioms\n\n";
+    expect(py(`print(json.dumps(v.loaded_libraries(${JSON.stringify(transcript)})))`)).toEqual(["Coq.Init.Notations", "PXL.PXL_Axioms"]);
+  });
+
   it("maps _CoqProject units to library names, the most specific mapping first, and skips other flags", () => {
     const repo = tempDir("logos-coqproject-");
     writeFileSync(
