@@ -38,12 +38,16 @@ export interface ResourceChange {
   readonly fate?: "refused" | "kept" | "lost";
 }
 
-/** A path split into segments: `a.b[0]` → ["a", "b", "0"]; `[*]` → "*". */
+/**
+ * A property path split into segments, in Pulumi's path syntax
+ * (`ignoreChanges`, `replaceOnChanges`): `a.b[0]` → ["a", "b", "0"],
+ * `metadata["user-data"]` → ["metadata", "user-data"], `[*]` → "*".
+ */
 export function segments(path: string): string[] {
-  return path
-    .replace(/\[(\*|\d+)\]/g, ".$1")
-    .split(".")
-    .filter((s) => s !== "");
+  const out: string[] = [];
+  const re = /\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\[\s*(\*|\d+)\s*\]|([^.[\]]+)/g;
+  for (const m of path.matchAll(re)) out.push(m[1] !== undefined ? m[1].replace(/\\(.)/g, "$1") : (m[2] ?? m[3]));
+  return out;
 }
 
 /** Whether `pattern` (with `*` segments) covers `path`: equal, or a prefix of it. */
@@ -69,6 +73,10 @@ function valueAt(root: unknown, path: string): unknown {
   return v;
 }
 
+/** `path.key`, or `path["key"]` for a key that is no plain name (a dot, a slash). */
+const childPath = (path: string, key: string): string =>
+  /^[A-Za-z_][\w-]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+
 const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /**
@@ -91,7 +99,7 @@ function changedPaths(a: unknown, b: unknown, computed: unknown, path: string, r
   }
   if (isObject(a) && isObject(b)) {
     for (const k of new Set([...Object.keys(a), ...Object.keys(b)]))
-      changedPaths(a[k], b[k], isObject(computed) ? computed[k] : undefined, path ? `${path}.${k}` : k, renewed, out);
+      changedPaths(a[k], b[k], isObject(computed) ? computed[k] : undefined, childPath(path, k), renewed, out);
     return;
   }
   // Arrays of another length, or a value that changed shape: the whole path changed.
@@ -144,7 +152,7 @@ export function diffPlans(before: Plan, after: Plan, afterPreview: Plan = after)
       const byOption = r.options.replaceOnChanges.find((x) => overlaps(x, p));
       const byProvider = rule?.forceNew.find((x) => overlaps(x, p));
       const conditional = Object.entries(rule?.forceNewWhen ?? {}).find(
-        ([x, c]) => covers(x, p) && c.when(valueAt(prev.inputs, p), valueAt(r.inputs, p)),
+        ([x, c]) => covers(x, p) && c.when(valueAt(prev.inputs, p), valueAt(r.inputs, p), r.inputs),
       );
       if (byOption) forcedBy.push(`${p} (replaceOnChanges)`);
       else if (byProvider) forcedBy.push(`${p} (force-new)`);

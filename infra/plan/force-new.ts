@@ -20,7 +20,12 @@ export interface ForceNewRule {
   /** Input paths (`a.b[*].c`) whose change replaces the resource. */
   readonly forceNew: readonly string[];
   /** Replacement only for some changes, e.g. a disk shrink: path → test on (old, new). */
-  readonly forceNewWhen?: Readonly<Record<string, { readonly when: (before: unknown, after: unknown) => boolean; readonly why: string }>>;
+  readonly forceNewWhen?: Readonly<
+    Record<
+      string,
+      { readonly when: (before: unknown, after: unknown, inputs: Readonly<Record<string, unknown>>) => boolean; readonly why: string }
+    >
+  >;
   /** Input paths changed in place. */
   readonly updatable: readonly string[];
   /** Where this was read: repository and path of the provider's schema. */
@@ -61,7 +66,11 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
     ],
     // instanceType: in place (stop, modify, start) unless the two types share no CPU
     // architecture (CustomizeDiff ForceNewIf); the catalog's alternatives are all x86_64.
-    // userData: in place (stop/start) unless user_data_replace_on_change, which the pool leaves false.
+    // userData: in place (stop/start) unless user_data_replace_on_change (CustomizeDiff ForceNewIf).
+    forceNewWhen: {
+      userData: { when: (_b, _a, inputs) => inputs.userDataReplaceOnChange === true, why: "userDataReplaceOnChange set" },
+      userDataBase64: { when: (_b, _a, inputs) => inputs.userDataReplaceOnChange === true, why: "userDataReplaceOnChange set" },
+    },
     updatable: [
       "instanceType",
       "userData",

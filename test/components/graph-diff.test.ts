@@ -112,6 +112,29 @@ describe("diffPlans", () => {
     });
   });
 
+  it("reads replaceOnChanges paths in Pulumi's syntax, quoted keys included", () => {
+    const vm = (userData: string) =>
+      res(
+        "gcp:compute/instance:Instance",
+        "bastion",
+        { metadata: { "user-data": userData, "block-project-ssh-keys": "true" } },
+        { options: { replaceOnChanges: ['metadata["user-data"]'] } },
+      );
+    expect(diffPlans(plan(vm("a")), plan(vm("b")))[0]).toMatchObject({
+      change: "replace",
+      forcedBy: ["metadata.user-data (replaceOnChanges)"],
+    });
+  });
+
+  it("replaces an AWS instance on a user-data change only when userDataReplaceOnChange is set", () => {
+    const vm = (userData: string, userDataReplaceOnChange: boolean) => res(INSTANCE, "bastion", { userData, userDataReplaceOnChange });
+    expect(diffPlans(plan(vm("a", true)), plan(vm("b", true)))[0]).toMatchObject({
+      change: "replace",
+      forcedBy: ["userData (force-new on userDataReplaceOnChange set)"],
+    });
+    expect(diffPlans(plan(vm("a", false)), plan(vm("b", false)))[0]).toMatchObject({ change: "update", unclassified: [] });
+  });
+
   it("replaces a GCP disk on a shrink only", () => {
     const gdisk = (size: number) => res("gcp:compute/disk:Disk", "core-0-state", { zone: "us-central1-a", size });
     expect(diffPlans(plan(gdisk(50)), plan(gdisk(100)))[0].change).toBe("update");
