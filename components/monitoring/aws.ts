@@ -15,6 +15,7 @@
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import {
   AWS_AGENT_NAMESPACE,
   AWS_DEPLOYMENT_DIMENSION,
@@ -31,6 +32,9 @@ const PERIOD_SECONDS = 60;
 const EVALUATION_PERIODS = 5;
 /** How long validation results stay in CloudWatch Logs (the archive keeps the audit logs themselves). */
 export const VALIDATION_LOG_RETENTION_DAYS = 90;
+
+/** The modelled wait after the monitoring key is created (as the pool's, components/pool/aws-security.ts). */
+export const KEY_PROPAGATION = "60s";
 
 /** The metric filter pattern that counts failed validations. */
 export const FAILURE_PATTERN = '{ $.status = "fail" }';
@@ -83,7 +87,17 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
-  const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.id, tags }, opts);
+  // A new key may not be visible to other services yet: KMS changes "typically" propagate "in less than a few
+  // seconds, but in some cases it can take several minutes", and a key used right after CreateKey can answer
+  // NotFoundException (https://docs.aws.amazon.com/kms/latest/developerguide/programming-eventual-consistency.html).
+  // CloudWatch Logs refuses a log group whose key it cannot use, so the topic and the group wait for it.
+  const keyReady = new time.Sleep(
+    `${name}-key-propagation`,
+    { createDuration: KEY_PROPAGATION, triggers: { key: key.arn } },
+    { ...opts, dependsOn: [key] },
+  );
+  const afterKey = { ...opts, dependsOn: [keyReady] };
+  const topic = new aws.sns.Topic(`${name}-alerts`, { kmsMasterKeyId: key.id, tags }, afterKey);
   if (spec.monitoring.alertEmail) {
     new aws.sns.TopicSubscription(
       `${name}-alerts-email`,
@@ -95,7 +109,7 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
   const logGroup = new aws.cloudwatch.LogGroup(
     `${name}-validation-log`,
     { name: logGroupName, retentionInDays: VALIDATION_LOG_RETENTION_DAYS, kmsKeyId: key.arn, tags },
-    opts,
+    afterKey,
   );
   new aws.cloudwatch.LogMetricFilter(
     `${name}-validation-failures`,

@@ -25,8 +25,8 @@ export interface AwsBurstInputs {
   readonly autoScalingRoleArn: pulumi.Input<string>;
   /** Boot files members fetch, uploaded and readable (see `aws-artifacts.ts`). @default none */
   readonly bootReady?: readonly pulumi.Resource[];
-  /** The pool's wait for the key, the node role and the service-linked role to propagate (`awsGrantsPropagated`). */
-  readonly grantsReady: pulumi.Resource;
+  /** The pool's waits for the key, the node role and the service-linked role to propagate (`awsKeyPropagated`, `awsGrantsPropagated`). */
+  readonly grantsReady: readonly pulumi.Resource[];
 }
 
 /**
@@ -81,7 +81,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
       updateDefaultVersion: true,
       tags,
     },
-    { ...opts, dependsOn: [inputs.keyAlias, inputs.grantsReady, ...bootReady] },
+    { ...opts, dependsOn: [inputs.keyAlias, ...inputs.grantsReady, ...bootReady] },
   );
 
   const group = new aws.autoscaling.Group(
@@ -116,7 +116,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
     },
     // Members install packages and fetch boot files at first boot: NAT route and objects must exist before any launches.
     // The warm pool launches at once, under a key policy naming the service-linked role: both must have propagated.
-    { ...opts, dependsOn: [...inputs.network.egressReady, inputs.grantsReady, ...bootReady] },
+    { ...opts, dependsOn: [...inputs.network.egressReady, ...inputs.grantsReady, ...bootReady] },
   );
 
   new aws.autoscaling.Policy(

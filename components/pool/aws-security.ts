@@ -182,6 +182,24 @@ export function buildAwsNodeIdentity(ctx: AdapterContext, account: AwsAccount): 
  */
 export const GRANT_PROPAGATION = "60s";
 
+/** Disks, templates and boot files encrypted under the pool key wait for the key and its alias (see GRANT_PROPAGATION). */
+
+export function awsKeyPropagated(ctx: AdapterContext, key: AwsKey): time.Sleep {
+  return new time.Sleep(
+    `${ctx.name}-key-propagation`,
+    // A replaced key or alias is new again: wait again.
+    { createDuration: GRANT_PROPAGATION, triggers: { key: key.key.arn, alias: key.alias.name } },
+    { parent: ctx.parent, dependsOn: [key.key, key.alias] },
+  );
+}
+
+/**
+ * The same wait for the identities nodes and the burst group launch as: the
+ * node role with its policies and instance profile, and the Auto Scaling
+ * service-linked role the key policy names. Separate from the key's, so
+ * state volumes (which need only the key) keep nothing but the key when a
+ * destroy leaves them (`--exclude-protected` keeps what they depend on).
+ */
 export function awsGrantsPropagated(
   ctx: AdapterContext,
   key: AwsKey,
@@ -193,10 +211,8 @@ export function awsGrantsPropagated(
     `${ctx.name}-grants-propagation`,
     {
       createDuration: GRANT_PROPAGATION,
-      // A replaced key, alias or role is new again: wait again.
+      // A replaced role or profile is new again: wait again.
       triggers: {
-        key: key.key.arn,
-        alias: key.alias.name,
         role: identity.role.arn,
         profile: identity.instanceProfile.arn,
         ...(autoScalingRole ? { autoScalingRole: autoScalingRole.arn } : {}),
@@ -205,8 +221,6 @@ export function awsGrantsPropagated(
     {
       parent: ctx.parent,
       dependsOn: [
-        key.key,
-        key.alias,
         ...(autoScalingRole ? [autoScalingRole] : []),
         identity.role,
         identity.instanceProfile,

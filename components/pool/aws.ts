@@ -9,7 +9,7 @@ import { buildAwsBootArtifacts, buildBootReadGrant, type AwsBootArtifacts } from
 import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
 import { buildAwsBurst } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
-import { awsAccount, awsGrantsPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
+import { awsAccount, awsGrantsPropagated, awsKeyPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
 import { BASTION_TAG, nodeUserData } from "./common";
 import type { AdapterContext, PoolNode, PoolParts } from "./types";
 
@@ -39,8 +39,10 @@ export function resolveAwsImage(ctx: AdapterContext): pulumi.Output<string> {
 interface DiskKey {
   readonly id: pulumi.Output<string>;
   readonly alias: pulumi.Resource;
-  /** `awsGrantsPropagated`: whatever encrypts with the key or runs as the node role starts after it. */
+  /** `awsKeyPropagated`: whatever encrypts with the key starts after it. */
   readonly ready: pulumi.Resource;
+  /** `awsGrantsPropagated`: whatever runs as the node role starts after it. */
+  readonly grantsReady: pulumi.Resource;
 }
 
 /** AWS reports the key ARN the alias resolved to; without this every run would replace every disk. */
@@ -76,6 +78,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     ? buildBootReadGrant(ctx, { bucketName: bootBucketOnce(), account, keyArn: key.arn, role: identity.role })
     : undefined;
   // Everything that encrypts with the key or runs as the node role waits for them to propagate.
+  const keyReady = awsKeyPropagated(ctx, poolKey);
   const grants = awsGrantsPropagated(ctx, poolKey, identity, readGrant ? [readGrant] : []);
   const artifacts = boot.usesBucket
     ? buildAwsBootArtifacts(ctx, {
@@ -85,7 +88,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
         keyRef: diskKeyId,
         keyAlias: alias,
         role: identity.role,
-        uploadAfter: [grants],
+        uploadAfter: [keyReady],
       })
     : undefined;
   const bootCtx: AdapterContext = {
@@ -97,7 +100,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const network = buildAwsNetwork(ctx);
   const imageId = resolveAwsImage(ctx);
 
-  const diskKey: DiskKey = { id: diskKeyId, alias, ready: grants };
+  const diskKey: DiskKey = { id: diskKeyId, alias, ready: keyReady, grantsReady: grants };
   const bastion = buildBastion(ctx, network, imageId, diskKey);
 
   const coreTags = tagsFor(spec, "core");
@@ -124,7 +127,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
           instanceProfileArn: identity.instanceProfile.arn,
           autoScalingRoleArn: autoScalingRole.arn,
           bootReady: bootFilesReady(artifacts, readGrant, boot.burst),
-          grantsReady: grants,
+          grantsReady: [keyReady, grants],
         })
       : undefined;
 
@@ -326,7 +329,13 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.
       // The key and the node role must have propagated (see awsGrantsPropagated).
-      dependsOn: [...inputs.network.egressReady, inputs.diskKey.alias, inputs.diskKey.ready, ...inputs.bootReady],
+      dependsOn: [
+        ...inputs.network.egressReady,
+        inputs.diskKey.alias,
+        inputs.diskKey.ready,
+        inputs.diskKey.grantsReady,
+        ...inputs.bootReady,
+      ],
     },
   );
 

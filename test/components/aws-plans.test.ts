@@ -196,28 +196,51 @@ describe("aws plans: first up in one run", () => {
     }
   });
 
-  it.each(STACKS)("%s: disks and boot files wait for the key and the roles to propagate, which wait for every grant", (stack) => {
+  it.each(STACKS)("%s: what encrypts with the key waits for it to propagate; what runs as a role waits for every grant", (stack) => {
     const plan = preview.get(stack)!;
-    const sleep = named(plan, "logos-grants-propagation");
-    expect(sleep.inputs.createDuration).toBe("60s");
+    const keySleep = named(plan, "logos-key-propagation");
+    const grantSleep = named(plan, "logos-grants-propagation");
+    for (const s of [keySleep, grantSleep]) expect(s.inputs.createDuration, s.name).toBe("60s");
+    for (const k of [named(plan, "logos-key"), named(plan, "logos-key-alias")]) expect(waits(plan, keySleep, k), k.name).toBe(true);
     const grants = [
-      ...ofType(plan, "aws:kms/key:Key").filter((k) => k.name === "logos-key"),
-      ...ofType(plan, "aws:kms/alias:Alias"),
       ...ofType(plan, "aws:iam/role:Role"),
       ...ofType(plan, "aws:iam/instanceProfile:InstanceProfile"),
       ...ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
       ...ofType(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole"),
       ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "logos-boot-read"),
     ];
-    expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 7 : 5);
-    for (const g of grants) expect(waits(plan, sleep, g), g.name).toBe(true);
-    const users = [
+    expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 5 : 3);
+    for (const g of grants) expect(waits(plan, grantSleep, g), g.name).toBe(true);
+    const encrypting = [
       ...ofType(plan, "aws:ebs/volume:Volume"),
       ...ofType(plan, "aws:ec2/instance:Instance"),
       ...ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate"),
       ...ofType(plan, "aws:s3/bucketObjectv2:BucketObjectv2"),
     ];
-    for (const u of users) expect(waits(plan, u, sleep), u.name).toBe(true);
+    for (const u of encrypting) expect(waits(plan, u, keySleep), u.name).toBe(true);
+    const launching = [
+      ...ofType(plan, "aws:ec2/instance:Instance").filter((r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core"),
+      ...ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate"),
+      ...ofType(plan, "aws:autoscaling/group:Group"),
+    ];
+    for (const u of launching) expect(waits(plan, u, grantSleep), u.name).toBe(true);
+    // A destroy that keeps the protected volumes keeps what they depend on: the key, not the node's roles.
+    for (const v of ofType(plan, "aws:ebs/volume:Volume")) {
+      expect(
+        grants.filter((g) => waits(plan, v, g)).map((g) => g.type),
+        v.name,
+      ).toEqual(grants.filter((g) => g.type === "aws:iam/serviceLinkedRole:ServiceLinkedRole").map((g) => g.type));
+    }
+  });
+});
+
+describe("aws plans: monitoring in one run", () => {
+  it.each(STACKS)("%s: the alert topic and the log group wait for their new key to propagate", (stack) => {
+    const plan = preview.get(stack)!;
+    const sleep = named(plan, "logos-monitoring-key-propagation");
+    expect(waits(plan, sleep, named(plan, "logos-monitoring-key"))).toBe(true);
+    for (const r of [...ofType(plan, "aws:sns/topic:Topic"), ...ofType(plan, "aws:cloudwatch/logGroup:LogGroup")])
+      expect(waits(plan, r, sleep), r.name).toBe(true);
   });
 });
 

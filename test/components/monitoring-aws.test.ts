@@ -88,8 +88,14 @@ describe("Monitoring on AWS", () => {
     expect(principals).toContainEqual({ Service: "logs.us-east-1.amazonaws.com" });
   });
 
-  it("does not grow with the number of nodes: key, topic, subscription, log group, filter, four alarms", () => {
-    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(9);
+  it("does not grow with the number of nodes: key, its propagation wait, topic, subscription, log group, filter, four alarms", () => {
+    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(10);
+  });
+
+  it("models the key's propagation as a 60 s wait (the plan tests check what waits for it)", () => {
+    expect(mocks.ofType("time:index/sleep:Sleep").map((s) => [s.name, s.inputs.createDuration])).toEqual([
+      ["logos-monitoring-key-propagation", "60s"],
+    ]);
   });
 
   it("is policy-clean", () => {
