@@ -3,7 +3,8 @@
 
 One source, shipped to every node: run by the `ProofValidation` component over
 SSH after `pulumi up`, and by a systemd oneshot unit at boot on burst nodes.
-Standard library only; Python >= 3.11.
+Standard library only; Python >= 3.11. One file on purpose, long as it is:
+`CopyToRemote` and cloud-init ship it alone, pinned by its digest.
 
 Steps, in order (the first failing step decides the stage and exit code):
 
@@ -40,6 +41,9 @@ Steps, in order (the first failing step decides the stage and exit code):
                (<log>.history-<UTC stamp>.json) is written and fsynced BEFORE
                the workload runs. It is removed again when the run leaves the
                earlier entries intact, and kept (and named) otherwise.
+   sandbox     (--write-sandbox, the default) the two workload commands run
+               under Landlock: writes only beneath the state dir, the checkout
+               and a private temp dir (TMPDIR), and to /dev/null.
 6. lem         `python3 test_lem_discharge.py`: exit 0, and the lines
                `Overall status: PASS` and `<none>` on stdout.
 7. boot        `python3 scripts/boot_aligned_agent.py`: exit 0 and
