@@ -8,6 +8,7 @@ import { archiveBootstrap, archiveCommandFor, archiveEntropy, deploymentArchiveN
 import { archiveTarget } from "../components/log-archive/names";
 import { Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
+import type { DeepInput } from "../components/pool/types";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
 import { ProofValidation } from "../components/proof-validation";
 import { coqPin, STATE_DEVICE_FILE } from "./bootstrap";
@@ -18,9 +19,7 @@ import type { NodeValidation, SchedulerDocument } from "./scheduler/schema";
 import { rolloutPredecessor } from "./rollout";
 import { parseSpec, SpecError, specWarnings, type PoolSpec, type RawConfig } from "./spec";
 
-/** A value whose leaves (or whole subtrees) may be Outputs, as stack outputs allow. */
-export type DeepInput<T> =
-  pulumi.Input<T> | (T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : never);
+export type { DeepInput } from "../components/pool/types";
 
 export interface ProgramOutputs {
   readonly [name: string]: pulumi.Input<unknown>;
@@ -264,8 +263,19 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
             min: pool.burst.min,
             max: pool.burst.max,
             discoveryTag: pool.burst.discoveryTag,
+            validatedTag: pool.burst.validatedTag,
+            inService: pool.burst.contract.inService,
+            scaleIn: pool.burst.contract.scaleIn,
             ...(pool.burst.standby
-              ? { standby: { kind: pool.burst.standby.kind, group: "(assigned at deploy)", size: pool.burst.standby.size } }
+              ? {
+                  standby: {
+                    kind: pool.burst.standby.kind,
+                    group: "(assigned at deploy)",
+                    size: pool.burst.standby.size,
+                    tag: pool.burst.standby.tag,
+                    state: pool.burst.standby.state,
+                  },
+                }
               : {}),
           },
         }
@@ -276,10 +286,11 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     ...plain,
     bastion: { ...plain.bastion, host: pool.bastionPublicIp },
     nodes: plain.nodes.map((n, i) => ({ ...n, validation: nodeResults[i] })),
-    groups: plain.groups.map((g) => ({
-      ...g,
-      group: g.role === "standby" && burst?.standby ? burst.standby.id : (burst?.groupName ?? g.group),
-    })),
+    groups: plain.groups.map((g) =>
+      g.role === "standby" || !burst
+        ? { ...g, group: burst?.standby ? burst.standby.id : g.group }
+        : { ...g, group: burst.groupName, target: burst.contract.target, demand: burst.contract.demand },
+    ),
   };
 
   return {

@@ -7,10 +7,11 @@ import { BASTION_TYPES } from "../../infra/machines";
 import { tagsFor } from "../../infra/spec";
 import { buildAwsBootArtifacts, buildBootReadGrant, type AwsBootArtifacts } from "./aws-artifacts";
 import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
-import { buildAwsBurst } from "./aws-burst";
+import { deploymentDigest, deploymentId } from "../../infra/deployment";
+import { awsBurstGroupName, buildAwsBurst, LAUNCH_HOOK_NAME } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
 import { awsAccount, awsGrantsPropagated, awsKeyPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
-import { BASTION_TAG, nodeUserData } from "./common";
+import { BASTION_TAG, nodeUserData, withMember } from "./common";
 import type { AdapterContext, PoolNode, PoolParts } from "./types";
 
 /** `spec.image` values with this prefix name an SSM parameter holding the AMI id. */
@@ -59,6 +60,14 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const { key, alias, diskKeyId, autoScalingRole } = poolKey;
   const identity = buildAwsNodeIdentity(ctx, account);
   const slots = nodeSlots(spec);
+  const scope = { project: pulumi.getProject(), stack: pulumi.getStack() };
+  const burstGroup = awsBurstGroupName(ctx.name, deploymentDigest(scope));
+  // Members put themselves in service (launch hook) and tag themselves; their
+  // config names the group, known here, before the boot files are planned.
+  const burstExtras = withMember(spec, ctx.burstBootstrap, {
+    cloud: "aws",
+    aws: { region: spec.region, group: burstGroup, hook: LAUNCH_HOOK_NAME },
+  });
 
   // S3 names are global: the boot bucket's carries random entropy kept in the state.
   let bootBucket: pulumi.Output<string> | undefined;
@@ -71,7 +80,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
     spec,
     slots,
     core: ctx.coreBootstrap,
-    ...(withBurst ? { burst: ctx.burstBootstrap } : {}),
+    ...(withBurst ? { burst: burstExtras } : {}),
     bucket: bootBucketOnce,
   });
   const readGrant = boot.usesBucket
@@ -94,7 +103,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const bootCtx: AdapterContext = {
     ...ctx,
     coreBootstrap: boot.core.extras,
-    burstBootstrap: boot.burst?.extras ?? ctx.burstBootstrap,
+    burstBootstrap: boot.burst?.extras ?? burstExtras,
   };
 
   const network = buildAwsNetwork(ctx);
@@ -128,6 +137,10 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
           autoScalingRoleArn: autoScalingRole.arn,
           bootReady: bootFilesReady(artifacts, readGrant, boot.burst),
           grantsReady: [keyReady, grants],
+          groupName: burstGroup,
+          account,
+          nodeRole: identity.role,
+          deployment: deploymentId(scope),
         })
       : undefined;
 

@@ -32,7 +32,16 @@ import {
 import { rbacPropagation } from "./azure-propagation";
 import { buildAzureNetwork, type AzureNetwork } from "./azure-network";
 import { buildAzureSecurity, type AzureSecurity } from "./azure-security";
-import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
+import {
+  azureDemandRules,
+  AZURE_RULES_PER_PROFILE,
+  BURST_DEMAND_METRIC,
+  BURST_DEMAND_PERIOD_SECONDS,
+  demandLevels,
+} from "../../infra/burst-demand";
+import { deploymentId } from "../../infra/deployment";
+import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND } from "../../infra/node/member";
+import { BURST_DISCOVERY_TAG, nodeUserData, STANDBY_TAG, validatedTag, withMember } from "./common";
 import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
 
 /** The state disk is the only data disk, so its LUN, and with it its device path, is fixed. */
@@ -40,8 +49,36 @@ export const STATE_DISK_LUN = 0;
 export const STATE_DEVICE = azureDataDiskPath(STATE_DISK_LUN);
 /** Ubuntu's marketplace image is 30 GiB; the bastion needs no more. */
 const BASTION_DISK_GIB = 30;
-/** Autoscale thresholds: scale out above, in below (percent CPU averaged over the group). */
-export const BURST_CPU = { scaleOutAbove: 70, scaleInBelow: 30 } as const;
+/** Azure Monitor custom metric namespace of the burst demand (published on the scale set). */
+export const AZURE_DEMAND_NAMESPACE = "LogosBurst";
+/** Port of the member's local health socket, open only while this boot's validation has passed. */
+export const HEALTH_PORT = 8471;
+/**
+ * How long the Application Health extension reports a new member as
+ * initializing rather than unhealthy: its first boot installs the toolchain and
+ * validates before the port opens.
+ */
+export const HEALTH_GRACE_SECONDS = 3600;
+
+/** What a member does to itself (burst_member.py): its own tags, its protection, whether it is the standby. */
+export const MEMBER_ACTIONS = [
+  "Microsoft.Resources/tags/read",
+  "Microsoft.Resources/tags/write",
+  "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
+  "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write",
+  "Microsoft.StandbyPool/standbyVirtualMachinePools/standbyVirtualMachines/read",
+] as const;
+/** What a scheduler needs: find members and their addresses, mark them busy, delete idle ones. */
+export const SCHEDULER_ACTIONS = [
+  "Microsoft.Compute/virtualMachineScaleSets/read",
+  "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
+  "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write",
+  "Microsoft.Compute/virtualMachineScaleSets/delete/action",
+  "Microsoft.Compute/virtualMachines/read",
+  "Microsoft.Network/networkInterfaces/read",
+] as const;
+/** Publishing a custom metric (the data action Monitoring Metrics Publisher holds). */
+export const SCHEDULER_DATA_ACTIONS = ["Microsoft.Insights/Metrics/Write"] as const;
 
 /** What every VM of the pool shares: where it lives and how it is encrypted and logged into. */
 interface Shared {
@@ -326,13 +363,61 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
 
 /**
  * Burst capacity: one flexible-orchestration scale set (standby pools need
- * flexible) over all zones, scaled on CPU from 0 to `max`.
+ * flexible) over all zones, sized by the scheduler's demand metric, rolled
+ * onto a new model with surge instances that must report healthy -- which a
+ * member does only once its validation passed -- before old ones go.
  */
 function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readonly scaleSet: compute.VirtualMachineScaleSet } {
   const { ctx } = s;
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
   const tags = tagsFor(spec, BURST_DISCOVERY_TAG.value);
+  const deployment = deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
+  const poolGroupId = s.subscriptionId.apply((sub) => `/subscriptions/${sub}/resourceGroups/${s.groupNames.pool}`);
+  const standbyPoolId =
+    spec.nodes.standby === 1
+      ? s.idIn(s.groupNames.pool, "Microsoft.StandbyPool", "standbyVirtualMachinePools", standbyPoolName(spec.name))
+      : undefined;
+
+  // Custom roles on the pool's group (role names are unique in the tenant: the deployment id keeps stacks apart).
+  const customRole = (role: string, description: string, actions: readonly string[], dataActions: readonly string[] = []) =>
+    new authorization.RoleDefinition(
+      `${name}-burst-${role}-role`,
+      {
+        scope: poolGroupId,
+        roleName: `logos ${spec.name} ${deployment} burst ${role}`,
+        description,
+        roleType: "CustomRole",
+        permissions: [{ actions: [...actions], notActions: [], dataActions: [...dataActions], notDataActions: [] }],
+        assignableScopes: [poolGroupId],
+      },
+      { ...opts, dependsOn: [s.sec.nodeIdentity] },
+    );
+  const memberRole = customRole("member", "A burst member tags itself, sets its own protection, reads its standby pool", MEMBER_ACTIONS);
+  const memberGrant = new authorization.RoleAssignment(
+    `${name}-burst-member`,
+    {
+      principalId: s.sec.nodeIdentity.principalId,
+      principalType: "ServicePrincipal",
+      roleDefinitionId: pulumi.interpolate`/subscriptions/${s.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${memberRole.name}`,
+      scope: poolGroupId,
+    },
+    opts,
+  );
+  // A member's enter step needs the grant live: no member launches before it has propagated.
+  const memberGrantLive = rbacPropagation(`${name}-burst-member-propagation`, [memberGrant], opts);
+  const schedulerRole = customRole(
+    "scheduler",
+    "Publish burst demand on the scale set, find members, mark them busy, delete idle ones",
+    SCHEDULER_ACTIONS,
+    SCHEDULER_DATA_ACTIONS,
+  );
+
+  const memberCloud = pulumi.all([s.sec.nodeIdentity.clientId, standbyPoolId]).apply(([clientId, poolId]) => ({
+    cloud: "azure" as const,
+    azure: { clientId, ...(poolId ? { standbyPoolId: poolId } : {}), healthPort: HEALTH_PORT },
+  }));
+  const memberCtx: AdapterContext = { ...ctx, burstBootstrap: withMember(spec, ctx.burstBootstrap, memberCloud) };
 
   const scaleSet = new compute.VirtualMachineScaleSet(
     `${name}-burst`,
@@ -345,6 +430,26 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
       zones: [...spec.zones],
       sku: { name: spec.machine.type.name, tier: "Standard", capacity: 0 },
       identity: { type: "UserAssigned", userAssignedIdentities: [s.sec.nodeIdentity.id] },
+      // A new model (repoRef, image, validator) replaces members: Rolling with
+      // MaxSurge creates new instances from the new model, waits for them to
+      // report healthy, then deletes old ones (Flexible scale sets take
+      // Automatic, Manual and Rolling since upgrade policies became GA for
+      // them, Azure Compute blog, 19 Nov 2024). A member is healthy only while
+      // its health port is open, i.e. after its validation passed. A busy
+      // member is protected from scale set actions and is left alone. A new
+      // instance found unhealthy stops the roll (0 %), so a bad commit never
+      // replaces good members; members already unhealthy do not block it.
+      upgradePolicy: {
+        mode: "Rolling",
+        rollingUpgradePolicy: {
+          maxSurge: true,
+          maxBatchInstancePercent: 20,
+          maxUnhealthyInstancePercent: 100,
+          maxUnhealthyUpgradedInstancePercent: 0,
+          prioritizeUnhealthyInstances: true,
+          pauseTimeBetweenBatches: "PT0S",
+        },
+      },
       virtualMachineProfile: {
         storageProfile: {
           imageReference: s.image,
@@ -359,7 +464,7 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
         osProfile: {
           computerNamePrefix: burstComputerNamePrefix(spec.name),
           adminUsername: spec.access.sshUser,
-          customData: nodeUserData(ctx, "burst", undefined, undefined).apply(toCustomData),
+          customData: nodeUserData(memberCtx, "burst", undefined, undefined).apply(toCustomData),
           linuxConfiguration: s.linux,
         },
         networkProfile: {
@@ -381,33 +486,35 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
             },
           ],
         },
+        // The health a rolling upgrade waits for: a TCP probe of the member's
+        // own port from inside the VM (no inbound rule), open only after this
+        // boot's validation passed (Application Health extension, rich health
+        // states: protocol, port, gracePeriod).
+        extensionProfile: {
+          extensions: [
+            {
+              name: "HealthExtension",
+              publisher: "Microsoft.ManagedServices",
+              type: "ApplicationHealthLinux",
+              typeHandlerVersion: "2.0",
+              autoUpgradeMinorVersion: true,
+              settings: { protocol: "tcp", port: HEALTH_PORT, intervalInSeconds: 5, numberOfProbes: 1, gracePeriod: HEALTH_GRACE_SECONDS },
+            },
+          ],
+        },
         diagnosticsProfile: { bootDiagnostics: { enabled: true } },
       },
       tags,
     },
     // Autoscale owns the instance count after creation.
-    { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [...s.sec.ready] },
+    { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [...s.sec.ready, memberGrantLive] },
   );
 
-  const cpuRule = (
-    direction: "Increase" | "Decrease",
-    operator: "GreaterThan" | "LessThan",
-    threshold: number,
-  ): monitorInput.ScaleRuleArgs => ({
-    metricTrigger: {
-      metricName: "Percentage CPU",
-      metricNamespace: "microsoft.compute/virtualmachinescalesets",
-      metricResourceUri: scaleSet.id,
-      operator,
-      statistic: "Average",
-      threshold,
-      timeAggregation: "Average",
-      timeGrain: "PT1M",
-      timeWindow: "PT5M",
-    },
-    scaleAction: { direction, type: "ChangeCount", value: "1", cooldown: "PT5M" },
-  });
-
+  // The count from the demand metric the scheduler publishes on the scale set
+  // (see `azureDemandRules`): ExactCount rules, the largest count of those
+  // that fire wins. Evaluated over the last 5 minutes (the shortest window a
+  // rule takes). No CPU rules: a set at 0 has no CPU, and a scale-in rule
+  // would remove what the scheduler asked for.
   new monitor.AutoscaleSetting(
     `${name}-burst-autoscale`,
     {
@@ -417,9 +524,22 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
       targetResourceUri: scaleSet.id,
       profiles: [
         {
-          name: "cpu",
+          name: "demand",
           capacity: { minimum: "0", maximum: String(max), default: "0" },
-          rules: [cpuRule("Increase", "GreaterThan", BURST_CPU.scaleOutAbove), cpuRule("Decrease", "LessThan", BURST_CPU.scaleInBelow)],
+          rules: azureDemandRules(max).map((rule): monitorInput.ScaleRuleArgs => ({
+            metricTrigger: {
+              metricName: BURST_DEMAND_METRIC,
+              metricNamespace: AZURE_DEMAND_NAMESPACE,
+              metricResourceUri: scaleSet.id,
+              operator: "GreaterThan",
+              statistic: "Max",
+              threshold: rule.above,
+              timeAggregation: "Maximum",
+              timeGrain: "PT1M",
+              timeWindow: "PT5M",
+            },
+            scaleAction: { direction: "Increase", type: "ExactCount", value: String(rule.capacity), cooldown: "PT1M" },
+          })),
         },
       ],
       tags,
@@ -437,15 +557,22 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
         location: spec.region,
         attachedVirtualMachineScaleSetId: scaleSet.id,
         elasticityProfile: { maxReadyCapacity: 1, minReadyCapacity: 1 },
-        // Booted once (bootstrap done), then deallocated: only its disk is paid for until a scale-out starts it.
+        // Booted once (bootstrap and validation done), then deallocated: only its disk is paid for until a scale-out starts it.
         virtualMachineState: "Deallocated",
         tags: tagsFor(spec, "standby"),
       },
       opts,
     );
-    standby = { kind: "azure-standby-virtual-machine-pool", id: pool.id, size: 1 };
+    standby = {
+      kind: "azure-standby-virtual-machine-pool",
+      id: pool.id,
+      size: 1,
+      tag: STANDBY_TAG,
+      state: "in the scale set's standby pool (deallocated); it is started and re-validated when it moves into the scale set",
+    };
   }
 
+  const step = demandLevels(max, AZURE_RULES_PER_PROFILE).step;
   return {
     scaleSet,
     parts: {
@@ -454,7 +581,37 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
       min: 0,
       max,
       discoveryTag: BURST_DISCOVERY_TAG,
+      validatedTag: validatedTag(spec),
       ...(standby ? { standby } : {}),
+      contract: {
+        inService: "a VM of the scale set (not of its standby pool) in power state running, whose Application Health state is Healthy",
+        target: {
+          kind: "azure-flexible-scale-set",
+          id: scaleSet.id,
+          name: scaleSet.name,
+          region: spec.region,
+          resourceGroup: s.groupNames.pool,
+        },
+        demand: {
+          provider: "azure-monitor",
+          metric: BURST_DEMAND_METRIC,
+          namespace: AZURE_DEMAND_NAMESPACE,
+          labels: [],
+          resource: scaleSet.id,
+          endpoint: pulumi.interpolate`https://${spec.region}.monitoring.azure.com${scaleSet.id}/metrics`,
+          region: spec.region,
+          unit: "nodes",
+          periodSeconds: BURST_DEMAND_PERIOD_SECONDS,
+          step,
+          permission: pulumi.interpolate`assign role ${schedulerRole.name} ("logos ${spec.name} ${deployment} burst scheduler") to the scheduler's principal on ${poolGroupId} (Microsoft.Insights/Metrics/Write, read members, protection, delete instances)`,
+        },
+        scaleIn: {
+          by: "scheduler",
+          busy: MEMBER_BUSY_COMMAND,
+          idle: MEMBER_IDLE_COMMAND,
+          how: "busy/idle set the member's protectionPolicy (protectFromScaleIn, protectFromScaleSetActions); autoscale rules only raise the count (ExactCount cannot be 0): lower the demand, then delete the idle members you choose (virtualMachineScaleSets delete instances)",
+        },
+      },
     },
   };
 }

@@ -103,3 +103,36 @@ export function gcpBurstBaseName(scope: GcpKeyScope): string {
 export function cryptoKeyId(project: string, location: string, names: GcpKeyNames): string {
   return `projects/${project}/locations/${location}/keyRings/${names.ring}/cryptoKeys/${names.key}`;
 }
+
+/** Custom role ids: 3-64 of [a-zA-Z0-9_.], unique in the project (a deleted one is kept 7 days and undeleted by the provider). */
+const ROLE_ID = /^[a-zA-Z0-9_.]{3,64}$/;
+
+export interface GcpBurstRoleIds {
+  /** What a burst member does to itself: label itself, read its group. */
+  readonly member: string;
+  /** What a scheduler needs: publish demand, list and delete idle members. */
+  readonly scheduler: string;
+}
+
+/** `logosBurstMember_<8 hex>` and `logosBurstScheduler_<8 hex>`: the scope's digest keeps two stacks in one project apart. */
+export function gcpBurstRoleIds(scope: GcpKeyScope): GcpBurstRoleIds {
+  const digest = scopeDigest(scope, HASH_LENGTH);
+  const ids = { member: `logosBurstMember_${digest}`, scheduler: `logosBurstScheduler_${digest}` };
+  for (const id of Object.values(ids)) {
+    if (!ROLE_ID.test(id)) throw new Error(`pool ${scope.poolName}: custom role id ${JSON.stringify(id)} must be 3-64 of [a-zA-Z0-9_.]`);
+  }
+  return ids;
+}
+
+/**
+ * The IAM condition on a member's grant: on instances, only the burst group's
+ * (their names are the base name, "-" and four characters); other resources
+ * the role reaches (the group, read-only) pass. IAM Conditions see a Compute
+ * Engine resource as `projects/<p>/zones/<z>/instances/<name>`.
+ */
+export function gcpMemberCondition(baseInstanceName: string): string {
+  return (
+    `resource.type != "compute.googleapis.com/Instance" || ` +
+    `resource.name.extract("/instances/{name}").startsWith("${baseInstanceName}-")`
+  );
+}

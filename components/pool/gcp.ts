@@ -3,10 +3,13 @@ import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
 import { PROOF_GATED_TAG } from "../../infra/spec";
 import { enableServices, gcpLabels } from "../gcp-project";
-import { BURST_DISCOVERY_TAG, nodeUserData } from "./common";
+import { BURST_DEMAND_DIMENSION, BURST_DEMAND_PERIOD_SECONDS, GCP_BURST_DEMAND_TYPE } from "../../infra/burst-demand";
+import { deploymentId } from "../../infra/deployment";
+import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND } from "../../infra/node/member";
+import { BURST_DISCOVERY_TAG, nodeUserData, STANDBY_TAG, validatedTag, withMember } from "./common";
 import { buildGcpBastion, LOGIN_METADATA, SHIELDED } from "./gcp-bastion";
 import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity, gcpScope, type GcpKey } from "./gcp-identity";
-import { gcpBurstBaseName } from "./gcp-names";
+import { gcpBurstBaseName, gcpBurstRoleIds, gcpMemberCondition } from "./gcp-names";
 import { BURST_NETWORK_TAG, buildGcpFirewall, buildGcpNetwork, NODE_NETWORK_TAG, type GcpNetwork } from "./gcp-network";
 import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
 
@@ -20,11 +23,23 @@ const DISK_TYPE = "pd-balanced";
 /** Seconds a new burst VM runs before the MIG stops it into the standby pool: cloud-init installs Coq and clones the repository first. */
 const STANDBY_INITIAL_DELAY_SEC = 900;
 
-/** Seconds the autoscaler ignores a new VM's CPU while it boots and bootstraps. */
+/** Seconds the autoscaler gives a new VM to initialise before it acts on the group again. */
 const AUTOSCALER_COOLDOWN_SEC = 300;
 
-/** Target CPU utilisation of the burst group, the same on every cloud. */
-const CPU_TARGET = 0.7;
+/** What a member does to itself (burst_member.py): read and set its own labels, read its group's view of it. */
+export const MEMBER_PERMISSIONS = ["compute.instances.get", "compute.instances.setLabels", "compute.instanceGroupManagers.get"] as const;
+/**
+ * What a scheduler needs: publish the demand, list members (listManagedInstances
+ * needs instanceGroupManagers.get) and delete idle ones (deleteInstances needs
+ * instanceGroupManagers.update).
+ */
+export const SCHEDULER_PERMISSIONS = [
+  "monitoring.timeSeries.create",
+  "compute.instanceGroupManagers.get",
+  "compute.instanceGroupManagers.update",
+  "compute.instances.get",
+  "compute.instances.list",
+] as const;
 
 /**
  * The Google APIs the pool's own resources call. Storage, Monitoring and
@@ -62,7 +77,7 @@ export function buildGcpPool(ctx: AdapterContext): PoolParts {
     // disk itself is named too, for whoever reads the graph.
     readyForValidation: [stateDisk, firewall.nodeSsh, firewall.denyAll, ...net.egressReady],
   }));
-  const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email) : undefined;
+  const burst = spec.nodes.burstMax > spec.nodes.core ? buildBurst(ctx, project, net, key, nodeIdentity.email, apis) : undefined;
 
   return {
     networkId: net.network.id,
@@ -165,10 +180,69 @@ function buildCoreNodes(
   });
 }
 
-function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: GcpKey, email: pulumi.Output<string>): PoolBurst {
+/**
+ * Burst capacity: one regional MIG from one template, sized by the scheduler's
+ * demand metric (per-group metric, so it scales from and to zero), rolled
+ * proactively onto a new template, with an optional stopped standby.
+ */
+function buildBurst(
+  ctx: AdapterContext,
+  project: string,
+  net: GcpNetwork,
+  key: GcpKey,
+  email: pulumi.Output<string>,
+  apis: readonly pulumi.Resource[],
+): PoolBurst {
   const { spec, name } = ctx;
+  const opts = { parent: ctx.parent };
   const labels = { ...gcpLabels(spec, "burst"), [BURST_DISCOVERY_TAG.key]: BURST_DISCOVERY_TAG.value };
   const max = spec.nodes.burstMax - spec.nodes.core;
+  const scope = gcpScope(ctx, project);
+  const baseInstanceName = gcpBurstBaseName(scope);
+  const roleIds = gcpBurstRoleIds(scope);
+  const deployment = deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
+
+  // Members label themselves (role, validated commit) and read their group's
+  // target status to know whether this boot is for the standby pool.
+  const memberRole = new gcp.projects.IAMCustomRole(
+    `${name}-burst-member-role`,
+    {
+      project,
+      roleId: roleIds.member,
+      title: `logos ${spec.name} burst member`,
+      description: "A burst member labels itself and reads its group's view of it",
+      permissions: [...MEMBER_PERMISSIONS],
+    },
+    // Custom roles are the IAM API's.
+    { ...opts, dependsOn: [...apis] },
+  );
+  // Named by the id built from names (known at preview), carrying the dependency on the role.
+  const roleName = (role: gcp.projects.IAMCustomRole, id: string) => role.urn.apply(() => `projects/${project}/roles/${id}`);
+  const memberGrant = new gcp.projects.IAMMember(
+    `${name}-burst-member`,
+    {
+      project,
+      role: roleName(memberRole, roleIds.member),
+      member: pulumi.interpolate`serviceAccount:${email}`,
+      condition: {
+        title: "burst members only",
+        description: `Instances of ${baseInstanceName} only`,
+        expression: gcpMemberCondition(baseInstanceName),
+      },
+    },
+    opts,
+  );
+  const schedulerRole = new gcp.projects.IAMCustomRole(
+    `${name}-burst-scheduler-role`,
+    {
+      project,
+      roleId: roleIds.scheduler,
+      title: `logos ${spec.name} burst scheduler`,
+      description: "Publish burst demand, list the burst group's members and delete idle ones",
+      permissions: [...SCHEDULER_PERMISSIONS],
+    },
+    { ...opts, dependsOn: [...apis] },
+  );
 
   const template = new gcp.compute.InstanceTemplate(
     `${name}-burst-template`,
@@ -191,7 +265,9 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
       // zones, so the regional group places every zone's burst VMs in the
       // first burst subnet. No accessConfigs: no external address.
       networkInterfaces: [{ subnetwork: net.burstSubnets[0].id }],
-      metadata: nodeMetadata(nodeUserData(ctx, "burst", undefined, undefined)),
+      metadata: nodeMetadata(
+        nodeUserData({ ...ctx, burstBootstrap: withMember(spec, ctx.burstBootstrap, { cloud: "gcp" }) }, "burst", undefined, undefined),
+      ),
       serviceAccount: { email, scopes: ["cloud-platform"] },
       shieldedInstanceConfig: { ...SHIELDED },
       scheduling: { automaticRestart: true, onHostMaintenance: "MIGRATE" },
@@ -207,16 +283,22 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
     {
       project,
       region: spec.region,
-      baseInstanceName: gcpBurstBaseName(gcpScope(ctx, project)),
+      baseInstanceName,
       distributionPolicyZones: [...spec.zones],
       versions: [{ name: "primary", instanceTemplate: template.selfLinkUnique }],
-      // A new template reaches new VMs only: burst VMs may be mid-proof.
-      // A regional group's surge must be 0 or at least its zone count.
+      // A new template (repoRef, image, validator) replaces running members
+      // and the stopped standby: PROACTIVE, by replacement (cloud-init runs
+      // only on a VM's first boot), one new VM per zone before an old one goes
+      // (a regional group's fixed surge and unavailability must each be 0 or
+      // at least its zone count; both 0 is refused: the
+      // RegionInstanceGroupManager update_policy docs of terraform-provider-google).
       updatePolicy: {
-        type: "OPPORTUNISTIC",
+        type: "PROACTIVE",
         minimalAction: "REPLACE",
+        mostDisruptiveAllowedAction: "REPLACE",
         maxSurgeFixed: spec.zones.length,
         maxUnavailableFixed: 0,
+        replacementMethod: "SUBSTITUTE",
       },
       // SCALE_OUT_POOL: the MIG keeps one fully bootstrapped VM stopped and
       // starts it first on scale-out, then refills the pool by itself.
@@ -224,8 +306,8 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
         ? { standbyPolicy: { mode: "SCALE_OUT_POOL", initialDelaySec: STANDBY_INITIAL_DELAY_SEC }, targetStoppedSize: spec.nodes.standby }
         : {}),
     },
-    // The group creates CMEK boot disks as soon as it scales.
-    { parent: ctx.parent, dependsOn: [...key.ready] },
+    // The group creates CMEK boot disks as soon as it scales; its members label themselves from their first boot.
+    { parent: ctx.parent, dependsOn: [...key.ready, memberGrant] },
   );
 
   new gcp.compute.RegionAutoscaler(
@@ -235,11 +317,25 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
       region: spec.region,
       target: group.id,
       autoscalingPolicy: {
-        mode: "ON",
+        // Scale-out only: GCP has no per-VM scale-in protection, so the
+        // autoscaler never removes a member; the scheduler deletes idle ones.
+        mode: "ONLY_SCALE_OUT",
         minReplicas: 0,
         maxReplicas: max,
         cooldownPeriod: AUTOSCALER_COOLDOWN_SEC,
-        cpuUtilization: { target: CPU_TARGET },
+        // A per-group metric (resource type other than gce_instance) with a
+        // single-instance assignment of 1 node: the group's size follows the
+        // demand, and per-group metrics are what let a MIG scale from and to
+        // zero ("Scaling based on Cloud Monitoring metrics", per-instance
+        // metrics cannot go below one VM). No CPU policy: a group at 0 has no
+        // CPU to read, and the autoscaler would take the larger of the two.
+        metrics: [
+          {
+            name: GCP_BURST_DEMAND_TYPE,
+            filter: `resource.type = "global" AND metric.labels.${BURST_DEMAND_DIMENSION} = "${deployment}"`,
+            singleInstanceAssignment: 1,
+          },
+        ],
       },
     },
     { parent: ctx.parent },
@@ -251,6 +347,44 @@ function buildBurst(ctx: AdapterContext, project: string, net: GcpNetwork, key: 
     min: 0,
     max,
     discoveryTag: BURST_DISCOVERY_TAG,
-    ...(standby ? { standby: { kind: "gcp-mig-standby-pool", id: group.id, size: spec.nodes.standby } } : {}),
+    validatedTag: validatedTag(spec),
+    ...(standby
+      ? {
+          standby: {
+            kind: "gcp-mig-standby-pool",
+            id: group.id,
+            size: spec.nodes.standby,
+            tag: STANDBY_TAG,
+            state: "in the group's standby pool (targetStatus STOPPED); it is started and re-validated when it enters service",
+          },
+        }
+      : {}),
+    contract: {
+      inService: "targetStatus RUNNING and instanceStatus RUNNING in the group's regionInstanceGroupManagers.listManagedInstances",
+      target: {
+        kind: "gcp-regional-instance-group-manager",
+        id: group.selfLink,
+        name: group.name,
+        region: spec.region,
+        project,
+      },
+      demand: {
+        provider: "gcp-cloud-monitoring",
+        metric: GCP_BURST_DEMAND_TYPE,
+        labels: [{ name: BURST_DEMAND_DIMENSION, value: deployment }],
+        resource: "global",
+        region: spec.region,
+        unit: "nodes",
+        periodSeconds: BURST_DEMAND_PERIOD_SECONDS,
+        step: 1,
+        permission: pulumi.interpolate`grant the scheduler's service account ${roleName(schedulerRole, roleIds.scheduler)} in project ${project} (monitoring.timeSeries.create, list the group's members, deleteInstances)`,
+      },
+      scaleIn: {
+        by: "scheduler",
+        busy: MEMBER_BUSY_COMMAND,
+        idle: MEMBER_IDLE_COMMAND,
+        how: "GCP has no per-VM scale-in protection: the autoscaler only scales out; lower the demand, then delete the idle members you choose with regionInstanceGroupManagers.deleteInstances, which also lowers the group's size",
+      },
+    },
   };
 }

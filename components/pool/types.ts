@@ -1,7 +1,18 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { BootFile } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
+import type { SchedulerDemand, SchedulerScaleIn, SchedulerTarget } from "../../infra/scheduler/schema";
 import type { PoolSpec } from "../../infra/spec";
+
+/** A value whose leaves (or whole subtrees) may be Outputs, as stack outputs allow. */
+export type DeepInput<T> =
+  pulumi.Input<T> | (T extends readonly (infer E)[] ? DeepInput<E>[] : T extends object ? { [K in keyof T]: DeepInput<T[K]> } : never);
+
+/** A tag (GCP: label) as key and value. */
+export interface PoolTag {
+  readonly key: string;
+  readonly value: string;
+}
 
 /** A bootstrap file whose content only the engine knows (a name with per-deployment entropy). */
 export interface ComputedBootFile extends Omit<BootFile, "content"> {
@@ -56,10 +67,28 @@ export interface PoolBurst {
   readonly groupName: pulumi.Output<string>;
   readonly min: number;
   readonly max: number;
-  /** Members carry this tag (GCP: label); the scheduler discovers them by it. */
-  readonly discoveryTag: { readonly key: string; readonly value: string };
+  /** Serving members carry this tag (GCP: label); the scheduler discovers them by it. */
+  readonly discoveryTag: PoolTag;
+  /** A member sets this on itself once its validation passed on this boot; the value is the pinned commit. */
+  readonly validatedTag: PoolTag;
   /** The native warm / standby pool holding `spec.nodes.standby` pre-initialised nodes, when asked for. */
-  readonly standby?: { readonly kind: string; readonly id: pulumi.Output<string>; readonly size: number };
+  readonly standby?: {
+    readonly kind: string;
+    readonly id: pulumi.Output<string>;
+    readonly size: number;
+    /** The role tag the standby carries while it waits, so discovery never counts it. */
+    readonly tag: PoolTag;
+    /** What the cloud reports for the standby while it waits, in its own terms. */
+    readonly state: string;
+  };
+  /** The scheduler contract's cloud-specific parts (see infra/scheduler/schema.ts). */
+  readonly contract: {
+    /** What the cloud must also report for a member that serves. */
+    readonly inService: string;
+    readonly scaleIn: SchedulerScaleIn;
+    readonly target: DeepInput<SchedulerTarget>;
+    readonly demand: DeepInput<SchedulerDemand>;
+  };
 }
 
 /** What every adapter returns: the same observable pool on every cloud. */

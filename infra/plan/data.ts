@@ -189,6 +189,8 @@ export const NOT_DATA: Readonly<Record<string, string>> = Object.fromEntries(
         [
           "aws:iam/instanceProfile:InstanceProfile",
           "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+          "aws:iam/policy:Policy",
+          "gcp:projects/iAMCustomRole:IAMCustomRole",
           "azure-native:authorization:RoleDefinition",
         ],
       ],

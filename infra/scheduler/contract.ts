@@ -3,7 +3,18 @@
  * fragment from a document. Pure: the program resolves Outputs first.
  */
 import type { Cloud } from "../clouds";
-import { SCHEDULER_SCHEMA_VERSION, type NodeValidation, type SchedulerDocument, type SchedulerGroup, type SchedulerNode } from "./schema";
+import {
+  SCHEDULER_SCHEMA_VERSION,
+  type NodeValidation,
+  type SchedulerDemand,
+  type SchedulerDocument,
+  type SchedulerGroup,
+  type SchedulerNode,
+  type SchedulerScaleIn,
+  type SchedulerTarget,
+} from "./schema";
+
+type Tag = { readonly key: string; readonly value: string };
 
 export interface ContractInput {
   readonly pool: string;
@@ -25,8 +36,25 @@ export interface ContractInput {
     readonly group: string;
     readonly min: number;
     readonly max: number;
-    readonly discoveryTag: { readonly key: string; readonly value: string };
-    readonly standby?: { readonly kind: string; readonly group: string; readonly size: number };
+    /** The role tag serving members carry. */
+    readonly discoveryTag: Tag;
+    /** Set by a member once its validation passed on this boot; value: the pinned commit. */
+    readonly validatedTag: Tag;
+    /** What the cloud must also report for a serving member. */
+    readonly inService: string;
+    readonly scaleIn: SchedulerScaleIn;
+    /** Known only to the engine in a preview; the program fills them in. @default left out */
+    readonly target?: SchedulerTarget;
+    readonly demand?: SchedulerDemand;
+    readonly standby?: {
+      readonly kind: string;
+      readonly group: string;
+      readonly size: number;
+      /** The role tag the standby carries instead of the burst one. */
+      readonly tag: Tag;
+      /** What the cloud reports for the standby while it waits. */
+      readonly state: string;
+    };
   };
   readonly machine: { readonly vcpus: number; readonly memoryGiB: number };
 }
@@ -46,25 +74,32 @@ export function buildSchedulerDocument(i: ContractInput): SchedulerDocument {
   }));
   const groups: SchedulerGroup[] = [];
   if (i.burst) {
+    const b = i.burst;
     groups.push({
       role: "burst",
-      group: i.burst.group,
-      min: i.burst.min,
-      max: i.burst.max,
+      group: b.group,
+      min: b.min,
+      max: b.max,
       cpuSlotsPerNode: i.machine.vcpus,
       memoryGiBPerNode: i.machine.memoryGiB,
-      discoveryTag: { ...i.burst.discoveryTag },
+      discoveryTag: { ...b.discoveryTag },
+      discovery: { roleTag: { ...b.discoveryTag }, validatedTag: { ...b.validatedTag }, inService: b.inService },
+      ...(b.target ? { target: { ...b.target } } : {}),
+      ...(b.demand ? { demand: { ...b.demand, labels: b.demand.labels.map((l) => ({ ...l })) } } : {}),
+      scaleIn: { ...b.scaleIn },
     });
-    if (i.burst.standby) {
+    if (b.standby) {
       groups.push({
         role: "standby",
-        group: i.burst.standby.group,
-        kind: i.burst.standby.kind,
-        min: i.burst.standby.size,
-        max: i.burst.standby.size,
+        group: b.standby.group,
+        kind: b.standby.kind,
+        min: b.standby.size,
+        max: b.standby.size,
         cpuSlotsPerNode: i.machine.vcpus,
         memoryGiBPerNode: i.machine.memoryGiB,
-        discoveryTag: { ...i.burst.discoveryTag },
+        discoveryTag: { ...b.standby.tag },
+        // The standby is never capacity: it serves only after it has joined the group as a burst member.
+        discovery: { roleTag: { ...b.standby.tag }, validatedTag: { ...b.validatedTag }, inService: b.standby.state },
       });
     }
   }

@@ -60,6 +60,13 @@ const EXPLICIT: Readonly<Record<string, NameRule>> = {
     source:
       "https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateServiceLinkedRole.html (CustomSuffix) and API_CreateRole.html (RoleName, 64)",
   },
+  // Explicit so members, grants and the scheduler contract know it at preview (components/pool/aws-burst.ts).
+  "aws:autoscaling/group:Group": {
+    input: "name",
+    max: 255,
+    pattern: /^[\x20-\x7e]+$/,
+    source: "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html (AutoScalingGroupName, 1-255)",
+  },
 };
 
 /** Generated names: logical name + '-' + 7 hex digits, for types whose limit a long logical name could break. */
@@ -76,10 +83,6 @@ const GENERATED_MAX: Readonly<Record<string, { readonly max: number; readonly so
   "aws:ec2/securityGroup:SecurityGroup": {
     max: 255,
     source: "https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_CreateSecurityGroup.html (GroupName)",
-  },
-  "aws:autoscaling/group:Group": {
-    max: 255,
-    source: "https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CreateAutoScalingGroup.html",
   },
   "aws:sns/topic:Topic": { max: 256, source: "https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html (Name)" },
 };

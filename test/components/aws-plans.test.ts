@@ -143,7 +143,12 @@ describe("aws plans: pilot and pool side by side in one account", () => {
     expect(pool.filter((n) => pilot.includes(n))).toEqual([]);
     // What the check covers, so a new explicit name is seen here.
     expect(new Set(pool.map((n) => n.split(" ")[0]))).toEqual(
-      new Set(["aws:kms/alias:Alias", "aws:cloudwatch/logGroup:LogGroup", "aws:iam/serviceLinkedRole:ServiceLinkedRole"]),
+      new Set([
+        "aws:kms/alias:Alias",
+        "aws:cloudwatch/logGroup:LogGroup",
+        "aws:iam/serviceLinkedRole:ServiceLinkedRole",
+        "aws:autoscaling/group:Group",
+      ]),
     );
   });
 
@@ -151,9 +156,13 @@ describe("aws plans: pilot and pool side by side in one account", () => {
     const watched = new Map<Stack, string[]>();
     for (const stack of STACKS) {
       const plan = filled.get(stack)!;
-      const alarms = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
+      const all = ofType(plan, "aws:cloudwatch/metricAlarm:MetricAlarm");
+      // The burst group's demand alarm (pool only) watches the scheduler's metric, by this deployment's dimension.
+      const demand = all.filter((a) => a.inputs.namespace === "Logos/Burst");
+      expect(demand, stack).toHaveLength(stack === "aws-pool" ? 1 : 0);
+      const alarms = all.filter((a) => !demand.includes(a));
       expect(alarms, stack).toHaveLength(4);
-      watched.set(stack, alarms.map(series));
+      watched.set(stack, all.map(series));
       // The failure metric comes from this stack's log group only, into this stack's series.
       const [filter] = ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
       const [group] = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");

@@ -17,7 +17,7 @@ import { installMocks, type Registered } from "../helpers/mocks";
 
 import type * as BootFiles from "../../components/pool/aws-boot-files";
 import type { BootstrapExtras } from "../../components/pool/types";
-import { deploymentId } from "../../infra/deployment";
+import { deploymentDigest, deploymentId } from "../../infra/deployment";
 import { nodeSlots } from "../../infra/layout";
 import { renderValidationUnit, VALIDATION_SCRIPT_PATH, VALIDATION_UNIT_NAME } from "../../infra/node/validation";
 import { parseSpec, type PoolSpec } from "../../infra/spec";
@@ -153,8 +153,13 @@ describe("aws boot files: user-data size", () => {
     }
   });
 
-  it("the plan-time estimate is what the engine renders, within the deploy key's and volume id's placeholders", () => {
-    const burst = boot.planBootFiles({ spec, slots: nodeSlots(spec), core: coreExtras, burst: burstExtras, bucket: () => "b" });
+  it("the plan-time estimate is what the engine renders, within the deploy key's and volume id's placeholders", async () => {
+    // The adapter adds the burst member's part (its config names the group) before it plans the files.
+    const { withMember } = await import("../../components/pool/common.js");
+    const { awsBurstGroupName, LAUNCH_HOOK_NAME } = await import("../../components/pool/aws-burst.js");
+    const group = awsBurstGroupName(spec.name, deploymentDigest({ project: "logos-compute", stack: "test" }));
+    const member = withMember(spec, burstExtras, { cloud: "aws", aws: { region: spec.region, group, hook: LAUNCH_HOOK_NAME } });
+    const burst = boot.planBootFiles({ spec, slots: nodeSlots(spec), core: coreExtras, burst: member, bucket: () => "b" });
     // Computed files are estimated at their longest (a 63-character name): the estimate may run high by that much.
     const within = (estimate: number, text: string, computedFiles: number): void => {
       const over = estimate - Buffer.byteLength(text);
@@ -170,9 +175,10 @@ describe("aws boot files: what moves and how it is fetched", () => {
   const moved = [
     { dest: VALIDATION_SCRIPT_PATH, source: "infra/node/validate_proof.py" },
     { dest: "/opt/logos/bin/archive_upload.py", source: "infra/node/archive_upload.py" },
+    { dest: "/opt/logos/bin/logos-member", source: "infra/node/burst_member.py" },
   ];
 
-  it("burst nodes fetch the validator and the uploader by their pinned digest instead of carrying them", () => {
+  it("burst nodes fetch the validator, the uploader and the member script by their pinned digest instead of carrying them", () => {
     const doc = cloudConfig(burstUserData);
     const bucket = one(BUCKET, `${spec.name}-boot`).inputs.bucket;
     // The name carries a suffix generated at deploy: cloud-init writes it, the fetcher reads it.
@@ -331,7 +337,7 @@ describe("aws boot files: ordering", () => {
 
   it("the launch template and the group wait for every object and the read grant", () => {
     const objects = ofType(OBJECT).map((o) => o.name);
-    expect(objects).toHaveLength(2);
+    expect(objects).toHaveLength(3);
     for (const type of [TEMPLATE, GROUP]) {
       for (const name of [...objects, `${spec.name}-boot-read`]) {
         expect(dependsOnName(type, `${spec.name}-burst`, name), `${type} -> ${name}`).toBe(true);

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { parse as parseYaml } from "yaml";
 import { beforeAll, describe, expect, it } from "vitest";
 import { poolConfig, rawConfig, TEST_SSH_KEY } from "../helpers/configs";
 import { installMocks, valueOf, type Registered } from "../helpers/mocks";
@@ -46,8 +47,15 @@ function answerCloudAssignedAttributes(): void {
         extra.arn = `arn:aws:iam::${ACCOUNT}:${args.type.includes("Role") ? "role" : "instance-profile"}/${args.name}-generated`;
         break;
       case "aws:autoscaling/group:Group":
-        extra.name = `${args.name}-generated`;
-        extra.arn = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:uuid:autoScalingGroupName/${args.name}-generated`;
+        extra.name = args.inputs.name ?? `${args.name}-generated`;
+        extra.arn = `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:uuid:autoScalingGroupName/${extra.name}`;
+        break;
+      case "aws:ec2/launchTemplate:LaunchTemplate":
+        extra.latestVersion = 3;
+        break;
+      case "aws:autoscaling/policy:Policy":
+      case "aws:iam/policy:Policy":
+        extra.arn = `arn:aws:${args.type.startsWith("aws:iam") ? "iam" : "autoscaling"}::${ACCOUNT}:policy/${args.name}`;
         break;
       case "aws:ec2/eip:Eip":
         extra.publicIp = "198.51.100.7";
@@ -75,6 +83,7 @@ const UNTAGGABLE = new Set([
   "aws:ec2/volumeAttachment:VolumeAttachment",
   "aws:kms/alias:Alias",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:iam/rolePolicy:RolePolicy",
   "aws:autoscaling/policy:Policy",
   "time:index/sleep:Sleep",
   "random:index/randomId:RandomId",
@@ -137,6 +146,7 @@ const POLICY = "aws:autoscaling/policy:Policy";
 const KEY = "aws:kms/key:Key";
 
 const decode = (b64: string): string => Buffer.from(b64, "base64").toString("utf8");
+const cloudConfig = (text: string): any => parseYaml(text.replace(/^#cloud-config\n/, ""));
 const coreInstances = (b: Built): Registered[] => b.ofType(INSTANCE).filter((r) => r.inputs.tags?.["logos-role"] === "core");
 /** The primary network interface a VM attaches. */
 const nicOf = (b: Built, instance: Registered): Registered => b.one("aws:ec2/networkInterface:NetworkInterface", `${instance.name}-nic`);
@@ -434,41 +444,145 @@ describe("aws pool: burst and standby", () => {
     for (const t of specs) expect(t.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "burst" });
   });
 
-  it("the group spans the burst subnets, min 0, max burstMax - core, latest template, members tagged for discovery", () => {
+  it("the group spans the burst subnets, min 0, max burstMax - core, named per deployment, members tagged for discovery", () => {
     const group = fleet.one(GROUP, "logos-burst");
     expect(group.inputs).toMatchObject({
+      name: `logos-burst-${DIGEST}`,
       minSize: 0,
       maxSize: 3,
       vpcZoneIdentifiers: fleet.spec.zones.map((_, i) => `logos-burst-subnet-${i}-id`),
-      launchTemplate: { id: "logos-burst-id", version: "$Latest" },
     });
     expect(group.inputs.desiredCapacity).toBeUndefined();
     const tags = new Map(group.inputs.tags.map((t: any) => [t.key, t]));
     expect(tags.get("logos-role")).toEqual({ key: "logos-role", value: "burst", propagateAtLaunch: true });
     expect(tags.get("logos-proof-gated")).toEqual({ key: "logos-proof-gated", value: "true", propagateAtLaunch: true });
-    expect(fleet.pool.burst).toMatchObject({ min: 0, max: 3, discoveryTag: { key: "logos-role", value: "burst" } });
+    expect(fleet.pool.burst).toMatchObject({
+      min: 0,
+      max: 3,
+      discoveryTag: { key: "logos-role", value: "burst" },
+      validatedTag: { key: "logos-validated", value: fleet.spec.repo.ref },
+    });
   });
 
-  it("target tracking on average CPU at 70 %", () => {
-    const policy = fleet.one(POLICY, "logos-burst-cpu");
-    expect(policy.inputs).toMatchObject({
-      autoscalingGroupName: "logos-burst-generated",
-      policyType: "TargetTrackingScaling",
-      targetTrackingConfiguration: {
-        predefinedMetricSpecification: { predefinedMetricType: "ASGAverageCPUUtilization" },
-        targetValue: 70,
+  it("a new template rolls: the group names the template's version number (never $Latest) and refreshes launch-before-terminate", () => {
+    const group = fleet.one(GROUP, "logos-burst");
+    expect(group.inputs.launchTemplate).toEqual({ id: "logos-burst-id", version: "3" });
+    expect(group.inputs.instanceRefresh).toEqual({
+      strategy: "Rolling",
+      preferences: {
+        minHealthyPercentage: 100,
+        maxHealthyPercentage: 200,
+        instanceWarmup: "60",
+        scaleInProtectedInstances: "Wait",
+        standbyInstances: "Terminate",
+        skipMatching: false,
       },
     });
   });
 
-  it("standby 1 is the group's warm pool of exactly one running, pre-initialised instance (a stopped one would be cut off mid-bootstrap)", () => {
+  it("every launch waits in a lifecycle hook for its own validation; a failure is abandoned after the hook's timeout", () => {
+    const group = fleet.one(GROUP, "logos-burst");
+    expect(group.inputs.initialLifecycleHooks).toEqual([
+      {
+        name: "logos-validated",
+        lifecycleTransition: "autoscaling:EC2_INSTANCE_LAUNCHING",
+        defaultResult: "ABANDON",
+        heartbeatTimeout: 7200,
+      },
+    ]);
+    // The member's config names that hook and the group; its boot units complete it only after a pass.
+    const userData = decode(fleet.one(TEMPLATE, "logos-burst").inputs.userData);
+    const member = cloudConfig(userData).write_files.find((f: any) => f.path === "/etc/logos/member.json");
+    expect(JSON.parse(member.content)).toMatchObject({
+      cloud: "aws",
+      aws: { region: REGION, group: `logos-burst-${DIGEST}`, hook: "logos-validated" },
+      ref: fleet.spec.repo.ref,
+    });
+    expect(cloudConfig(userData).runcmd).toContainEqual([
+      "/usr/bin/python3",
+      "/opt/logos/bin/logos-member",
+      "install",
+      "--config",
+      "/etc/logos/member.json",
+    ]);
+  });
+
+  it("members may complete their own hook, set their protection and only their role and validated tags", () => {
+    const grant = fleet.one("aws:iam/rolePolicy:RolePolicy", "logos-burst-member");
+    expect(grant.inputs.role).toBe("logos-node-role-generated");
+    const statements = JSON.parse(grant.inputs.policy).Statement;
+    expect(statements).toEqual([
+      {
+        Sid: "OwnLifecycleAndProtection",
+        Effect: "Allow",
+        Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
+        Resource: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:uuid:autoScalingGroupName/logos-burst-${DIGEST}`,
+      },
+      {
+        Sid: "OwnRoleTags",
+        Effect: "Allow",
+        Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+        Resource: `arn:aws:ec2:${REGION}:${ACCOUNT}:instance/*`,
+        Condition: {
+          StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": `logos-burst-${DIGEST}` },
+          "ForAllValues:StringEquals": { "aws:TagKeys": ["logos-role", "logos-validated"] },
+        },
+      },
+    ]);
+  });
+
+  it("scales on the scheduler's demand metric with ExactCapacity steps, from and to zero; no CPU policy", () => {
+    const policies = fleet.ofType(POLICY);
+    expect(policies.map((p) => p.name)).toEqual(["logos-burst-demand-0"]);
+    expect(policies[0].inputs).toMatchObject({
+      autoscalingGroupName: `logos-burst-${DIGEST}`,
+      policyType: "StepScaling",
+      adjustmentType: "ExactCapacity",
+      stepAdjustments: [
+        { metricIntervalLowerBound: "0", metricIntervalUpperBound: "1", scalingAdjustment: 0 },
+        { metricIntervalLowerBound: "1", metricIntervalUpperBound: "2", scalingAdjustment: 1 },
+        { metricIntervalLowerBound: "2", metricIntervalUpperBound: "3", scalingAdjustment: 2 },
+        { metricIntervalLowerBound: "3", scalingAdjustment: 3 },
+      ],
+    });
+    const [alarm] = fleet.ofType("aws:cloudwatch/metricAlarm:MetricAlarm").filter((a) => a.name.startsWith("logos-burst-demand"));
+    expect(alarm.inputs).toMatchObject({
+      namespace: "Logos/Burst",
+      metricName: "BurstDemand",
+      dimensions: { deployment: DEPLOYMENT },
+      statistic: "Maximum",
+      period: 60,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: "GreaterThanOrEqualToThreshold",
+      treatMissingData: "missing",
+      alarmActions: ["arn:aws:autoscaling::123456789012:policy/logos-burst-demand-0"],
+    });
+  });
+
+  it("standby 1 is one stopped instance in the group's warm pool, safe now that the launch hook holds it until it passed", () => {
     expect(fleet.one(GROUP, "logos-burst").inputs.warmPool).toEqual({
-      poolState: "Running",
+      poolState: "Stopped",
       minSize: 1,
       maxGroupPreparedCapacity: 1,
       instanceReusePolicy: { reuseOnScaleIn: false },
     });
-    expect(fleet.pool.burst?.standby).toMatchObject({ kind: "aws-asg-warm-pool", size: 1 });
+    expect(fleet.pool.burst?.standby).toMatchObject({ kind: "aws-asg-warm-pool", size: 1, tag: { key: "logos-role", value: "standby" } });
+  });
+
+  it("gives a scheduler one policy to publish demand, mark members busy and discover them", async () => {
+    const policy = JSON.parse(fleet.one("aws:iam/policy:Policy", "logos-burst-scheduler").inputs.policy).Statement;
+    expect(policy[0]).toEqual({
+      Sid: "PublishDemand",
+      Effect: "Allow",
+      Action: "cloudwatch:PutMetricData",
+      Resource: "*",
+      Condition: { StringEquals: { "cloudwatch:namespace": "Logos/Burst" } },
+    });
+    expect(policy[1].Action).toBe("autoscaling:SetInstanceProtection");
+    const demand = fleet.pool.burst!.contract.demand as any;
+    expect(await valueOf(demand.permission)).toContain("arn:aws:iam::123456789012:policy/logos-burst-scheduler");
+    expect(fleet.pool.burst!.contract.scaleIn.by).toBe("autoscaler");
   });
 });
 
@@ -482,7 +596,8 @@ describe("aws pool: identity and tags", () => {
     expect(fleet.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual([
       { role: "logos-node-role-generated", policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
     ]);
-    expect(fleet.ofType("aws:iam/rolePolicy:RolePolicy")).toHaveLength(0);
+    // The only inline policy is the burst members' own (see "burst and standby").
+    expect(fleet.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.name)).toEqual(["logos-burst-member"]);
     expect(fleet.pool.nodeIdentity.kind).toBe("aws-iam-role");
   });
 

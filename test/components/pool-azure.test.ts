@@ -457,21 +457,90 @@ describe("azure pool: burst capacity", () => {
     expect(init).toContain(DEPLOY_KEY);
   });
 
-  it("autoscales 0..burstMax-core on CPU (out above 70%, in below 30%)", () => {
+  it("autoscales 0..burstMax-core on the scheduler's demand metric: one ExactCount rule per node, no CPU and no scale-in rule", () => {
     const b = built.pool;
     const as = b.one(T.autoscale, "pool-burst-autoscale");
     expect(as.inputs).toMatchObject({ enabled: true, targetResourceUri: "pool-burst-id" });
     const [profile] = as.inputs.profiles;
     expect(profile.capacity).toEqual({ minimum: "0", maximum: "3", default: "0" });
-    const out = profile.rules.find((r: any) => r.scaleAction.direction === "Increase");
-    const inn = profile.rules.find((r: any) => r.scaleAction.direction === "Decrease");
-    expect(out.metricTrigger).toMatchObject({
-      metricName: "Percentage CPU",
-      operator: "GreaterThan",
-      threshold: 70,
-      metricResourceUri: "pool-burst-id",
+    expect(
+      profile.rules.map((r: any) => [r.metricTrigger.threshold, r.scaleAction.type, r.scaleAction.value, r.scaleAction.direction]),
+    ).toEqual([
+      [0, "ExactCount", "1", "Increase"],
+      [1, "ExactCount", "2", "Increase"],
+      [2, "ExactCount", "3", "Increase"],
+    ]);
+    for (const rule of profile.rules) {
+      expect(rule.metricTrigger).toEqual({
+        metricName: "BurstDemand",
+        metricNamespace: "LogosBurst",
+        metricResourceUri: "pool-burst-id",
+        operator: "GreaterThan",
+        statistic: "Max",
+        threshold: rule.metricTrigger.threshold,
+        timeAggregation: "Maximum",
+        timeGrain: "PT1M",
+        timeWindow: "PT5M",
+      });
+    }
+    expect(b.pool.burst!.contract.scaleIn.by).toBe("scheduler");
+  });
+
+  it("rolls a new model with surge instances that must turn healthy, i.e. pass their validation, before old ones go", () => {
+    const vmss = built.pool.one(T.vmss, "pool-burst").inputs;
+    expect(vmss.upgradePolicy).toEqual({
+      mode: "Rolling",
+      rollingUpgradePolicy: {
+        maxSurge: true,
+        maxBatchInstancePercent: 20,
+        maxUnhealthyInstancePercent: 100,
+        maxUnhealthyUpgradedInstancePercent: 0,
+        prioritizeUnhealthyInstances: true,
+        pauseTimeBetweenBatches: "PT0S",
+      },
     });
-    expect(inn.metricTrigger).toMatchObject({ metricName: "Percentage CPU", operator: "LessThan", threshold: 30 });
+    expect(vmss.virtualMachineProfile.extensionProfile.extensions).toEqual([
+      {
+        name: "HealthExtension",
+        publisher: "Microsoft.ManagedServices",
+        type: "ApplicationHealthLinux",
+        typeHandlerVersion: "2.0",
+        autoUpgradeMinorVersion: true,
+        settings: { protocol: "tcp", port: 8471, intervalInSeconds: 5, numberOfProbes: 1, gracePeriod: 3600 },
+      },
+    ]);
+    // The port is the member's health socket (installed by logos-member), opened by its enter step only.
+    const init = decode(vmss.virtualMachineProfile.osProfile.customData);
+    expect(init).toContain('"healthPort": 8471');
+    expect(init).toContain("/opt/logos/bin/logos-member");
+  });
+
+  it("members may tag themselves, set their protection and read the standby pool; the member config names pool and identity", () => {
+    const b = built.pool;
+    const role = b.one("azure-native:authorization:RoleDefinition", "pool-burst-member-role").inputs;
+    expect(role.permissions).toEqual([
+      {
+        actions: [
+          "Microsoft.Resources/tags/read",
+          "Microsoft.Resources/tags/write",
+          "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
+          "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write",
+          "Microsoft.StandbyPool/standbyVirtualMachinePools/standbyVirtualMachines/read",
+        ],
+        notActions: [],
+        dataActions: [],
+        notDataActions: [],
+      },
+    ]);
+    expect(role.assignableScopes).toEqual([`/subscriptions/${SUBSCRIPTION}/resourceGroups/${POOL_RG}`]);
+    const grant = b.one(T.role, "pool-burst-member").inputs;
+    expect(grant.scope).toBe(`/subscriptions/${SUBSCRIPTION}/resourceGroups/${POOL_RG}`);
+    const init = decode(b.one(T.vmss, "pool-burst").inputs.virtualMachineProfile.osProfile.customData);
+    const config = /path: \/etc\/logos\/member.json\n\s+content: ([^\n]+)/.exec(init);
+    expect(config, init.slice(0, 200)).not.toBeNull();
+    expect(init).toContain(
+      `/subscriptions/${SUBSCRIPTION}/resourceGroups/${POOL_RG}/providers/Microsoft.StandbyPool/standbyVirtualMachinePools/logos-standby`,
+    );
   });
 
   it("keeps one pre-initialised standby VM in Azure's standby pool for the scale set", () => {
@@ -489,7 +558,9 @@ describe("azure pool: identity and tags", () => {
     const b = built.pool;
     const grants = b
       .ofType(T.role)
-      .filter((r) => r.inputs.principalId === b.one(T.identity, "pool-node-identity").inputs.principalId || r.name === "pool-node-metrics");
+      .filter((r) => r.inputs.principalId === b.one(T.identity, "pool-node-identity").inputs.principalId || r.name === "pool-node-metrics")
+      // The burst members' own custom role is checked under "burst capacity".
+      .filter((r) => r.name !== "pool-burst-member");
     expect(grants.map((g) => g.name)).toEqual(["pool-node-metrics"]);
     expect(grants[0].inputs).toMatchObject({
       scope: "pool-rg-id",
@@ -683,7 +754,9 @@ describe("azure pool: a first preview, where nothing the cloud computes is known
     expect(named).toHaveLength(8);
     for (const n of named) {
       const deps = dependsOn(n).filter((d) => !d.endsWith("-state"));
-      expect({ n, deps }).toEqual({ n, deps: ["preview-des", "preview-des-key-access", "preview-des-key-propagation"] });
+      // The scale set also waits for its members' own grant to take effect: they tag themselves from their first boot.
+      const ready = ["preview-des", "preview-des-key-access", "preview-des-key-propagation"];
+      expect({ n, deps }).toEqual({ n, deps: n === "preview-burst" ? [...ready, "preview-burst-member-propagation"] : ready });
     }
     for (const i of [0, 1, 2]) expect(dependsOn(`preview-core-${i}`)).toContain(`preview-core-${i}-state`);
   });

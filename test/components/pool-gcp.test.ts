@@ -126,8 +126,9 @@ describe("gcp pool: shapes", () => {
 
   it("shares everything but the VM and its state disk per node", () => {
     const count = (b: Built): number => b.all.length;
-    // pilot -> pool adds 2 core nodes (VM + disk each) and the burst trio.
-    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3);
+    // pilot -> pool adds 2 core nodes (VM + disk each), the burst trio and
+    // the members' and the scheduler's custom roles with the members' grant.
+    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3 + 3);
   });
 
   it("names every child after the pool", () => {
@@ -362,7 +363,7 @@ describe("gcp pool: burst", () => {
     expect(ud).not.toContain(STATE_DEVICE);
   });
 
-  it("spreads a regional group over the zones, scaled 0..burstMax-core at 70% CPU", () => {
+  it("spreads a regional group over the zones, scaled out 0..burstMax-core on the scheduler's per-group demand metric", () => {
     const b = built.pool;
     const g = b.one(T.group, "pool-burst").inputs;
     expect(g.distributionPolicyZones).toEqual(["us-central1-a", "us-central1-b", "us-central1-c"]);
@@ -370,8 +371,49 @@ describe("gcp pool: burst", () => {
     expect(g.targetSize).toBeUndefined();
     const a = b.one(T.autoscaler, "pool-burst-autoscaler").inputs;
     expect(a.target).toBe("pool-burst-id");
-    expect(a.autoscalingPolicy).toMatchObject({ minReplicas: 0, maxReplicas: 3, cpuUtilization: { target: 0.7 } });
+    expect(a.autoscalingPolicy).toEqual({
+      mode: "ONLY_SCALE_OUT",
+      minReplicas: 0,
+      maxReplicas: 3,
+      cooldownPeriod: 300,
+      metrics: [
+        {
+          name: "custom.googleapis.com/logos/burst_demand",
+          filter: `resource.type = "global" AND metric.labels.deployment = "${DEPLOYMENT}"`,
+          singleInstanceAssignment: 1,
+        },
+      ],
+    });
     expect(b.pool.burst).toMatchObject({ min: 0, max: 3, discoveryTag: { key: "logos-role", value: "burst" } });
+    expect(b.pool.burst!.contract.scaleIn.by).toBe("scheduler");
+  });
+
+  it("rolls a new template onto running members and the standby: proactive replacement, one surge VM per zone", () => {
+    const g = built.pool.one(T.group, "pool-burst").inputs;
+    expect(g.updatePolicy).toEqual({
+      type: "PROACTIVE",
+      minimalAction: "REPLACE",
+      mostDisruptiveAllowedAction: "REPLACE",
+      maxSurgeFixed: 3,
+      maxUnavailableFixed: 0,
+      replacementMethod: "SUBSTITUTE",
+    });
+  });
+
+  it("lets members label only themselves (a condition on the base name) and read their group", () => {
+    const b = built.pool;
+    const role = b.one("gcp:projects/iAMCustomRole:IAMCustomRole", "pool-burst-member-role").inputs;
+    expect(role.permissions).toEqual(["compute.instances.get", "compute.instances.setLabels", "compute.instanceGroupManagers.get"]);
+    const grant = b.one(T.projectMember, "pool-burst-member").inputs;
+    expect(grant.role).toBe(`projects/logos-test-project/roles/${role.roleId}`);
+    expect(grant.member).toBe(`serviceAccount:${NODE_EMAIL}`);
+    const base = b.one(T.group, "pool-burst").inputs.baseInstanceName;
+    expect(grant.condition.expression).toBe(
+      `resource.type != "compute.googleapis.com/Instance" || resource.name.extract("/instances/{name}").startsWith("${base}-")`,
+    );
+    const ud: string = b.one(T.template, "pool-burst-template").inputs.metadata["user-data"];
+    expect(ud).toContain("/etc/logos/member.json");
+    expect(ud).toContain("/opt/logos/bin/logos-member");
   });
 
   it("keeps one stopped standby VM in the group's scale-out pool when asked", async () => {
@@ -393,7 +435,11 @@ describe("gcp pool: burst", () => {
 
 describe("gcp pool: identity and labels", () => {
   it("runs every node as one identity with only log and metric write", async () => {
-    const members = built.pool.ofType(T.projectMember).map((m) => [m.inputs.role, m.inputs.member]);
+    // The burst members' own conditional grant is checked under "burst".
+    const members = built.pool
+      .ofType(T.projectMember)
+      .filter((m) => m.name !== "pool-burst-member")
+      .map((m) => [m.inputs.role, m.inputs.member]);
     expect(members.sort()).toEqual([
       ["roles/logging.logWriter", `serviceAccount:${NODE_EMAIL}`],
       ["roles/monitoring.metricWriter", `serviceAccount:${NODE_EMAIL}`],
@@ -480,7 +526,9 @@ describe("gcp pool: a first preview, where nothing the cloud computes is known",
     const named = [...ofType(T.instance), ...ofType(T.disk), ...ofType(T.template), ...ofType(T.group)].map((r) => r.name);
     expect(named).toHaveLength(9);
     const ready = ["preview-key", "preview-key-compute-agent", "preview-key-compute-agent-wait"];
-    for (const n of named) expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: ready });
+    // The group also waits for its members' grant: they label themselves from their first boot.
+    for (const n of named)
+      expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: n === "preview-burst" ? [...ready, "preview-burst-member"] : ready });
     const wait = resources.find((r) => r.name === "preview-key-compute-agent-wait");
     expect(wait?.inputs.createDuration).toBe("7m");
     expect(dependsOn("preview-key-compute-agent-wait")).toEqual(["preview-key-compute-agent"]);
