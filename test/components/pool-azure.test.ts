@@ -681,7 +681,8 @@ describe("azure pool: scale", () => {
     try {
       pool = new VmPool("scale", { spec });
       await valueOf(pool.nodes[999].instanceId);
-      await new Promise((r) => setTimeout(r, 200));
+      // Registrations arrive asynchronously; wait for all of them rather than a fixed pause, which a busy machine outlasts.
+      await waitFor(() => mocks.resources.filter((r) => r.name.startsWith("scale-core-")).length >= 3000, 100_000);
     } finally {
       Error.stackTraceLimit = limit;
     }
