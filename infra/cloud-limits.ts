@@ -19,7 +19,10 @@ export interface TagLimits {
  * Per cloud. `reserved` counts the pool's own `logos-proof-gated`,
  * `logos-pool` and `logos-role` plus: AWS `Name`; Azure `logos-node`; GCP
  * the deployment label and the `goog-pulumi-provisioned` label the provider
- * adds when `gcp:addPulumiAttributionLabel` is on. A stack-level test plans
+ * adds when `gcp:addPulumiAttributionLabel` is on; and the `logos-validated`
+ * tag a burst member sets on itself at run time (infra/node/member.ts), which
+ * no plan shows (on Azure it takes the place of `logos-node`, which only
+ * state disks carry). A stack-level test plans
  * every cloud with the most tags allowed and checks no resource exceeds its
  * cloud's limit, so a component that adds a tag must raise `reserved`.
  */
@@ -29,7 +32,7 @@ export const TAG_LIMITS: Readonly<Record<Cloud, TagLimits>> = {
     maxPerResource: 50,
     maxKeyLength: 128,
     maxValueLength: 256,
-    reserved: 4,
+    reserved: 5,
     source:
       "https://docs.aws.amazon.com/batch/latest/userguide/tag-restrictions.html (the same basic restrictions apply to EC2, S3, KMS, IAM)",
   },
@@ -37,7 +40,7 @@ export const TAG_LIMITS: Readonly<Record<Cloud, TagLimits>> = {
     maxPerResource: 64,
     maxKeyLength: 63,
     maxValueLength: 63,
-    reserved: 5,
+    reserved: 6,
     source: "https://cloud.google.com/resource-manager/docs/labels-overview#requirements",
   },
   azure: {

@@ -187,6 +187,12 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
           }
         : {}),
       tags: Object.entries(memberTags).map(([key, value]) => ({ key, value, propagateAtLaunch: true })),
+      // Members hold no history (their audit log is archived), and a busy or
+      // validating member is protected from scale in: without these, a destroy
+      // or a replacement of the group would wait for protected instances that
+      // never drain (the provider otherwise scales to 0 and waits).
+      forceDelete: true,
+      forceDeleteWarmPool: true,
     },
     // Members install packages and fetch boot files at first boot: NAT route and
     // objects must exist before any launches. The warm pool launches at once,

@@ -480,6 +480,10 @@ describe("aws pool: burst and standby", () => {
     });
   });
 
+  it("a destroy or replacement of the group never waits on a protected (busy) member: members hold no history", () => {
+    expect(fleet.one(GROUP, "logos-burst").inputs).toMatchObject({ forceDelete: true, forceDeleteWarmPool: true });
+  });
+
   it("every launch waits in a lifecycle hook for its own validation; a failure is abandoned after the hook's timeout", () => {
     const group = fleet.one(GROUP, "logos-burst");
     expect(group.inputs.initialLifecycleHooks).toEqual([

@@ -317,8 +317,8 @@ describe("parseSpec: limits the clouds enforce", () => {
   const tags = (n: number) => Array.from({ length: n }, (_, i) => `t${i}=v`);
 
   it.each([
-    ["aws", 46, "tags"],
-    ["gcp", 59, "labels"],
+    ["aws", 45, "tags"],
+    ["gcp", 58, "labels"],
     ["azure", 46, "tags"],
   ] as const)("%s takes %i user tags and refuses one more", (cloud, most, word) => {
     const limits = TAG_LIMITS[cloud];
@@ -332,11 +332,11 @@ describe("parseSpec: limits the clouds enforce", () => {
   it("counts the provider's default tags against the limit", () => {
     expect(problems(rawConfig("aws", { tags: tags(42), "aws:defaultTags": { tags: { a: "1", b: "2", c: "3", d: "4", e: "5" } } }))).toEqual(
       [
-        "logos-compute:tags holds 42 entries but aws allows 50 tags per resource and the pool adds up to 4 of its own, aws:defaultTags 5 more: list at most 41",
+        "logos-compute:tags holds 42 entries but aws allows 50 tags per resource and the pool adds up to 5 of its own, aws:defaultTags 5 more: list at most 40",
       ],
     );
     expect(problems(rawConfig("gcp", { tags: tags(57), "gcp:defaultLabels": '{"a":"1","b":"2","c":"3"}' }))).toEqual([
-      "logos-compute:tags holds 57 entries but gcp allows 64 labels per resource and the pool adds up to 5 of its own, gcp:defaultLabels 3 more: list at most 56",
+      "logos-compute:tags holds 57 entries but gcp allows 64 labels per resource and the pool adds up to 6 of its own, gcp:defaultLabels 3 more: list at most 55",
     ]);
   });
 
