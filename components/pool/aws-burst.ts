@@ -263,7 +263,13 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
       }),
       tags,
     },
-    opts,
+    // The contract tells the operator to attach this policy to the scheduler's
+    // role, which this program does not own; IAM refuses to delete a policy
+    // still attached to a role (DeleteConflict, API_DeletePolicy), and the
+    // provider does not detach it first (resourcePolicyDelete, policy.go of
+    // terraform-provider-aws): a destroy, or a burstMax change that drops the
+    // group, would stop there. Kept instead (README *Tear down*).
+    { ...opts, retainOnDelete: true },
   );
 
   const step = demandLevels(max, AWS_STEPS_PER_POLICY * AWS_POLICIES_PER_GROUP - 1).step;
