@@ -31,6 +31,17 @@ export const LOG_ALERT_RATE_LIMIT = "300s";
 /** A failure incident closes after 30 minutes without another failure. */
 export const LOG_ALERT_AUTO_CLOSE = "1800s";
 
+/**
+ * Leaves out loop devices. Ubuntu 24.04's GCE image mounts its snaps
+ * (google-cloud-cli among them) as squashfs on /dev/loopN
+ * (GoogleCloudPlatform/opentelemetry-operations-collector#619), a read-only
+ * filesystem with no free space, and the Ops Agent's filesystem scraper
+ * reports every non-virtual filesystem by device (ops-agent
+ * apps/hostmetrics.go: `disk/percent_used` keeps only `device` and `state`),
+ * so without this every node's disk alert would fire from its first boot.
+ */
+export const NOT_SNAP_DEVICES = `NOT metric.labels.device = starts_with("/dev/loop")`;
+
 /** Restricts a metric to this deployment's instances by their `logos-pool` and `logos-deployment` labels. */
 export function poolInstances(spec: Pick<PoolSpec, "name">, deployment: string): string {
   return `resource.type = "gce_instance" AND metadata.user_labels."logos-pool" = "${spec.name}" AND metadata.user_labels."${DEPLOYMENT_TAG}" = "${deployment}"`;
@@ -125,7 +136,7 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   const disk = threshold(
     "disk",
     `disk above ${m.diskPercent}%`,
-    `metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used"`,
+    `metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used" AND ${NOT_SNAP_DEVICES}`,
     m.diskPercent,
     `A disk of a node of pool ${spec.name} is more than ${m.diskPercent}% full (Ops Agent).`,
   );

@@ -2,7 +2,7 @@ import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
 import { PROOF_GATED_TAG } from "../../infra/spec";
-import { enableServices, gcpLabels } from "../gcp-project";
+import { enableServices, gcpLabels, propagationWait } from "../gcp-project";
 import { BURST_DEMAND_DIMENSION, BURST_DEMAND_PERIOD_SECONDS, GCP_BURST_DEMAND_TYPE } from "../../infra/burst-demand";
 import { deploymentId } from "../../infra/deployment";
 import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND } from "../../infra/node/member";
@@ -232,6 +232,14 @@ function buildBurst(
     },
     opts,
   );
+  // A standby VM boots as soon as the group exists and labels itself from
+  // its first boot; the grant must have taken effect by then (IAM_PROPAGATION).
+  const memberGrantLive = propagationWait(
+    ctx.parent,
+    `${name}-burst-member-wait`,
+    { role: memberGrant.role, member: memberGrant.member },
+    memberGrant,
+  );
   const schedulerRole = new gcp.projects.IAMCustomRole(
     `${name}-burst-scheduler-role`,
     {
@@ -302,12 +310,17 @@ function buildBurst(
       },
       // SCALE_OUT_POOL: the MIG keeps one fully bootstrapped VM stopped and
       // starts it first on scale-out, then refills the pool by itself.
-      ...(standby
-        ? { standbyPolicy: { mode: "SCALE_OUT_POOL", initialDelaySec: STANDBY_INITIAL_DELAY_SEC }, targetStoppedSize: spec.nodes.standby }
-        : {}),
+      ...(standby ? { standbyPolicy: { mode: "SCALE_OUT_POOL", initialDelaySec: STANDBY_INITIAL_DELAY_SEC } } : {}),
+      // Always explicit, 0 included: target_stopped_size is Optional+Computed
+      // (resource_compute_region_instance_group_manager.go), so leaving it out
+      // after standbyNodes 1 -> 0 would keep the stopped VM the group has.
+      targetStoppedSize: spec.nodes.standby,
     },
-    // The group creates CMEK boot disks as soon as it scales; its members label themselves from their first boot.
-    { parent: ctx.parent, dependsOn: [...key.ready, memberGrant] },
+    // With a standby the group starts a VM at once: it creates a CMEK boot
+    // disk, installs its packages through Cloud NAT and labels itself from
+    // its first boot, so the key grant, the NAT and the member grant must be
+    // in effect before the group exists.
+    { parent: ctx.parent, dependsOn: [...key.ready, memberGrant, memberGrantLive, ...net.egressReady] },
   );
 
   new gcp.compute.RegionAutoscaler(

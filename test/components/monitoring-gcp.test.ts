@@ -51,6 +51,14 @@ describe("Monitoring on GCP", () => {
     }
   });
 
+  it("watches real disks only: a snap's squashfs loop device is always 100 % used", () => {
+    const [condition] = policy("logos-monitoring-disk").inputs.conditions;
+    expect(condition.conditionThreshold.filter).toBe(
+      `metric.type = "agent.googleapis.com/disk/percent_used" AND metric.labels.state = "used" AND ` +
+        `NOT metric.labels.device = starts_with("/dev/loop") AND resource.type = "gce_instance" AND ${POOL}`,
+    );
+  });
+
   it("alerts on every failed validation of this deployment with a log-match condition, rate-limited, no log-based metric", () => {
     // A threshold on a log-based metric created in the same update is refused
     // with 404 until the metric propagates; a log-match condition needs none.

@@ -127,8 +127,9 @@ describe("gcp pool: shapes", () => {
   it("shares everything but the VM and its state disk per node", () => {
     const count = (b: Built): number => b.all.length;
     // pilot -> pool adds 2 core nodes (VM + disk each), the burst trio and
-    // the members' and the scheduler's custom roles with the members' grant.
-    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3 + 3);
+    // the members' and the scheduler's custom roles with the members' grant
+    // and the wait for it.
+    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3 + 4);
   });
 
   it("names every child after the pool", () => {
@@ -425,10 +426,12 @@ describe("gcp pool: burst", () => {
     expect(await valueOf(standby!.id)).toBe("pool-burst-id");
   });
 
-  it("has no standby pool when standbyNodes is 0", () => {
+  it("has no standby pool when standbyNodes is 0, and says so explicitly", () => {
     const g = built.nostandby.one(T.group, "nostandby-burst").inputs;
     expect(g.standbyPolicy).toBeUndefined();
-    expect(g.targetStoppedSize).toBeUndefined();
+    // target_stopped_size is Optional+Computed: left out, a pool going from
+    // one standby to none would keep its stopped VM. 0 stops it.
+    expect(g.targetStoppedSize).toBe(0);
     expect(built.nostandby.pool.burst?.standby).toBeUndefined();
   });
 });
@@ -526,12 +529,28 @@ describe("gcp pool: a first preview, where nothing the cloud computes is known",
     const named = [...ofType(T.instance), ...ofType(T.disk), ...ofType(T.template), ...ofType(T.group)].map((r) => r.name);
     expect(named).toHaveLength(9);
     const ready = ["preview-key", "preview-key-compute-agent", "preview-key-compute-agent-wait"];
-    // The group also waits for its members' grant: they label themselves from their first boot.
-    for (const n of named)
-      expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: n === "preview-burst" ? [...ready, "preview-burst-member"] : ready });
+    // The group also waits for its members' grant and the NAT (checked below).
+    for (const n of named) expect({ n, deps: dependsOn(n).slice(0, 3) }).toEqual({ n, deps: ready });
+    for (const n of named.filter((x) => x !== "preview-burst")) expect({ n, deps: dependsOn(n) }).toEqual({ n, deps: ready });
     const wait = resources.find((r) => r.name === "preview-key-compute-agent-wait");
     expect(wait?.inputs.createDuration).toBe("7m");
     expect(dependsOn("preview-key-compute-agent-wait")).toEqual(["preview-key-compute-agent"]);
+  });
+
+  it("creates the group (whose standby boots at once) after its members' grant took effect and after Cloud NAT", () => {
+    // The standby VM installs its packages through Cloud NAT and labels itself on its first boot.
+    expect(dependsOn("preview-burst")).toEqual([
+      "preview-key",
+      "preview-key-compute-agent",
+      "preview-key-compute-agent-wait",
+      "preview-burst-member",
+      "preview-burst-member-wait",
+      "preview-router",
+      "preview-nat",
+    ]);
+    const wait = resources.find((r) => r.name === "preview-burst-member-wait");
+    expect(wait?.inputs.createDuration).toBe("7m");
+    expect(dependsOn("preview-burst-member-wait")).toEqual(["preview-burst-member"]);
   });
 
   it("keeps the key and its ring when the stack is destroyed, so the retained archive stays readable", () => {
