@@ -77,3 +77,17 @@ export const OPERATOR_CIDR_MIN_PREFIX = 16;
  * operators' own often use it, and a pool there could collide with them.
  */
 export const PRIVATE_NETWORK_RANGES = ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"] as const;
+
+/**
+ * What a bucket name may not start with, though a pool name may: S3 refuses
+ * `xn--`, `sthree-` and `amzn-s3-demo-`
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html),
+ * Cloud Storage `goog` and any name containing `google`
+ * (https://cloud.google.com/storage/docs/buckets#naming).
+ */
+export const BUCKET_NAME_REFUSED = /^(xn--|sthree-|amzn-s3-demo-|goog)|google/;
+
+/** The pool name as the start of a bucket name, or `logos` when a storage API would refuse a name starting with it. */
+export function bucketStem(poolName: string): string {
+  return BUCKET_NAME_REFUSED.test(poolName) ? "logos" : poolName;
+}

@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import type { Cloud } from "../../infra/clouds";
+import { bucketStem } from "../../infra/cloud-limits";
 import type { BootstrapExtras } from "../pool/types";
 
 /** The uploader in this repository; the single source shipped to nodes. */
@@ -66,13 +67,10 @@ export function archiveNames(poolName: string, seed: ArchiveSeed): ArchiveNames 
     .toLowerCase()
     .replace(/[^a-z0-9]/g, "")
     .slice(0, 12);
-  // Cloud Storage refuses bucket names that start with "goog" or contain
-  // "google" (https://cloud.google.com/storage/docs/buckets#naming), which a
-  // pool name may; such a pool name is left out of the bucket name.
-  const bucketStem = /^goog|google/.test(poolName) ? "logos" : poolName;
   return {
-    // <= 20 + 7 + 12 = 39 of the 63 characters S3 and GCS allow.
-    bucket: `${bucketStem}-audit-${digest(seed, 12)}`,
+    // <= 20 + 7 + 12 = 39 of the 63 characters S3 and GCS allow; a pool name
+    // either API refuses at the start of a bucket name is left out (bucketStem).
+    bucket: `${bucketStem(poolName)}-audit-${digest(seed, 12)}`,
     // "la" + <= 12 + 10 = 24, Azure's limit.
     storageAccount: `la${stem}${digest(seed, 10)}`.slice(0, 24),
     container: AZURE_ARCHIVE_CONTAINER,

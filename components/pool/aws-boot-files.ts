@@ -10,6 +10,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
+import { bucketStem } from "../../infra/cloud-limits";
 import { PACK_ABOVE_BYTES, renderUserData, repoForRole, type BootFile, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { PoolSpec } from "../../infra/spec";
@@ -54,10 +55,11 @@ export function sha256Hex(text: string): string {
  * deployment's random suffix (a `RandomId` kept in the state): a name built
  * from project, stack and region alone is taken by whoever deploys the
  * shipped stack first. Pool names are 3-20 of `[a-z0-9-]` and the suffix 12
- * hex digits, so the name stays within S3's 63.
+ * hex digits, so the name stays within S3's 63; a pool name S3 refuses at the
+ * start of a bucket name (`xn--`, `sthree-`, …) is left out (`bucketStem`).
  */
 export function bootBucketName(poolName: string, suffix: string): string {
-  return `${poolName}-boot-${suffix}`;
+  return `${bucketStem(poolName)}-boot-${suffix}`;
 }
 
 /** One file moved out of user-data, stored under a key that names its content. */

@@ -262,6 +262,8 @@ describe("aws boot files: the bucket", () => {
     // The test mock's RandomId answers this hex for every RandomId.
     expect(bucket.inputs.bucket).toBe(boot.bootBucketName(spec.name, "feedface0badc0de"));
     expect(bucket.inputs.bucket).toBe("logos-boot-feedface0badc0de");
+    // A valid pool name S3 refuses at the start of a bucket name is left out of it.
+    for (const pool of ["xn--pool", "sthree-pool", "amzn-s3-demo-pool"]) expect(boot.bootBucketName(pool, "0a1b")).toBe("logos-boot-0a1b");
     expect(bucket.inputs.forceDestroy).toBe(true);
     expect(bucket.inputs.tags).toMatchObject({ "logos-proof-gated": "true", "logos-role": "artifacts" });
     expect(one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", `${spec.name}-boot-public-access`).inputs).toEqual({

@@ -61,6 +61,15 @@ describe("archiveNames", () => {
     expect(archiveNames("logos-pool", SEED).bucket).toMatch(/^logos-pool-audit-[0-9a-f]{12}$/);
   });
 
+  it("leaves out a pool name S3 refuses at the start of a bucket name (xn--…, sthree-…, amzn-s3-demo-…)", () => {
+    // Valid pool names (3-20 of [a-z0-9-], starting with a letter); S3's bucket naming rules refuse these prefixes.
+    for (const pool of ["xn--pool", "sthree-pool", "amzn-s3-demo-pool"]) {
+      const n = archiveNames(pool, SEED);
+      expect(n.bucket).toMatch(/^logos-audit-[0-9a-f]{12}$/);
+    }
+    expect(archiveNames("xn-pool", SEED).bucket).toMatch(/^xn-pool-audit-[0-9a-f]{12}$/);
+  });
+
   it("differs per stack, cloud, region and GCP project, and is stable", () => {
     const base = archiveNames("logos", SEED);
     expect(archiveNames("logos", SEED)).toEqual(base);
