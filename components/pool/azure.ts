@@ -300,12 +300,18 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
       publicNetworkAccess: "Disabled",
       tags: { ...tags, "logos-node": slot.name },
     },
-    // The node's audit history: no `pulumi up` or `destroy` deletes it. A
-    // removed node (coreNodes lowered) or a destroyed stack leaves the disk in
-    // the retained state group; a change that would replace it (another zone,
-    // a new name) fails at create, because azure-native refuses to create over
-    // the kept disk, before anything is deleted. See README, "State disks".
-    { ...opts, dependsOn: [...s.sec.ready], retainOnDelete: true },
+    // The node's audit history. Protected, as on AWS and GCP: the engine
+    // refuses in preview any up that would delete it (fewer coreNodes) or
+    // replace it, and a plain destroy. A zone move is such a replacement:
+    // azure-native would send `zones` as an in-place update (disk.json gives
+    // Disk.zones no x-ms-mutability), but a managed disk lives in the zone it
+    // was created in; another zone takes a snapshot and a new disk (the
+    // zonal migration of MicrosoftDocs/azure-docs
+    // articles/virtual-machines/disks-migrate-lrs-zrs.md).
+    // replaceOnChanges makes the plan say so, and protect stops it before the
+    // VM is touched. Retained too: once unprotected, a delete still leaves it
+    // in the state group. README "Tear down" says how to move or drop it.
+    { ...opts, dependsOn: [...s.sec.ready], retainOnDelete: true, protect: true, replaceOnChanges: ["zones"] },
   );
 
   const vm = new compute.VirtualMachine(
@@ -342,8 +348,12 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
       tags,
     },
     // The replacement needs the same NIC, address and state disk, which Azure
-    // lets only one VM hold: the old VM must be gone first.
-    { ...opts, deleteBeforeReplace: true, dependsOn: [...s.sec.ready, stateDisk] },
+    // lets only one VM hold: the old VM must be gone first. A VM's zone is
+    // fixed at creation (ZoneMovement.isEnabled "by default false, i.e. VM
+    // can't be moved from one zone to another", Azure compute API,
+    // https://learn.microsoft.com/python/api/azure-mgmt-compute/azure.mgmt.compute.models.zonemovement),
+    // so another zone is another VM, not the update azure-native would send.
+    { ...opts, deleteBeforeReplace: true, replaceOnChanges: ["zones"], dependsOn: [...s.sec.ready, stateDisk] },
   );
 
   return {

@@ -179,7 +179,8 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
       "pulumi/pulumi-azure-native provider/pkg/provider/diff.go (path parameters replace) + Azure/azure-rest-api-specs specification/compute/resource-manager/Microsoft.Compute/DiskRP/stable/2024-03-02/disk.json (Disk.zones, DiskProperties.diskSizeGB: no x-ms-mutability)",
     notes: {
       diskSizeGB: "the spec: resizes are allowed only if the disk is not attached to a running VM, and only up",
-      zones: "sent as an in-place update of the existing disk; the disk is not recreated",
+      zones:
+        "sent as an in-place update, which no managed disk honours (a disk stays in its zone; MicrosoftDocs/azure-docs articles/virtual-machines/disks-migrate-lrs-zrs.md): the pool's state disks carry replaceOnChanges on zones and protect",
     },
   },
   "command:remote:Command": {

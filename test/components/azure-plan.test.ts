@@ -148,8 +148,15 @@ describe("azure: `pulumi destroy` keeps what holds history, and what keeps it re
     expect(retained.sort()).toEqual([...KEPT].sort());
   });
 
-  it("never needs `protect`, so `pulumi destroy` runs without unprotecting anything", () => {
-    expect(plans.pool.resources.filter((r) => r.options.protect).map((r) => r.name)).toEqual([]);
+  it("protects the state disks and nothing else: an up that would delete or move one stops in preview", () => {
+    expect(plans.pool.resources.filter((r) => r.options.protect).map((r) => r.name)).toEqual([
+      "logos-core-0-state",
+      "logos-core-1-state",
+      "logos-core-2-state",
+    ]);
+    for (const disk of ofType(plans.pool, "azure-native:compute:Disk")) expect(disk.options.replaceOnChanges).toEqual(["zones"]);
+    for (const vm of ofType(plans.pool, "azure-native:compute:VirtualMachine").filter((r) => r.name.includes("-core-")))
+      expect(vm.options.replaceOnChanges).toEqual(["zones"]);
   });
 
   it("puts no state disk in the pool's group, whose deletion would take it along", () => {

@@ -36,3 +36,19 @@ describe.each(cases)("$id", ({ id }) => {
     expect(unvouched).toEqual([]);
   });
 });
+
+/**
+ * A zone move never detaches a node's history: on every cloud each state
+ * disk of a node that changes zone is a replacement the engine refuses
+ * (`protect`), never an in-place update a cloud would reject or a new disk.
+ */
+describe.each(cases.filter((c) => c.change.id.startsWith("zones-")))("$id: zone moves", ({ id, change }) => {
+  it("refuses every moved state disk in preview", () => {
+    const r = results.get(id)!;
+    if ("refused" in r) return;
+    const disks = r.changes.filter((c) => c.data === "state-disk" && c.change !== "unchanged" && c.change !== "create");
+    // Reversed zones move node 0 on every stack; one more zone may move none (a one-node pilot).
+    if (change.id === "zones-reordered") expect(disks.length).toBeGreaterThan(0);
+    expect(disks.filter((c) => !(c.change === "replace" && c.fate === "refused")).map(describeChange)).toEqual([]);
+  });
+});
