@@ -54,6 +54,8 @@ export interface AzureSecurity {
     readonly keyName: pulumi.Output<string>;
   };
   readonly nodeIdentity: managedidentity.UserAssignedIdentity;
+  /** The node identity's Monitoring Metrics Publisher grant on the pool's group (custom metrics included). */
+  readonly nodeMetrics: authorization.RoleAssignment;
 }
 
 /**
@@ -195,7 +197,7 @@ export function buildAzureSecurity(
   );
   // Metrics and (through data collection rules) logs: the monitoring agent's
   // whole need. The archive grant is added by the program, write-only.
-  new authorization.RoleAssignment(
+  const nodeMetrics = new authorization.RoleAssignment(
     `${name}-node-metrics`,
     {
       principalId: nodeIdentity.principalId,
@@ -221,5 +223,6 @@ export function buildAzureSecurity(
     keyRef: vaultId.apply((id) => `${id}/keys/${keyName}`),
     vaultRef: { vaultId, vaultUri: vaultName.apply(keyVaultUri), keyName: pulumi.output(keyName) },
     nodeIdentity,
+    nodeMetrics,
   };
 }

@@ -41,6 +41,7 @@ import {
 } from "../../infra/burst-demand";
 import { deploymentId } from "../../infra/deployment";
 import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND } from "../../infra/node/member";
+import { DEMAND_SEED_TIMEOUT_SECONDS, demandSeedScript } from "../../infra/node/demand-seed";
 import { BURST_DISCOVERY_TAG, nodeUserData, STANDBY_TAG, validatedTag, withMember } from "./common";
 import type { AdapterContext, PoolBurst, PoolNode, PoolParts } from "./types";
 
@@ -67,6 +68,8 @@ export const MEMBER_ACTIONS = [
   "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
   "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write",
   "Microsoft.StandbyPool/standbyVirtualMachinePools/standbyVirtualMachines/read",
+  // The demand seed (on a core node, as the same identity) waits until the scale set lists the metric.
+  "Microsoft.Insights/metricDefinitions/read",
 ] as const;
 /** What a scheduler needs: find members and their addresses, mark them busy, delete idle ones. */
 export const SCHEDULER_ACTIONS = [
@@ -137,7 +140,7 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const bastion = buildBastion(shared);
   const nodes = nodeSlots(spec).map((slot) => buildCoreNode(shared, slot));
   const burstMax = spec.nodes.burstMax - spec.nodes.core;
-  const burst = burstMax > 0 ? buildBurst(shared, burstMax) : undefined;
+  const burst = burstMax > 0 ? buildBurst(shared, burstMax, nodes[0]) : undefined;
   tagImplicitResources(shared, rg, [bastion.vm, ...nodes.map((n) => n.instance), ...(burst ? [burst.scaleSet] : [])]);
 
   return {
@@ -377,7 +380,11 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
  * onto a new model with surge instances that must report healthy -- which a
  * member does only once its validation passed -- before old ones go.
  */
-function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readonly scaleSet: compute.VirtualMachineScaleSet } {
+function buildBurst(
+  s: Shared,
+  max: number,
+  seedNode: PoolNode,
+): { readonly parts: PoolBurst; readonly scaleSet: compute.VirtualMachineScaleSet } {
   const { ctx } = s;
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
@@ -415,7 +422,8 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
     opts,
   );
   // A member's enter step needs the grant live: no member launches before it has propagated.
-  const memberGrantLive = rbacPropagation(`${name}-burst-member-propagation`, [memberGrant], opts);
+  // The demand seed needs it and the node identity's metrics grant (Metrics/Write) live.
+  const memberGrantLive = rbacPropagation(`${name}-burst-member-propagation`, [memberGrant, s.sec.nodeMetrics], opts);
   const schedulerRole = customRole(
     "scheduler",
     "Publish burst demand on the scale set, find members, mark them busy, delete idle ones",
@@ -520,6 +528,37 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
     { ...opts, ignoreChanges: ["sku.capacity"], dependsOn: [...s.sec.ready, memberGrantLive] },
   );
 
+  // Azure accepts an autoscale rule on a custom metric only once the metric
+  // exists on its resource ("The MetricTriggerMetricName must exist for the
+  // specified MetricTriggerMetricResourceUri", Azure docs, tutorial-autoscale-powershell;
+  // autoscale "validat[es] the metric metadata does exist", Azure Monitor team,
+  // MicrosoftDocs/azure-docs#16061; UnsupportedMetric otherwise). Nothing has
+  // published the demand before the first `pulumi up`, so a core node, as the
+  // node identity, publishes the idle value 0 on the scale set until the
+  // scale set's metric definitions list it (a managed run command: no SSH,
+  // and a failed script fails the up instead of a later autoscale create).
+  const seed = new compute.VirtualMachineRunCommandByVirtualMachine(
+    `${name}-burst-demand-seed`,
+    {
+      resourceGroupName: s.resourceGroupName,
+      vmName: seedNode.slot.name,
+      runCommandName: "logos-demand-seed",
+      location: spec.region,
+      source: {
+        script: pulumi
+          .all([scaleSet.id, s.sec.nodeIdentity.clientId])
+          .apply(([resource, clientId]) =>
+            demandSeedScript({ resource, region: spec.region, namespace: AZURE_DEMAND_NAMESPACE, metric: BURST_DEMAND_METRIC, clientId }),
+          ),
+      },
+      asyncExecution: false,
+      treatFailureAsDeploymentFailure: true,
+      timeoutInSeconds: DEMAND_SEED_TIMEOUT_SECONDS + 300,
+      tags: tagsFor(spec, "core"),
+    },
+    { ...opts, dependsOn: [seedNode.instance, ...seedNode.readyForValidation, memberGrantLive] },
+  );
+
   // The count from the demand metric the scheduler publishes on the scale set
   // (see `azureDemandRules`): ExactCount rules, the largest count of those
   // that fire wins. Evaluated over the last 5 minutes (the shortest window a
@@ -554,7 +593,7 @@ function buildBurst(s: Shared, max: number): { readonly parts: PoolBurst; readon
       ],
       tags,
     },
-    opts,
+    { ...opts, dependsOn: [seed] },
   );
 
   let standby: PoolBurst["standby"];

@@ -155,6 +155,8 @@ export const NOT_DATA: Readonly<Record<string, string>> = Object.fromEntries(
           "azure-native:compute:VirtualMachineScaleSet",
           "azure-native:standbypool:StandbyVirtualMachinePool",
           "azure-native:monitor:AutoscaleSetting",
+          // The demand seed: a script run once on a core node; it writes a metric value, no history.
+          "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
         ],
       ],
       [

@@ -41,6 +41,7 @@ const T = {
   vmss: "azure-native:compute:VirtualMachineScaleSet",
   autoscale: "azure-native:monitor:AutoscaleSetting",
   standby: "azure-native:standbypool:StandbyVirtualMachinePool",
+  runCommand: "azure-native:compute:VirtualMachineRunCommandByVirtualMachine",
 } as const;
 
 const SUBSCRIPTION = "00000000-0000-0000-0000-000000000003";
@@ -486,6 +487,31 @@ describe("azure pool: burst capacity", () => {
     expect(b.pool.burst!.contract.scaleIn.by).toBe("scheduler");
   });
 
+  it("before autoscale names the demand metric, a core node publishes its idle value on the scale set until Azure lists it", async () => {
+    const b = built.pool;
+    const seeds = b.ofType(T.runCommand);
+    expect(seeds.map((r) => r.name)).toEqual(["pool-burst-demand-seed"]);
+    const seed = seeds[0].inputs;
+    expect(seed).toMatchObject({
+      resourceGroupName: POOL_RG,
+      vmName: "logos-core-0",
+      runCommandName: "logos-demand-seed",
+      asyncExecution: false,
+      treatFailureAsDeploymentFailure: true,
+      timeoutInSeconds: 1500,
+    });
+    expect(seed.tags[PROOF_GATED_TAG]).toBe("true");
+    const argv = seed.source.script.split("\n")[1];
+    // As the node identity, whose client id the cloud assigns (the mock leaves it unset).
+    const clientId = String(await valueOf(b.pool.nodeIdentity.clientId!));
+    expect(argv).toBe(
+      "exec /usr/bin/python3 - --resource 'pool-burst-id' --region 'eastus' --namespace 'LogosBurst' --metric 'BurstDemand' " +
+        `--client-id '${clientId}' --timeout '1200' <<'LOGOS_DEMAND_SEED'`,
+    );
+    // No burst group, nothing to seed.
+    expect(built.pilot.ofType(T.runCommand)).toEqual([]);
+  });
+
   it("rolls a new model with surge instances that must turn healthy, i.e. pass their validation, before old ones go", () => {
     const vmss = built.pool.one(T.vmss, "pool-burst").inputs;
     expect(vmss.upgradePolicy).toEqual({
@@ -526,6 +552,7 @@ describe("azure pool: burst capacity", () => {
           "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/read",
           "Microsoft.Compute/virtualMachineScaleSets/virtualMachines/write",
           "Microsoft.StandbyPool/standbyVirtualMachinePools/standbyVirtualMachines/read",
+          "Microsoft.Insights/metricDefinitions/read",
         ],
         notActions: [],
         dataActions: [],
@@ -760,6 +787,20 @@ describe("azure pool: a first preview, where nothing the cloud computes is known
       expect({ n, deps }).toEqual({ n, deps: n === "preview-burst" ? [...ready, "preview-burst-member-propagation"] : ready });
     }
     for (const i of [0, 1, 2]) expect(dependsOn(`preview-core-${i}`)).toContain(`preview-core-${i}-state`);
+  });
+
+  it("autoscale waits for the demand seed; the seed for core node 0, its path and the identity's grants taking effect", () => {
+    expect(dependsOn("preview-burst-autoscale")).toEqual(["preview-burst-demand-seed"]);
+    expect(dependsOn("preview-burst-demand-seed")).toEqual([
+      "preview-core-0",
+      "preview-core-0-state",
+      "preview-core-0-nic",
+      "preview-node-subnet-1",
+      "preview-node-nsg",
+      "preview-nat",
+      "preview-burst-member-propagation",
+    ]);
+    expect(dependsOn("preview-burst-member-propagation")).toEqual(["preview-burst-member", "preview-node-metrics"]);
   });
 
   it("keeps the key group, vault and key when the stack is destroyed, so the retained archive stays readable", () => {
