@@ -104,8 +104,16 @@ export function cryptoKeyId(project: string, location: string, names: GcpKeyName
   return `projects/${project}/locations/${location}/keyRings/${names.ring}/cryptoKeys/${names.key}`;
 }
 
-/** Custom role ids: 3-64 of [a-zA-Z0-9_.], unique in the project (a deleted one is kept 7 days and undeleted by the provider). */
+/**
+ * Custom role ids: 3-64 of [a-zA-Z0-9_.], unique in the project. A deleted
+ * role can be undeleted for 7 days (the provider does that when it creates a
+ * role of the same id); from then until 37 days after the delete the id is
+ * taken and no role can be created with it (IAM projects.roles.delete; the
+ * IAMCustomRole warning in the Pulumi registry's gcp docs).
+ */
 const ROLE_ID = /^[a-zA-Z0-9_.]{3,64}$/;
+/** Per-deployment entropy in a role id: hex kept in the stack's state. */
+const ROLE_ENTROPY = /^[0-9a-f]{16}$/;
 
 export interface GcpBurstRoleIds {
   /** What a burst member does to itself: label itself, read its group. */
@@ -114,10 +122,17 @@ export interface GcpBurstRoleIds {
   readonly scheduler: string;
 }
 
-/** `logosBurstMember_<8 hex>` and `logosBurstScheduler_<8 hex>`: the scope's digest keeps two stacks in one project apart. */
-export function gcpBurstRoleIds(scope: GcpKeyScope): GcpBurstRoleIds {
+/**
+ * `logosBurstMember_<8 hex>_<entropy>` and `logosBurstScheduler_<8 hex>_<entropy>`:
+ * the scope's digest keeps two stacks in one project apart, and `entropy`
+ * (16 hex, random per deployment and kept in its state) lets a destroyed
+ * stack be created again while its old ids are still taken.
+ */
+export function gcpBurstRoleIds(scope: GcpKeyScope, entropy: string): GcpBurstRoleIds {
+  if (!ROLE_ENTROPY.test(entropy))
+    throw new Error(`pool ${scope.poolName}: role id entropy ${JSON.stringify(entropy)} must be 16 hex digits`);
   const digest = scopeDigest(scope, HASH_LENGTH);
-  const ids = { member: `logosBurstMember_${digest}`, scheduler: `logosBurstScheduler_${digest}` };
+  const ids = { member: `logosBurstMember_${digest}_${entropy}`, scheduler: `logosBurstScheduler_${digest}_${entropy}` };
   for (const id of Object.values(ids)) {
     if (!ROLE_ID.test(id)) throw new Error(`pool ${scope.poolName}: custom role id ${JSON.stringify(id)} must be 3-64 of [a-zA-Z0-9_.]`);
   }

@@ -1,5 +1,6 @@
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
+import { RandomId } from "@pulumi/random/randomId";
 import { bastionPrivateIp, nodeSlots } from "../../infra/layout";
 import { PROOF_GATED_TAG } from "../../infra/spec";
 import { enableServices, gcpLabels, propagationWait } from "../gcp-project";
@@ -199,7 +200,11 @@ function buildBurst(
   const max = spec.nodes.burstMax - spec.nodes.core;
   const scope = gcpScope(ctx, project);
   const baseInstanceName = gcpBurstBaseName(scope);
-  const roleIds = gcpBurstRoleIds(scope);
+  // Fresh role ids per deployment: a destroyed stack's ids stay taken for
+  // up to 37 days (gcpBurstRoleIds), and a stack created again in that time
+  // must not need them.
+  const roleEntropy = new RandomId(`${name}-burst-role-entropy`, { byteLength: 8 }, opts).hex;
+  const roleIds = roleEntropy.apply((entropy) => gcpBurstRoleIds(scope, entropy));
   const deployment = deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
 
   // Members label themselves (role, validated commit) and read their group's
@@ -208,7 +213,7 @@ function buildBurst(
     `${name}-burst-member-role`,
     {
       project,
-      roleId: roleIds.member,
+      roleId: roleIds.apply((r) => r.member),
       title: `logos ${spec.name} burst member`,
       description: "A burst member labels itself and reads its group's view of it",
       permissions: [...MEMBER_PERMISSIONS],
@@ -216,13 +221,13 @@ function buildBurst(
     // Custom roles are the IAM API's.
     { ...opts, dependsOn: [...apis] },
   );
-  // Named by the id built from names (known at preview), carrying the dependency on the role.
-  const roleName = (role: gcp.projects.IAMCustomRole, id: string) => role.urn.apply(() => `projects/${project}/roles/${id}`);
+  // The role's resource name, from its id, carrying the dependency on the role.
+  const roleName = (role: gcp.projects.IAMCustomRole) => role.roleId.apply((id) => `projects/${project}/roles/${id}`);
   const memberGrant = new gcp.projects.IAMMember(
     `${name}-burst-member`,
     {
       project,
-      role: roleName(memberRole, roleIds.member),
+      role: roleName(memberRole),
       member: pulumi.interpolate`serviceAccount:${email}`,
       condition: {
         title: "burst members only",
@@ -244,7 +249,7 @@ function buildBurst(
     `${name}-burst-scheduler-role`,
     {
       project,
-      roleId: roleIds.scheduler,
+      roleId: roleIds.apply((r) => r.scheduler),
       title: `logos ${spec.name} burst scheduler`,
       description: "Publish burst demand, list the burst group's members and delete idle ones",
       permissions: [...SCHEDULER_PERMISSIONS],
@@ -390,7 +395,7 @@ function buildBurst(
         unit: "nodes",
         periodSeconds: BURST_DEMAND_PERIOD_SECONDS,
         step: 1,
-        permission: pulumi.interpolate`grant the scheduler's service account ${roleName(schedulerRole, roleIds.scheduler)} in project ${project} (monitoring.timeSeries.create, list the group's members, deleteInstances)`,
+        permission: pulumi.interpolate`grant the scheduler's service account ${roleName(schedulerRole)} in project ${project} (monitoring.timeSeries.create, list the group's members, deleteInstances)`,
       },
       scaleIn: {
         by: "scheduler",

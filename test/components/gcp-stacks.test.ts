@@ -348,6 +348,13 @@ const RULES: ReadonlyArray<{ what: string; source: string; names: (p: Plan) => s
     rule: /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/,
   },
   {
+    what: "custom role id",
+    // "3 to 64 characters ... letters, digits, underscores and periods": https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/create
+    source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/create (roleId)",
+    names: (p) => ofType(p, "gcp:projects/iAMCustomRole:IAMCustomRole").map((r) => String(r.inputs.roleId)),
+    rule: /^[a-zA-Z0-9_.]{3,64}$/,
+  },
+  {
     what: "service account display name",
     source: "https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts (displayName at most 100)",
     names: (p) => ofType(p, "gcp:serviceaccount/account:Account").map((r) => String(r.inputs.displayName)),

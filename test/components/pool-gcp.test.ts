@@ -128,8 +128,8 @@ describe("gcp pool: shapes", () => {
     const count = (b: Built): number => b.all.length;
     // pilot -> pool adds 2 core nodes (VM + disk each), the burst trio and
     // the members' and the scheduler's custom roles with the members' grant
-    // and the wait for it.
-    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3 + 4);
+    // and the wait for it, and the roles' entropy.
+    expect(count(built.pool) - count(built.pilot)).toBe(2 * 2 + 3 + 5);
   });
 
   it("names every child after the pool", () => {
@@ -407,6 +407,12 @@ describe("gcp pool: burst", () => {
     expect(role.permissions).toEqual(["compute.instances.get", "compute.instances.setLabels", "compute.instanceGroupManagers.get"]);
     const grant = b.one(T.projectMember, "pool-burst-member").inputs;
     expect(grant.role).toBe(`projects/logos-test-project/roles/${role.roleId}`);
+    // A destroyed stack's role ids stay taken for up to 37 days: ids carry entropy kept in the state.
+    const entropy = b.one("random:index/randomId:RandomId", "pool-burst-role-entropy").inputs;
+    expect(entropy).toEqual({ byteLength: 8 });
+    expect(role.roleId).toMatch(/^logosBurstMember_[0-9a-f]{8}_feedface0badc0de$/);
+    const scheduler = b.one("gcp:projects/iAMCustomRole:IAMCustomRole", "pool-burst-scheduler-role").inputs;
+    expect(scheduler.roleId).toBe(role.roleId.replace("logosBurstMember_", "logosBurstScheduler_"));
     expect(grant.member).toBe(`serviceAccount:${NODE_EMAIL}`);
     const base = b.one(T.group, "pool-burst").inputs.baseInstanceName;
     expect(grant.condition.expression).toBe(
