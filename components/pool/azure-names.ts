@@ -102,6 +102,24 @@ export function standbyPoolName(poolName: string): string {
     .replace(/-+$/, "")}-standby`;
 }
 
+/** Azure RBAC: a custom role's display name has at most 128 characters. */
+export const ROLE_NAME_MAX = 128;
+
+/**
+ * The display name of one of the pool's custom roles. Role names are unique
+ * in the whole Entra directory, not per subscription ("This display name must
+ * be unique at the scope of the Azure AD directory ... Maximum number of
+ * characters is 128", Azure docs, role-based-access-control/custom-roles.md):
+ * the deployment id keeps a project's stacks apart, and a digest of the
+ * subscription keeps the same stack of two subscriptions in one tenant apart.
+ */
+export function customRoleName(poolName: string, deployment: string, subscriptionId: string, purpose: string): string {
+  const subscription = createHash("sha256").update(subscriptionId.toLowerCase()).digest("hex").slice(0, 8);
+  const name = `logos ${poolName} ${deployment} ${subscription} ${purpose}`;
+  if (name.length > ROLE_NAME_MAX) throw new Error(`custom role name ${JSON.stringify(name)} exceeds Azure's ${ROLE_NAME_MAX} characters`);
+  return name;
+}
+
 /** The ARM id of a resource Azure would otherwise only report after creating it. */
 export function armId(subscriptionId: string, resourceGroup: string, provider: string, ...path: readonly string[]): string {
   return `/subscriptions/${subscriptionId}/resourceGroups/${resourceGroup}/providers/${provider}/${path.join("/")}`;

@@ -23,6 +23,7 @@ import {
   azureDataDiskPath,
   azureResourceGroupNames,
   burstComputerNamePrefix,
+  customRoleName,
   dropApiVersionAliases,
   parseAzureImage,
   roleDefinitionId,
@@ -396,13 +397,14 @@ function buildBurst(
       ? s.idIn(s.groupNames.pool, "Microsoft.StandbyPool", "standbyVirtualMachinePools", standbyPoolName(spec.name))
       : undefined;
 
-  // Custom roles on the pool's group (role names are unique in the tenant: the deployment id keeps stacks apart).
+  // Custom roles on the pool's group; their names are unique in the tenant (see customRoleName).
+  const roleNameOf = (role: string) => s.subscriptionId.apply((sub) => customRoleName(spec.name, deployment, sub, `burst ${role}`));
   const customRole = (role: string, description: string, actions: readonly string[], dataActions: readonly string[] = []) =>
     new authorization.RoleDefinition(
       `${name}-burst-${role}-role`,
       {
         scope: poolGroupId,
-        roleName: `logos ${spec.name} ${deployment} burst ${role}`,
+        roleName: roleNameOf(role),
         description,
         roleType: "CustomRole",
         permissions: [{ actions: [...actions], notActions: [], dataActions: [...dataActions], notDataActions: [] }],
@@ -652,7 +654,7 @@ function buildBurst(
           unit: "nodes",
           periodSeconds: BURST_DEMAND_PERIOD_SECONDS,
           step,
-          permission: pulumi.interpolate`assign role ${schedulerRole.name} ("logos ${spec.name} ${deployment} burst scheduler") to the scheduler's principal on ${poolGroupId} (Microsoft.Insights/Metrics/Write, read members, protection, delete instances)`,
+          permission: pulumi.interpolate`assign role ${schedulerRole.name} ("${roleNameOf("scheduler")}") to the scheduler's principal on ${poolGroupId} (Microsoft.Insights/Metrics/Write, read members, protection, delete instances)`,
         },
         scaleIn: {
           by: "scheduler",

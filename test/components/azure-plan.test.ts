@@ -9,6 +9,9 @@ import { planStack, planStacks, type PlanRun } from "../../infra/plan/engine";
 import type { Plan, PlannedResource } from "../../infra/plan/types";
 import { orderingProblems, retentionProblems, validationPathProblems } from "../helpers/graph";
 import { observe, tagInputOf } from "../helpers/observe";
+import { customRoleName, ROLE_NAME_MAX } from "../../components/pool/azure-names";
+import { deploymentId } from "../../infra/deployment";
+import { FAKE_AZURE_SUBSCRIPTION } from "../../infra/plan/mocks";
 
 const LONGEST_POOL = "proofgated-pool-euw1";
 const plans: Record<"pilot" | "pool" | "poolPreview" | "longest", Plan> = {} as never;
@@ -273,6 +276,29 @@ describe("azure: pilot and pool side by side in one subscription", () => {
     const shared = claims(plans.pool).filter((c) => pilot.has(c));
     expect(claims(plans.pool).length).toBeGreaterThan(15);
     expect(shared).toEqual([]);
+  });
+
+  it("custom role names, unique in the whole directory, carry the subscription: the same stack in two subscriptions of one tenant never collides", () => {
+    const deployment = deploymentId({ project: "logos-compute", stack: "azure-pool" });
+    const names = ofType(plans.pool, "azure-native:authorization:RoleDefinition")
+      .map((r) => String(r.inputs.roleName))
+      .filter((n) => n.includes(" burst "));
+    const here = ["burst member", "burst scheduler"].map((p) => customRoleName("logos", deployment, FAKE_AZURE_SUBSCRIPTION, p));
+    expect(names.sort()).toEqual(here);
+    const elsewhere = ["burst member", "burst scheduler"].map((p) =>
+      customRoleName("logos", deployment, "11111111-2222-3333-4444-555555555555", p),
+    );
+    expect(elsewhere.filter((n) => here.includes(n))).toEqual([]);
+    // Every custom role name fits Azure's limit at the longest pool name and a 30-character stack stem.
+    for (const r of ofType(plans.longest, "azure-native:authorization:RoleDefinition"))
+      expect(String(r.inputs.roleName).length).toBeLessThanOrEqual(ROLE_NAME_MAX);
+    const longest = customRoleName(
+      LONGEST_POOL,
+      deploymentId({ project: "p", stack: "s".repeat(100) }),
+      FAKE_AZURE_SUBSCRIPTION,
+      "burst scheduler",
+    );
+    expect(longest.length).toBeLessThanOrEqual(ROLE_NAME_MAX);
   });
 
   it("alert on their own resources only", () => {
