@@ -64,13 +64,14 @@ export interface AwsBurstInputs {
   readonly autoScalingRoleArn: pulumi.Input<string>;
   /** Boot files members fetch, uploaded and readable (see `aws-artifacts.ts`). @default none */
   readonly bootReady?: readonly pulumi.Resource[];
-  /** The pool's waits for the key, the node role and the service-linked role to propagate (`awsKeyPropagated`, `awsGrantsPropagated`). */
+  /**
+   * The pool's waits for the key, the node role with its grants (the member's
+   * own, `buildBurstMemberGrant`, among them) and the service-linked role to
+   * propagate (`awsKeyPropagated`, `awsGrantsPropagated`).
+   */
   readonly grantsReady: readonly pulumi.Resource[];
   /** The group's name (`awsBurstGroupName`), also in the members' config. */
   readonly groupName: string;
-  readonly account: AwsAccount;
-  /** The node role, which members complete their launch hook and tag themselves with. */
-  readonly nodeRole: aws.iam.Role;
   /** Tells this deployment's demand metric from another stack's in the same account. */
   readonly deployment: string;
 }
@@ -202,40 +203,6 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
     { ...opts, dependsOn: [...inputs.network.egressReady, ...inputs.grantsReady, ...bootReady], deleteBeforeReplace: true },
   );
 
-  // What a member does to itself: complete its launch hook, set its scale-in
-  // protection, and set only its own role and validated tags. Members carry
-  // the group's `aws:autoscaling:groupName` tag, which no one can set by hand.
-  // It names the group by its ARN, so it follows the group; a member needs it
-  // only once its bootstrap and validation are done, minutes after launch.
-  new aws.iam.RolePolicy(
-    `${name}-burst-member`,
-    {
-      role: inputs.nodeRole.name,
-      policy: pulumi.jsonStringify({
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Sid: "OwnLifecycleAndProtection",
-            Effect: "Allow",
-            Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
-            Resource: group.arn,
-          },
-          {
-            Sid: "OwnRoleTags",
-            Effect: "Allow",
-            Action: ["ec2:CreateTags", "ec2:DeleteTags"],
-            Resource: pulumi.interpolate`arn:${inputs.account.partition}:ec2:${spec.region}:${inputs.account.accountId}:instance/*`,
-            Condition: {
-              StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": group.name },
-              "ForAllValues:StringEquals": { "aws:TagKeys": [ROLE_TAG_KEY, VALIDATED_TAG_KEY] },
-            },
-          },
-        ],
-      }),
-    },
-    opts,
-  );
-
   buildDemandScaling(ctx, group, max, inputs.deployment);
 
   const scheduler = new aws.iam.Policy(
@@ -314,6 +281,63 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
       },
     },
   };
+}
+
+export interface BurstMemberGrantInputs {
+  /** The node role, which members complete their launch hook and tag themselves with. */
+  readonly role: aws.iam.Role;
+  readonly account: AwsAccount;
+  /** The group's name (`awsBurstGroupName`). */
+  readonly groupName: string;
+}
+
+/**
+ * What a member does to itself: complete its launch hook, set its scale-in
+ * protection, and set only its own role and validated tags. Members carry
+ * the group's `aws:autoscaling:groupName` tag, which no one can set by hand.
+ *
+ * Built before the group and from the group's name, not its ARN: the warm
+ * pool launches the standby as soon as the group exists, and the member's
+ * first call (`leave`, which tags it) must find the grant in effect, so the
+ * pool's propagation wait (`awsGrantsPropagated`) covers it like the node
+ * role's other grants. A member's own calls are not retried on 403, so a
+ * grant still propagating would leave it outside service until the hook
+ * times out. The group's ARN carries an id only known after creation; IAM
+ * matches it with a wildcard (resource type autoScalingGroup,
+ * `arn:${Partition}:autoscaling:${Region}:${Account}:autoScalingGroup:${GroupId}:autoScalingGroupName/${GroupFriendlyName}`,
+ * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html).
+ */
+export function buildBurstMemberGrant(ctx: AdapterContext, inputs: BurstMemberGrantInputs): aws.iam.RolePolicy {
+  const { spec, name } = ctx;
+  const { partition, accountId } = inputs.account;
+  return new aws.iam.RolePolicy(
+    `${name}-burst-member`,
+    {
+      role: inputs.role.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "OwnLifecycleAndProtection",
+            Effect: "Allow",
+            Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
+            Resource: pulumi.interpolate`arn:${partition}:autoscaling:${spec.region}:${accountId}:autoScalingGroup:*:autoScalingGroupName/${inputs.groupName}`,
+          },
+          {
+            Sid: "OwnRoleTags",
+            Effect: "Allow",
+            Action: ["ec2:CreateTags", "ec2:DeleteTags"],
+            Resource: pulumi.interpolate`arn:${partition}:ec2:${spec.region}:${accountId}:instance/*`,
+            Condition: {
+              StringEquals: { "ec2:ResourceTag/aws:autoscaling:groupName": inputs.groupName },
+              "ForAllValues:StringEquals": { "aws:TagKeys": [ROLE_TAG_KEY, VALIDATED_TAG_KEY] },
+            },
+          },
+        ],
+      }),
+    },
+    { parent: ctx.parent },
+  );
 }
 
 /**

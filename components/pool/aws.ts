@@ -8,7 +8,7 @@ import { tagsFor } from "../../infra/spec";
 import { buildAwsBootArtifacts, buildBootReadGrant, type AwsBootArtifacts } from "./aws-artifacts";
 import { assertUserDataFits, bootBucketName, ebsDevicePath, planBootFiles, type RolePlan } from "./aws-boot-files";
 import { deploymentDigest, deploymentId } from "../../infra/deployment";
-import { awsBurstGroupName, buildAwsBurst, LAUNCH_HOOK_NAME } from "./aws-burst";
+import { awsBurstGroupName, buildAwsBurst, buildBurstMemberGrant, LAUNCH_HOOK_NAME } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
 import { awsAccount, awsGrantsPropagated, awsKeyPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
 import { BASTION_TAG, nodeUserData, withMember } from "./common";
@@ -86,9 +86,11 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
   const readGrant = boot.usesBucket
     ? buildBootReadGrant(ctx, { bucketName: bootBucketOnce(), account, keyArn: key.arn, role: identity.role })
     : undefined;
+  // What burst members do to themselves (launch hook, protection, own tags); the standby needs it on its first boot.
+  const memberGrant = withBurst ? buildBurstMemberGrant(ctx, { role: identity.role, account, groupName: burstGroup }) : undefined;
   // Everything that encrypts with the key or runs as the node role waits for them to propagate.
   const keyReady = awsKeyPropagated(ctx, poolKey);
-  const grants = awsGrantsPropagated(ctx, poolKey, identity, readGrant ? [readGrant] : []);
+  const grants = awsGrantsPropagated(ctx, poolKey, identity, [...(readGrant ? [readGrant] : []), ...(memberGrant ? [memberGrant] : [])]);
   const artifacts = boot.usesBucket
     ? buildAwsBootArtifacts(ctx, {
         bucketName: bootBucketOnce(),
@@ -138,8 +140,6 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
           bootReady: bootFilesReady(artifacts, readGrant, boot.burst),
           grantsReady: [keyReady, grants],
           groupName: burstGroup,
-          account,
-          nodeRole: identity.role,
           deployment: deploymentId(scope),
         })
       : undefined;

@@ -228,9 +228,9 @@ describe("aws plans: first up in one run", () => {
       ...ofType(plan, "aws:iam/instanceProfile:InstanceProfile"),
       ...ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
       ...ofType(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole"),
-      ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.name === "logos-boot-read"),
+      ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => ["logos-boot-read", "logos-burst-member"].includes(p.name)),
     ];
-    expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 5 : 3);
+    expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 6 : 3);
     for (const g of grants) expect(waits(plan, grantSleep, g), g.name).toBe(true);
     const encrypting = [
       ...ofType(plan, "aws:ebs/volume:Volume"),
@@ -245,6 +245,11 @@ describe("aws plans: first up in one run", () => {
       ...ofType(plan, "aws:autoscaling/group:Group"),
     ];
     for (const u of launching) expect(waits(plan, u, grantSleep), u.name).toBe(true);
+    // The warm pool boots the standby as soon as the group exists, and its first step tags it with the member's grant.
+    for (const g of ofType(plan, "aws:autoscaling/group:Group")) {
+      const member = named(plan, "logos-burst-member");
+      expect(waits(plan, g, member) && !waits(plan, member, g), g.name).toBe(true);
+    }
     // A destroy that keeps the protected volumes keeps what they depend on: the key, not the node's roles.
     for (const v of ofType(plan, "aws:ebs/volume:Volume")) {
       expect(

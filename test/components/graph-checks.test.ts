@@ -100,6 +100,21 @@ describe("orderingProblems", () => {
     ]);
   });
 
+  it("lets an IAM identity policy grant on a resource created after it (IAM never looks the named resource up)", () => {
+    const later = res("aws:autoscaling/group:Group", "later", { name: "pool-burst" });
+    const document = '{"Statement":[{"Resource":"arn:aws:autoscaling:r:1:autoScalingGroup:*:autoScalingGroupName/pool-burst"}]}';
+    for (const type of ["aws:iam/rolePolicy:RolePolicy", "aws:iam/policy:Policy"]) {
+      const grant = res(type, "grant", { policy: document });
+      expect(orderingProblems(planOf("aws", grant, { ...later, dependencies: [grant.urn] })), type).toEqual([]);
+    }
+    // Anything else it names outside its document is still a reference: here the role it is attached to.
+    const role = res("aws:iam/role:Role", "role", { name: "pool-node-role" });
+    const attached = res("aws:iam/rolePolicy:RolePolicy", "attached", { role: "pool-node-role", policy: document });
+    expect(orderingProblems(planOf("aws", role, attached, later))).toEqual([
+      "aws:iam/rolePolicy:RolePolicy attached names aws:iam/role:Role role (at role) but does not wait for it: add it to dependsOn",
+    ]);
+  });
+
   it("does not take a name several resources share (a singleton's fixed `default`) for a reference", () => {
     const a = res("azure-native:storage:BlobServiceProperties", "svc", { blobServicesName: "default" });
     const b = res("azure-native:storage:BlobContainerImmutabilityPolicy", "imm", { immutabilityPolicyName: "default", x: "default" });

@@ -520,7 +520,8 @@ describe("aws pool: burst and standby", () => {
         Sid: "OwnLifecycleAndProtection",
         Effect: "Allow",
         Action: ["autoscaling:CompleteLifecycleAction", "autoscaling:SetInstanceProtection"],
-        Resource: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:uuid:autoScalingGroupName/logos-burst-${DIGEST}`,
+        // By name: the grant exists (and has propagated) before the group and its id do.
+        Resource: `arn:aws:autoscaling:${REGION}:${ACCOUNT}:autoScalingGroup:*:autoScalingGroupName/logos-burst-${DIGEST}`,
       },
       {
         Sid: "OwnRoleTags",

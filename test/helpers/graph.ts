@@ -42,6 +42,7 @@ export function orderingProblems(plan: Plan): string[] {
   const byPair = new Map<string, { from: PlannedResource; to: PlannedResource; paths: Set<string>; cycle: boolean }>();
   for (const ref of g.nameReferences()) {
     if (g.waitsFor(ref.from.urn, ref.to.urn)) continue;
+    if (grantsAhead(ref.from, ref.path)) continue;
     const key = `${ref.from.urn} -> ${ref.to.urn}`;
     const entry = byPair.get(key) ?? { from: ref.from, to: ref.to, paths: new Set<string>(), cycle: g.waitsFor(ref.to.urn, ref.from.urn) };
     entry.paths.add(ref.path);
@@ -52,6 +53,23 @@ export function orderingProblems(plan: Plan): string[] {
       ? `${label(from)} names ${label(to)} (at ${[...paths].join(", ")}), which is created after it: the two cannot be ordered`
       : `${label(from)} names ${label(to)} (at ${[...paths].join(", ")}) but does not wait for it: add it to dependsOn`,
   );
+}
+
+/**
+ * The document of an AWS identity policy, which may name a resource before it
+ * exists: IAM matches its Resource and Condition values against each request
+ * and never looks the named resources up, so such a grant can (and, for the
+ * burst members' own, must) be in effect before what it names is created
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html).
+ */
+const IDENTITY_POLICY_DOCUMENTS: Readonly<Record<string, string>> = {
+  "aws:iam/rolePolicy:RolePolicy": "policy",
+  "aws:iam/policy:Policy": "policy",
+};
+
+function grantsAhead(from: PlannedResource, path: string): boolean {
+  const document = IDENTITY_POLICY_DOCUMENTS[from.type];
+  return document !== undefined && (path === document || path.startsWith(`${document}.`));
 }
 
 /** What makes up the SSH path and first boot a validation relies on, per cloud. */
