@@ -208,7 +208,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     `${spec.name}-monitoring`,
     {
       spec,
-      nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId })),
+      nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId, instance: n.instance })),
       ...(pool.burst ? { burst: pool.burst } : {}),
       nodeIdentity: pool.nodeIdentity,
       deployment,

@@ -98,6 +98,8 @@ export interface MonitoringPolicyArgs {
   readonly dataCollectionRuleId: pulumi.Input<string>;
   /** VMs the policies must leave alone (ARM ids): those without the agent's identity. @default none */
   readonly excluded?: readonly pulumi.Input<string>[];
+  /** What exists before the remediations re-evaluate the group (the core VMs). @default none */
+  readonly remediateAfter?: readonly pulumi.Resource[];
   readonly opts: pulumi.CustomResourceOptions;
 }
 
@@ -190,7 +192,10 @@ export function assignMonitoringPolicies(args: MonitoringPolicyArgs): Monitoring
         policyAssignmentId: assignment.id,
         resourceDiscoveryMode: "ReEvaluateCompliance",
       },
-      { ...args.opts, dependsOn: [rbacPropagation(`${args.name}-policy-${policy.key}-propagation`, grants, args.opts)] },
+      {
+        ...args.opts,
+        dependsOn: [rbacPropagation(`${args.name}-policy-${policy.key}-propagation`, grants, args.opts), ...(args.remediateAfter ?? [])],
+      },
     );
     return assignment;
   });

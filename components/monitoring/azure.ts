@@ -133,7 +133,14 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   // resource group: a constant number of resources at any pool size, and no
   // per-VM resource for the pool's VMs to wait on.
   if (ctx.nodes.length === 0) throw new Error("Monitoring on azure needs at least one core node (its resource group scopes the alerts)");
-  const poolGroup = pulumi.output(ctx.nodes[0].instanceId).apply(parseArmId);
+  // The pool's group, read from the node identity's id (it lives there and
+  // outlives every VM): no input of these policies, grants and remediations
+  // comes from a VM. A core VM is replaced delete-first, and Pulumi deletes
+  // first every resource whose force-new input (a policy assignment's or
+  // grant's scope, a remediation's group) came from it, so deriving the group
+  // from a node's id re-created the whole monitoring policy set with every
+  // node replacement. The remediations still run after the VMs (dependsOn).
+  const poolGroup = pulumi.output(ctx.nodeIdentity.id).apply(parseArmId);
   const poolGroupId = poolGroup.apply((arm) => `/subscriptions/${arm.subscriptionId}/resourceGroups/${arm.resourceGroupName}`);
   assignMonitoringPolicies({
     name,
@@ -145,6 +152,7 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     agentIdentityId: ctx.nodeIdentity.id,
     dataCollectionRuleId: rule.id,
     ...(ctx.bastionInstanceId !== undefined ? { excluded: [ctx.bastionInstanceId] } : {}),
+    remediateAfter: ctx.nodes.flatMap((n) => (n.instance ? [n.instance] : [])),
     opts,
   });
 

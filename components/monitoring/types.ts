@@ -6,6 +6,8 @@ import type { PoolParts } from "../pool/types";
 export interface MonitoredNode {
   readonly name: string;
   readonly instanceId: pulumi.Input<string>;
+  /** The VM resource, for what must only wait for it (no input taken from it). @default none */
+  readonly instance?: pulumi.Resource;
 }
 
 /** The burst group (`VmPool.burst`): ASG name / MIG / scale set ARM id. */

@@ -357,7 +357,20 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     // can't be moved from one zone to another", Azure compute API,
     // https://learn.microsoft.com/python/api/azure-mgmt-compute/azure.mgmt.compute.models.zonemovement),
     // so another zone is another VM, not the update azure-native would send.
-    { ...opts, deleteBeforeReplace: true, replaceOnChanges: ["zones"], dependsOn: [...s.sec.ready, stateDisk] },
+    // Another size is another VM too: Azure resizes in place only between
+    // sizes that both have, or both lack, a local temp disk ("Unable to resize
+    // the VM since changing from resource disk to non-resource disk VM size and
+    // vice-versa is not allowed", Azure docs, azure-vms-no-temp-disk; the
+    // catalog mixes Fsv2 with Dsv5 and Esv5, which have none) and only onto
+    // hardware the VM's host cluster offers, else after a deallocation
+    // azure-native never does. A new VM on the same NIC and state disk always
+    // works, and its validation runs again.
+    {
+      ...opts,
+      deleteBeforeReplace: true,
+      replaceOnChanges: ["zones", "hardwareProfile.vmSize"],
+      dependsOn: [...s.sec.ready, stateDisk],
+    },
   );
 
   return {

@@ -12,6 +12,7 @@ import { observe, tagInputOf } from "../helpers/observe";
 import { customRoleName, ROLE_NAME_MAX } from "../../components/pool/azure-names";
 import { deploymentId } from "../../infra/deployment";
 import { FAKE_AZURE_SUBSCRIPTION } from "../../infra/plan/mocks";
+import { day2Changes, day2Matrix } from "../../infra/plan/day2";
 
 const LONGEST_POOL = "proofgated-pool-euw1";
 const plans: Record<"pilot" | "pool" | "poolPreview" | "longest", Plan> = {} as never;
@@ -159,7 +160,7 @@ describe("azure: `pulumi destroy` keeps what holds history, and what keeps it re
     ]);
     for (const disk of ofType(plans.pool, "azure-native:compute:Disk")) expect(disk.options.replaceOnChanges).toEqual(["zones"]);
     for (const vm of ofType(plans.pool, "azure-native:compute:VirtualMachine").filter((r) => r.name.includes("-core-")))
-      expect(vm.options.replaceOnChanges).toEqual(["zones"]);
+      expect(vm.options.replaceOnChanges).toEqual(["zones", "hardwareProfile.vmSize"]);
   });
 
   it("puts no state disk in the pool's group, whose deletion would take it along", () => {
@@ -246,6 +247,53 @@ describe(`azure: every name fits its type's rules at the longest pool name (${LO
         r.type.startsWith("azure-native:") && NAME_RULES.some((n) => n.type === r.type && n.max <= 24 && r.inputs[n.field] === undefined),
     );
     expect(autoNamed.map((r) => r.name)).toEqual([]);
+  });
+});
+
+describe("azure: a machine type change", () => {
+  it("replaces each core VM on its own NIC and state disk (Azure refuses a resize between temp-disk and diskless sizes); the scale set rolls", async () => {
+    const change = day2Changes("azure-pool").find((c) => c.id === "machineType");
+    expect(change?.after).toEqual({ machineType: "Standard_D8s_v5" });
+    const [result] = await day2Matrix([{ stack: "azure-pool", change: change! }]);
+    if ("refused" in result) throw new Error(result.refused);
+    const touched = result.changes.filter((c) => c.change !== "unchanged").map((c) => `${c.change} ${c.name}`);
+    expect(touched.sort()).toEqual([
+      "replace logos-core-0",
+      "replace logos-core-0-validate-copy",
+      "replace logos-core-0-validate-run",
+      "replace logos-core-1",
+      "replace logos-core-1-validate-copy",
+      "replace logos-core-1-validate-run",
+      "replace logos-core-2",
+      "replace logos-core-2-validate-copy",
+      "replace logos-core-2-validate-run",
+      "update logos-burst",
+    ]);
+    for (const vm of result.changes.filter((c) => /^logos-core-\d$/.test(c.name)))
+      expect(vm.forcedBy.join(" ")).toContain("hardwareProfile.vmSize");
+  }, 300_000);
+});
+
+describe("azure: monitoring survives a node's replacement", () => {
+  it("takes no input from a core VM (a delete-first replacement would delete every resource whose force-new input came from it); remediations only wait for the VMs", () => {
+    const plan = plans.pool;
+    const vms = new Map(ofType(plan, "azure-native:compute:VirtualMachine").map((vm) => [vm.urn, vm.name]));
+    const monitoring = plan.resources.filter((r) => r.custom && r.urn.includes("logos:compute:Monitoring"));
+    expect(monitoring.length).toBeGreaterThan(10);
+    const fromVms = monitoring.flatMap((r) =>
+      Object.entries(r.propertyDependencies)
+        .filter(([key, deps]) => key !== "notScopes" && deps.some((d) => vms.has(d)))
+        .map(
+          ([key, deps]) =>
+            `${r.name}.${key} <- ${deps
+              .filter((d) => vms.has(d))
+              .map((d) => vms.get(d))
+              .join(", ")}`,
+        ),
+    );
+    expect(fromVms).toEqual([]);
+    for (const remediation of monitoring.filter((r) => r.type === "azure-native:policyinsights:RemediationAtResourceGroup"))
+      expect(waitsFor(plan, remediation)).toEqual(expect.arrayContaining(["logos-core-0", "logos-core-1", "logos-core-2"]));
   });
 });
 
