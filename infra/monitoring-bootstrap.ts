@@ -172,8 +172,9 @@ export function gcpAgentConfig(spec: Pick<PoolSpec, "name">, deployment?: string
     "      type: modify_fields",
     "      fields:",
     '        labels."logos-pool":',
-    `          static_value: ${spec.name}`,
-    ...(deployment === undefined ? [] : [`        labels."${DEPLOYMENT_TAG}":`, `          static_value: ${deployment}`]),
+    // Quoted: a pool may be named "null", "true" or "no", which plain YAML reads as no string at all.
+    `          static_value: ${JSON.stringify(spec.name)}`,
+    ...(deployment === undefined ? [] : [`        labels."${DEPLOYMENT_TAG}":`, `          static_value: ${JSON.stringify(deployment)}`]),
     "  service:",
     "    pipelines:",
     `      ${GCP_VALIDATION_LOG_ID}:`,

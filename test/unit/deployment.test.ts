@@ -32,11 +32,11 @@ describe("deploymentId", () => {
 describe("the Ops Agent labels validation results with the deployment", () => {
   it("adds logos-deployment next to logos-pool when given, and nothing when not", () => {
     const config = gcpAgentConfig({ name: "logos" }, "gcp-pool-1a2b3c4d");
-    expect(config).toContain('        labels."logos-pool":\n          static_value: logos\n');
-    expect(config).toContain('        labels."logos-deployment":\n          static_value: gcp-pool-1a2b3c4d\n');
+    expect(config).toContain('        labels."logos-pool":\n          static_value: "logos"\n');
+    expect(config).toContain('        labels."logos-deployment":\n          static_value: "gcp-pool-1a2b3c4d"\n');
     expect(gcpAgentConfig({ name: "logos" })).not.toContain("logos-deployment");
     const spec = { cloud: "gcp", name: "logos", region: "us-central1", stateDir: "/var/lib/logos/state" } as const;
     const staged = monitoringBootstrap(spec, "gcp-pool-1a2b3c4d").files?.find((f) => f.path === "/etc/logos/ops-agent.yaml");
-    expect(staged?.content).toContain("static_value: gcp-pool-1a2b3c4d");
+    expect(staged?.content).toContain('static_value: "gcp-pool-1a2b3c4d"');
   });
 });

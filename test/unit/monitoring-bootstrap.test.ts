@@ -9,6 +9,7 @@ import {
   AWS_AGENT_CONFIG_PATH,
   awsAgentConfig,
   GCP_AGENT_CONFIG_STAGING,
+  gcpAgentConfig,
   monitoringBootstrap,
   VALIDATION_LOG_PATH,
 } from "../../infra/monitoring-bootstrap";
@@ -88,6 +89,16 @@ describe("monitoringBootstrap", () => {
     expect(config.logging.receivers.logos_validation).toEqual({ type: "files", include_paths: [VALIDATION_LOG_PATH] });
     expect(config.logging.processors.logos_validation_pool.fields).toEqual({ 'labels."logos-pool"': { static_value: "logos" } });
     expect(config.logging.service.pipelines.logos_validation.receivers).toEqual(["logos_validation"]);
+  });
+
+  it("labels results with the pool name as a string even when plain YAML would read it as null or a boolean", () => {
+    for (const name of ["null", "true", "no", "off"]) {
+      const config = parse(gcpAgentConfig({ name }, "gcp-pool-1a2b3c4d"));
+      expect(config.logging.processors.logos_validation_pool.fields).toEqual({
+        'labels."logos-pool"': { static_value: name },
+        'labels."logos-deployment"': { static_value: "gcp-pool-1a2b3c4d" },
+      });
+    }
   });
 
   it("leaves the Azure agent to the VM extension and installs only the result appender", () => {
