@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as time from "@pulumiverse/time";
 import { deploymentDigest, deploymentId } from "../../infra/deployment";
+import { AWS_AGENT_NAMESPACE, awsValidationLogGroup } from "../../infra/monitoring-bootstrap";
 import { tagsFor } from "../../infra/spec";
 import type { AdapterContext } from "./types";
 
@@ -132,14 +133,27 @@ export function buildAwsKey(ctx: AdapterContext, account: AwsAccount, withBurst:
 export interface AwsNodeIdentity {
   readonly role: aws.iam.Role;
   readonly instanceProfile: aws.iam.InstanceProfile;
-  /** The role's grants (the CloudWatch agent policy); what nodes may do once they propagate. */
+  /** The role's grants (the CloudWatch agent's); what nodes may do once they propagate. */
   readonly grants: readonly pulumi.Resource[];
 }
 
 /**
- * One role for core and burst nodes. It carries only the CloudWatch agent's
- * write policy; nodes are reached by SSH through the bastion, so no Systems
+ * One role for core and burst nodes. It carries only what the CloudWatch
+ * agent needs; nodes are reached by SSH through the bastion, so no Systems
  * Manager access. Archive write access is granted to it elsewhere.
+ *
+ * Not the managed CloudWatchAgentServerPolicy: that allows
+ * `cloudwatch:PutMetricData` in every namespace and writing and creating
+ * every log group in the account, on `*`; and whatever runs on a node (the
+ * workload too) can ask the instance metadata service for the role's
+ * credentials. It could then publish the burst demand of this or any other
+ * deployment in the account (namespace `Logos/Burst`) and start burst nodes
+ * up to each group's maximum. Here the agent may publish only in its own
+ * namespace (condition key `cloudwatch:namespace`) and write only this
+ * deployment's validation log group, which the program creates (encrypted,
+ * with its retention) before any node writes to it: without
+ * `logs:CreateLogGroup` an agent that runs first waits instead of creating
+ * it unencrypted under the same name.
  */
 export function buildAwsNodeIdentity(ctx: AdapterContext, account: AwsAccount): AwsNodeIdentity {
   const { spec, name } = ctx;
@@ -158,13 +172,42 @@ export function buildAwsNodeIdentity(ctx: AdapterContext, account: AwsAccount): 
     },
     opts,
   );
-  const metrics = new aws.iam.RolePolicyAttachment(
-    `${name}-node-metrics`,
-    { role: role.name, policyArn: pulumi.interpolate`arn:${account.partition}:iam::aws:policy/CloudWatchAgentServerPolicy` },
+  const logGroup = awsValidationLogGroup(spec.name, deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() }));
+  const logGroupArn = pulumi.interpolate`arn:${account.partition}:logs:${spec.region}:${account.accountId}:log-group:${logGroup}`;
+  const agent = new aws.iam.RolePolicy(
+    `${name}-node-agent`,
+    {
+      role: role.name,
+      policy: pulumi.jsonStringify({
+        Version: "2012-10-17",
+        Statement: [
+          {
+            Sid: "AgentMetricsOwnNamespace",
+            Effect: "Allow",
+            Action: "cloudwatch:PutMetricData",
+            Resource: "*",
+            Condition: { StringEquals: { "cloudwatch:namespace": AWS_AGENT_NAMESPACE } },
+          },
+          {
+            Sid: "AgentValidationLog",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+            Resource: [logGroupArn, pulumi.interpolate`${logGroupArn}:*`],
+          },
+          {
+            // Read-only look-ups the agent's EC2 dimension and volume helpers may make.
+            Sid: "AgentDescribe",
+            Effect: "Allow",
+            Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"],
+            Resource: "*",
+          },
+        ],
+      }),
+    },
     opts,
   );
   const instanceProfile = new aws.iam.InstanceProfile(`${name}-node-profile`, { role: role.name, tags }, opts);
-  return { role, instanceProfile, grants: [metrics] };
+  return { role, instanceProfile, grants: [agent] };
 }
 
 /**

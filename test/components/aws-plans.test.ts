@@ -228,7 +228,9 @@ describe("aws plans: first up in one run", () => {
       ...ofType(plan, "aws:iam/instanceProfile:InstanceProfile"),
       ...ofType(plan, "aws:iam/rolePolicyAttachment:RolePolicyAttachment"),
       ...ofType(plan, "aws:iam/serviceLinkedRole:ServiceLinkedRole"),
-      ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) => ["logos-boot-read", "logos-burst-member"].includes(p.name)),
+      ...ofType(plan, "aws:iam/rolePolicy:RolePolicy").filter((p) =>
+        ["logos-node-agent", "logos-boot-read", "logos-burst-member"].includes(p.name),
+      ),
     ];
     expect(grants.length).toBeGreaterThanOrEqual(stack === "aws-pool" ? 6 : 3);
     for (const g of grants) expect(waits(plan, grantSleep, g), g.name).toBe(true);

@@ -592,18 +592,51 @@ describe("aws pool: burst and standby", () => {
 });
 
 describe("aws pool: identity and tags", () => {
-  it("one node role, assumable by EC2, with only the CloudWatch agent policy", () => {
+  it("one node role, assumable by EC2, with only the CloudWatch agent's grant", () => {
     const roles = fleet.ofType("aws:iam/role:Role");
     expect(roles.map((r) => r.name)).toEqual(["logos-node-role"]);
     expect(JSON.parse(roles[0].inputs.assumeRolePolicy).Statement).toEqual([
       { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
     ]);
-    expect(fleet.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").map((a) => a.inputs)).toEqual([
-      { role: "logos-node-role-generated", policyArn: "arn:aws:iam::aws:policy/CloudWatchAgentServerPolicy" },
-    ]);
-    // The only inline policy is the burst members' own (see "burst and standby").
-    expect(fleet.ofType("aws:iam/rolePolicy:RolePolicy").map((p) => p.name)).toEqual(["logos-burst-member"]);
+    // No managed policy: CloudWatchAgentServerPolicy would let a node write any namespace and log group.
+    expect(fleet.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment")).toEqual([]);
+    // The other inline policy is the burst members' own (see "burst and standby").
+    expect(
+      fleet
+        .ofType("aws:iam/rolePolicy:RolePolicy")
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(["logos-burst-member", "logos-node-agent"]);
     expect(fleet.pool.nodeIdentity.kind).toBe("aws-iam-role");
+  });
+
+  it("the agent may publish only its own namespace and write only this deployment's log group, never the burst demand", () => {
+    const grant = fleet.one("aws:iam/rolePolicy:RolePolicy", "logos-node-agent");
+    expect(grant.inputs.role).toBe("logos-node-role-generated");
+    const logGroup = `arn:aws:logs:${REGION}:${ACCOUNT}:log-group:/logos/logos/${DEPLOYMENT}/validation`;
+    const statements = JSON.parse(grant.inputs.policy).Statement;
+    expect(statements).toEqual([
+      {
+        Sid: "AgentMetricsOwnNamespace",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "CWAgent" } },
+      },
+      {
+        Sid: "AgentValidationLog",
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [logGroup, `${logGroup}:*`],
+      },
+      { Sid: "AgentDescribe", Effect: "Allow", Action: ["ec2:DescribeTags", "ec2:DescribeVolumes"], Resource: "*" },
+    ]);
+    // Every grant on the node role: none lets it publish metrics outside the agent's namespace.
+    const all = fleet
+      .ofType("aws:iam/rolePolicy:RolePolicy")
+      .flatMap((p) => JSON.parse(p.inputs.policy).Statement as Array<{ Action: string | string[]; Condition?: unknown }>);
+    const publishing = all.filter((st) => [st.Action].flat().some((a) => a === "cloudwatch:PutMetricData" || a === "cloudwatch:*"));
+    expect(publishing.map((st) => st.Condition)).toEqual([{ StringEquals: { "cloudwatch:namespace": "CWAgent" } }]);
   });
 
   it("every taggable resource carries logos-proof-gated and a label-safe role", () => {
