@@ -171,6 +171,30 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
     updatable: ["subnetworks", "natIpAllocateOption", "sourceSubnetworkIpRangesToNat", "logConfig"],
     source: `${TF_GOOGLE}/resource_compute_router_nat.go`,
   },
+  "gcp:storage/bucket:Bucket": {
+    forceNew: ["name", "location", "project", "enableObjectRetention", "customPlacementConfig", "hierarchicalNamespace"],
+    forceNewWhen: {
+      "retentionPolicy.isLocked": {
+        when: (before, after) => before === true && after !== true,
+        why: "a locked retention policy cannot be unlocked (CustomizeDiff ForceNewIfChange(retention_policy.0.is_locked, isPolicyLocked))",
+      },
+    },
+    updatable: [
+      "labels",
+      "retentionPolicy.retentionPeriod",
+      "retentionPolicy.isLocked",
+      "encryption",
+      "storageClass",
+      "forceDestroy",
+      "softDeletePolicy",
+    ],
+    source: "hashicorp/terraform-provider-google google/services/storage/resource_storage_bucket.go",
+    notes: {
+      "retentionPolicy.isLocked":
+        "locking is one LockRetentionPolicy call and irreversible (https://cloud.google.com/storage/docs/bucket-lock)",
+      "retentionPolicy.retentionPeriod": "once locked, the period can only grow: Cloud Storage refuses a shorter one",
+    },
+  },
   "azure-native:compute:Disk": {
     forceNew: ["diskName", "resourceGroupName", "location"],
     // zones carries no x-ms-mutability in the 2024-03-02 spec, so azure-native sends it as an update.

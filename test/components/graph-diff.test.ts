@@ -54,6 +54,20 @@ describe("diffPlans", () => {
     expect(dataLosses([c])).toEqual([c]);
   });
 
+  it("knows a GCP bucket's locked retention policy: locking is an update, unlocking replaces the bucket", () => {
+    const BUCKET = "gcp:storage/bucket:Bucket";
+    const bucket = (isLocked: boolean, retentionPeriod = 31536000) =>
+      res(BUCKET, "archive-bucket", { name: "logos-archive-x", location: "US-CENTRAL1", retentionPolicy: { retentionPeriod, isLocked } });
+    const [lock] = diffPlans(plan(bucket(false)), plan(bucket(true)));
+    expect(lock).toMatchObject({ change: "update", paths: ["retentionPolicy.isLocked"], unclassified: [] });
+    const [longer] = diffPlans(plan(bucket(true)), plan(bucket(true, 63072000)));
+    expect(longer).toMatchObject({ change: "update", unclassified: [] });
+    const [unlock] = diffPlans(plan(bucket(true)), plan(bucket(false)));
+    expect(unlock).toMatchObject({ change: "replace", paths: ["retentionPolicy.isLocked"] });
+    expect(unlock.forcedBy[0]).toContain("a locked retention policy cannot be unlocked");
+    expect(unlock.sources?.[0]).toContain("resource_storage_bucket.go");
+  });
+
   it("still counts a retained disk that is replaced: the node gets a new, empty disk", () => {
     const [c] = diffPlans(
       plan(disk({}, { retainOnDelete: true })),
