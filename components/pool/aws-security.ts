@@ -230,8 +230,10 @@ export const GRANT_PROPAGATION = "60s";
 export function awsKeyPropagated(ctx: AdapterContext, key: AwsKey): time.Sleep {
   return new time.Sleep(
     `${ctx.name}-key-propagation`,
-    // A replaced key or alias is new again: wait again.
-    { createDuration: GRANT_PROPAGATION, triggers: { key: key.key.arn, alias: key.alias.name } },
+    // A replaced key or alias is new again, and a new key policy (burst capacity added: the
+    // Auto Scaling role may now use the key, and the warm pool launches with it at once)
+    // is not yet in effect everywhere: wait again.
+    { createDuration: GRANT_PROPAGATION, triggers: { key: key.key.arn, alias: key.alias.name, policy: key.key.policy } },
     { parent: ctx.parent, dependsOn: [key.key, key.alias] },
   );
 }

@@ -219,6 +219,13 @@ const RULES: Readonly<Record<string, ForceNewRule>> = {
     updatable: ["source", "remotePath", "connection"],
     source: "pulumi/pulumi-command provider/pkg/provider/remote/copy.go",
   },
+  // The modelled propagation waits (@pulumiverse/time bridges terraform-provider-time): new
+  // triggers replace the sleep, which waits again; a new duration alone waits for nothing.
+  "time:index/sleep:Sleep": {
+    forceNew: ["triggers"],
+    updatable: ["createDuration", "destroyDuration"],
+    source: "hashicorp/terraform-provider-time internal/provider/resource_time_sleep.go (triggers: RequiresReplace)",
+  },
 };
 
 export function forceNewRule(type: string): ForceNewRule | undefined {

@@ -262,6 +262,19 @@ describe("aws plans: first up in one run", () => {
   });
 });
 
+describe("aws plans: a changed key policy waits again", () => {
+  it.each(STACKS)(
+    "%s: the key's wait is renewed by a new key policy (burst capacity added lets the Auto Scaling role use the key)",
+    (stack) => {
+      const plan = filled.get(stack)!;
+      const triggers = named(plan, "logos-key-propagation").inputs.triggers as Record<string, unknown>;
+      // time.Sleep triggers are RequiresReplace (terraform-provider-time resource_time_sleep.go): a new value waits again.
+      expect(triggers.policy).toBe(named(plan, "logos-key").inputs.policy);
+      expect(String(triggers.policy).includes("AutoScalingUsesKeyForEbs")).toBe(stack === "aws-pool");
+    },
+  );
+});
+
 describe("aws plans: monitoring in one run", () => {
   it.each(STACKS)("%s: the alert topic and the log group wait for their new key to propagate", (stack) => {
     const plan = preview.get(stack)!;
