@@ -10,7 +10,16 @@
  * appends each new result to VALIDATION_LOG_PATH instead, which the agents
  * ship: AWS to a CloudWatch log group, GCP to Cloud Logging, Azure (AMA,
  * installed by policy rather than cloud-init) to a Log Analytics table.
+ *
+ * Availability (core nodes only, `availabilityBootstrap`): a timer and a path
+ * unit run `infra/node/availability.py`, which keeps a marker process
+ * (`logos-validated`) running exactly while the node's last validation
+ * passed. The CloudWatch agent counts it with procstat, the Ops Agent with its
+ * process metrics; on Azure the script also appends a heartbeat line the
+ * agent ships, since the Azure Monitor Agent reports no processes.
  */
+import { readFileSync } from "node:fs";
+import * as path from "node:path";
 import type { BootstrapExtras } from "../components/pool/types";
 import type { BootFile } from "./bootstrap";
 import { DEPLOYMENT_TAG } from "./deployment";
@@ -38,6 +47,21 @@ export const GCP_VALIDATION_LOG_ID = "logos_validation";
 export const GCP_AGENT_CONFIG_STAGING = "/etc/logos/ops-agent.yaml";
 /** Azure: the custom Log Analytics table the data collection rule fills. */
 export const AZURE_VALIDATION_TABLE = "LogosValidation_CL";
+
+/** The availability script in this repository, shipped to core nodes. */
+export const AVAILABILITY_SCRIPT_SOURCE = path.join(__dirname, "node", "availability.py");
+const AVAILABILITY_SCRIPT_PATH = "/opt/logos/bin/logos-availability";
+export const AVAILABILITY_UNIT = "logos-availability";
+/** The unit whose process says "this core node's last validation passed". */
+export const VALIDATED_MARKER_UNIT = "logos-validated.service";
+/**
+ * The marker's whole command line: `sleep infinity` started under this name
+ * (systemd's `@` prefix sets argv[0]). procstat matches it as a pattern, the
+ * Ops Agent reports it as the `command_line` label of its process metrics.
+ */
+export const VALIDATED_MARKER_COMMAND_LINE = "logos-validated infinity";
+/** Azure only: one heartbeat line per minute per core node, saying whether it counts. */
+export const AVAILABILITY_LOG_PATH = "/var/log/logos/heartbeat.jsonl";
 
 /** The CloudWatch log group the nodes of one deployment write validation results to (unique in the account). */
 export function awsValidationLogGroup(poolName: string, deployment: string): string {
@@ -131,6 +155,9 @@ export function awsAgentConfig(spec: Pick<PoolSpec, "name" | "stateDir">, deploy
         cpu: { totalcpu: true, measurement: ["usage_active"], append_dimensions: pool },
         mem: { measurement: ["used_percent"], append_dimensions: pool },
         disk: { measurement: ["used_percent"], resources: monitoredDiskPaths(spec.stateDir), drop_device: true, append_dimensions: pool },
+        // procstat_lookup_pid_count: 1 on a core node whose last validation
+        // passed, 0 elsewhere; the deployment-wide Sum per minute counts them.
+        procstat: [{ pattern: `^${VALIDATED_MARKER_COMMAND_LINE}$`, measurement: ["pid_count"], append_dimensions: pool }],
       },
     },
     logs: {
@@ -254,4 +281,76 @@ export function monitoringBootstrap(
       throw new Error(`no monitoring bootstrap for cloud ${String(unreachable)}`);
     }
   }
+}
+
+/**
+ * Cloud-init for core nodes only: the availability script, the marker unit,
+ * and the timer (every minute) and path unit (on every new result) that run
+ * the script as root. Only core nodes count toward `coreNodes`.
+ */
+export function availabilityBootstrap(spec: Pick<PoolSpec, "cloud">): BootstrapExtras {
+  const heartbeat = spec.cloud === "azure";
+  const exec = [
+    "/usr/bin/python3",
+    AVAILABILITY_SCRIPT_PATH,
+    "--result",
+    VALIDATION_RESULT_PATH,
+    "--marker-unit",
+    VALIDATED_MARKER_UNIT,
+    ...(heartbeat ? ["--heartbeat-log", AVAILABILITY_LOG_PATH] : []),
+  ].join(" ");
+  const [marker, ...markerArgs] = VALIDATED_MARKER_COMMAND_LINE.split(" ");
+  const unit = (name: string, lines: readonly string[]) => ({
+    path: `/etc/systemd/system/${name}`,
+    content: `${lines.join("\n")}\n`,
+    permissions: "0644",
+  });
+  return {
+    files: [
+      { path: AVAILABILITY_SCRIPT_PATH, content: readFileSync(AVAILABILITY_SCRIPT_SOURCE, "utf8"), permissions: "0755" },
+      unit(VALIDATED_MARKER_UNIT, [
+        "[Unit]",
+        "Description=LOGOS: this core node's last proof validation passed (counted by the availability alert)",
+        "",
+        "[Service]",
+        "DynamicUser=yes",
+        `ExecStart=@/usr/bin/sleep ${marker} ${markerArgs.join(" ")}`,
+        "Restart=on-failure",
+      ]),
+      unit(`${AVAILABILITY_UNIT}.service`, [
+        "[Unit]",
+        "Description=LOGOS: tell the monitoring agents whether this core node counts as validated",
+        "",
+        "[Service]",
+        "Type=oneshot",
+        `ExecStart=${exec}`,
+      ]),
+      unit(`${AVAILABILITY_UNIT}.timer`, [
+        "[Unit]",
+        "Description=LOGOS: availability signal every minute",
+        "",
+        "[Timer]",
+        "OnCalendar=minutely",
+        "AccuracySec=5s",
+        "",
+        "[Install]",
+        "WantedBy=timers.target",
+      ]),
+      unit(`${AVAILABILITY_UNIT}.path`, [
+        "[Unit]",
+        "Description=LOGOS: availability signal on every new validation result",
+        "",
+        "[Path]",
+        `PathChanged=${VALIDATION_RESULT_PATH}`,
+        `Unit=${AVAILABILITY_UNIT}.service`,
+        "",
+        "[Install]",
+        "WantedBy=multi-user.target",
+      ]),
+    ],
+    commands: [
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", `${AVAILABILITY_UNIT}.timer`, `${AVAILABILITY_UNIT}.path`],
+    ],
+  };
 }

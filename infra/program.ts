@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { archiveBootstrap, archiveCommandFor, archiveEntropy, deploymentArchiveNames, LogArchive } from "../components/log-archive";
 import { archiveTarget } from "../components/log-archive/names";
-import { Monitoring, monitoringBootstrap } from "../components/monitoring";
+import { availabilityBootstrap, Monitoring, monitoringBootstrap } from "../components/monitoring";
 import { VmPool, type BootstrapExtras } from "../components/pool";
 import type { DeepInput } from "../components/pool/types";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
@@ -55,7 +55,6 @@ export function mergeExtras(...parts: readonly BootstrapExtras[]): BootstrapExtr
 
 /** What the validation checks on every node, from the spec. */
 export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<ValidationOptions, "nodeName" | "scriptPath"> {
-  const step = spec.validation.stepTimeoutSeconds;
   return {
     repoDir: spec.repo.dir,
     agentHash: spec.repo.agentHash,
@@ -63,7 +62,7 @@ export function validationOptions(spec: PoolSpec, archiveCommand: string): Omit<
     ref: spec.repo.ref,
     stateDir: spec.stateDir,
     archiveCommand,
-    timeouts: { firstBoot: step, lock: step, lem: step, boot: step },
+    timeouts: spec.validation.timeouts,
     footprintTheorem: spec.validation.footprintTheorem,
     strictFootprint: spec.validation.strictFootprint,
     allowedAxioms: spec.validation.allowedAxioms,
@@ -182,7 +181,8 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   const bootUnit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
   const pool = new VmPool(spec.name, {
     spec,
-    coreBootstrap: mergeExtras(shared, resultDir),
+    // Only core nodes count toward coreNodes: only they report whether they hold a passing validation.
+    coreBootstrap: mergeExtras(shared, resultDir, availabilityBootstrap(spec)),
     burstBootstrap: spec.validation.enabled ? mergeExtras(shared, { files: bootUnit.files, commands: bootUnit.commands }) : shared,
   });
 
@@ -204,6 +204,9 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     componentOpts,
   );
 
+  const coreChecks = coreValidationOptions(spec, archiveCommand);
+  const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
+
   const monitoring = new Monitoring(
     `${spec.name}-monitoring`,
     {
@@ -213,12 +216,11 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
       nodeIdentity: pool.nodeIdentity,
       deployment,
       bastionInstanceId: pool.bastionInstanceId,
+      // Counting validated core nodes starts once they have been validated.
+      availabilityAfter: rollouts,
     },
     componentOpts,
   );
-
-  const coreChecks = coreValidationOptions(spec, archiveCommand);
-  const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
   const validations = rollouts.map((r) => (spec.validation.enabled ? r : undefined));
   // In a preview nothing has run on the nodes yet, so the scheduler is told
   // "pending" rather than a value that is unknown until the update.

@@ -13,7 +13,8 @@ import { chooseMachineType, lookupMachineType, uncataloguedMachineType, type Mac
 import { isProviderNamespace, PROVIDER_CONFIG_KEYS } from "./provider-config-keys";
 import { GCP_REGIONS, knownRegions, regionSource } from "./regions";
 import { autoRolloutBatchSize, ROLLOUT_AUTO_PERCENT, ROLLOUT_BATCH_MAX } from "./rollout";
-import { COQ_PIN, isTrustedSigner } from "./node/validation";
+import { COQ_PIN, isTrustedSigner, type ValidationTimeouts } from "./node/validation";
+import { DEFAULT_AVAILABILITY_WINDOW_MINUTES, REBUILD_SLA_MINUTES, slaStepTimeouts } from "./sla";
 import { closest } from "./suggest";
 
 /** The project's config namespace (`Pulumi.yaml` `name`). */
@@ -74,8 +75,8 @@ export interface PoolSpec {
   readonly validation: {
     /** Run the proof validation on every core node after `pulumi up`. */
     readonly enabled: boolean;
-    /** Per-step timeout on the node, seconds. */
-    readonly stepTimeoutSeconds: number;
+    /** Per-step limits on the node, seconds: `validationStepTimeoutSeconds`, or derived from the rebuild SLA. */
+    readonly timeouts: ValidationTimeouts;
     /** Axioms outside `allowedAxioms` fail the node (false: a loud warning only). */
     readonly strictFootprint: boolean;
     /** The gated theorem: a name or a qualified name. */
@@ -102,6 +103,10 @@ export interface PoolSpec {
     readonly cpuPercent: number;
     readonly memoryPercent: number;
     readonly diskPercent: number;
+    /** A validation that takes longer than this breaks the rebuild SLA, seconds. */
+    readonly rebuildSlaSeconds: number;
+    /** How long fewer than `coreNodes` core nodes may hold a passing validation before the availability alert fires. */
+    readonly availabilityWindowMinutes: number;
     /** Email for alarms; none means alarms exist without a subscriber. */
     readonly alertEmail?: string;
   };
@@ -180,7 +185,12 @@ export const CONFIG_KEYS = {
     description: "Operator's SSH public key (ssh-ed25519 or ssh-rsa), authorized on bastion and nodes.",
   },
   validate: { type: "boolean", default: true, description: "Run the proof validation on every core node after pulumi up." },
-  validationStepTimeoutSeconds: { type: "integer", default: 1800, description: "Timeout of each validation step on a node, seconds." },
+  validationStepTimeoutSeconds: {
+    type: "integer",
+    default: 0,
+    description:
+      "Timeout of the first-boot wait, the lock wait and each rebuild step on a node, seconds (30-86400); 0 derives every step's limit from rebuildSlaMinutes.",
+  },
   strictFootprint: {
     type: "boolean",
     default: true,
@@ -228,6 +238,16 @@ export const CONFIG_KEYS = {
   alertCpuPercent: { type: "integer", default: 90, description: "CPU alarm threshold, percent." },
   alertMemoryPercent: { type: "integer", default: 90, description: "Memory alarm threshold, percent." },
   alertDiskPercent: { type: "integer", default: 85, description: "State disk usage alarm threshold, percent." },
+  rebuildSlaMinutes: {
+    type: "integer",
+    default: REBUILD_SLA_MINUTES,
+    description: "Rebuild turnaround SLA, minutes (1-720): a validation that takes longer raises an alert.",
+  },
+  availabilityWindowMinutes: {
+    type: "integer",
+    default: DEFAULT_AVAILABILITY_WINDOW_MINUTES,
+    description: "Minutes (5-720) fewer than coreNodes core nodes may hold a passing validation before the availability alert fires.",
+  },
   alertEmail: { type: "string", default: "", description: "Email subscribed to alarms; empty: none." },
   allowUnlistedRegion: {
     type: "boolean",
@@ -706,8 +726,10 @@ export function parseSpec(raw: RawConfig): PoolSpec {
 
   const validationEnabled = r.boolean("validate");
   const stepTimeoutSeconds = r.integer("validationStepTimeoutSeconds");
-  if (Number.isInteger(stepTimeoutSeconds) && (stepTimeoutSeconds < 30 || stepTimeoutSeconds > 86400)) {
-    p.push(`${key("validationStepTimeoutSeconds")} (${stepTimeoutSeconds}) must be between 30 and 86400`);
+  if (Number.isInteger(stepTimeoutSeconds) && stepTimeoutSeconds !== 0 && (stepTimeoutSeconds < 30 || stepTimeoutSeconds > 86400)) {
+    p.push(
+      `${key("validationStepTimeoutSeconds")} (${stepTimeoutSeconds}) must be between 30 and 86400, or 0 to derive the limits from ${key("rebuildSlaMinutes")}`,
+    );
   }
   const strictFootprint = r.boolean("strictFootprint");
   const footprintTheorem = r.string("footprintTheorem");
@@ -762,6 +784,15 @@ export function parseSpec(raw: RawConfig): PoolSpec {
   const cpuPercent = percent("alertCpuPercent");
   const memoryPercent = percent("alertMemoryPercent");
   const diskPercent = percent("alertDiskPercent");
+  const minutes = (n: ConfigKeyName, min: number, max: number): number => {
+    const v = r.integer(n);
+    if (Number.isInteger(v) && (v < min || v > max)) p.push(`${key(n)} (${v}) must be between ${min} and ${max} minutes`);
+    return v;
+  };
+  const rebuildSlaMinutes = minutes("rebuildSlaMinutes", 1, 720);
+  // 5: the alerts' evaluation period; 720 stays inside every cloud's longest
+  // window (CloudWatch: periods x period <= 1 day; Azure: query range <= 2 days).
+  const availabilityWindowMinutes = minutes("availabilityWindowMinutes", 5, 720);
   const alertEmail = r.string("alertEmail");
   if (alertEmail !== "" && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(alertEmail)) {
     p.push(`${key("alertEmail")} (${JSON.stringify(alertEmail)}) must be an email address, or empty`);
@@ -792,7 +823,7 @@ export function parseSpec(raw: RawConfig): PoolSpec {
     stateDir: STATE_DIR,
     validation: {
       enabled: validationEnabled,
-      stepTimeoutSeconds,
+      timeouts: slaStepTimeouts(rebuildSlaMinutes * 60, stepTimeoutSeconds === 0 ? undefined : stepTimeoutSeconds),
       strictFootprint,
       footprintTheorem,
       allowedAxioms,
@@ -802,7 +833,14 @@ export function parseSpec(raw: RawConfig): PoolSpec {
       rolloutBatchSize: rolloutBatchSize === 0 ? autoRolloutBatchSize(core) : rolloutBatchSize,
     },
     archive: { lockMode: lockMode as "governance" | "compliance", retentionDays, lockRetention },
-    monitoring: { cpuPercent, memoryPercent, diskPercent, ...(alertEmail !== "" ? { alertEmail } : {}) },
+    monitoring: {
+      cpuPercent,
+      memoryPercent,
+      diskPercent,
+      rebuildSlaSeconds: rebuildSlaMinutes * 60,
+      availabilityWindowMinutes,
+      ...(alertEmail !== "" ? { alertEmail } : {}),
+    },
   };
 }
 

@@ -12,6 +12,16 @@
  * per ASG), which would mean an alarm per core node; the agent's
  * cpu_usage_active carries LogosPool, so CPU follows the same shape as
  * memory and disk. Per-instance series are still published for drill-down.
+ *
+ * The rebuild SLA: a second filter on the same log publishes each result's
+ * `seconds.total`; its Maximum above `rebuildSlaMinutes` alarms. Availability:
+ * the agent's procstat counts the `logos-validated` marker on every node
+ * (1 on a core node whose last validation passed, else 0), and the Sum of the
+ * deployment-wide series per minute is the number of such nodes; the alarm
+ * fires when every minute of `availabilityWindowMinutes` had fewer than
+ * `coreNodes`. Each agent reports once a minute at a fixed offset from its
+ * start (the agent's collector runs with round_interval = false), so a
+ * healthy node lands in every one-minute period exactly once.
  */
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
@@ -23,6 +33,7 @@ import {
   AWS_POOL_DIMENSION,
   awsJobNamespace,
   awsValidationLogGroup,
+  VALIDATED_MARKER_COMMAND_LINE,
 } from "../../infra/monitoring-bootstrap";
 import { tagsFor } from "../../infra/spec";
 import type { MonitoringContext, MonitoringParts } from "./types";
@@ -38,6 +49,16 @@ export const KEY_PROPAGATION = "60s";
 
 /** The metric filter pattern that counts failed validations. */
 export const FAILURE_PATTERN = '{ $.status = "fail" }';
+/**
+ * Results that carry their duration. A value taken from a JSON field must be
+ * matched by the pattern, if only as `= *` (aws-cdk-lib aws_logs
+ * MetricFilterProps.metricValue); heartbeat lines have no `seconds`.
+ */
+export const DURATION_PATTERN = "{ $.seconds.total = * }";
+/** Each validation's `seconds.total`, in the deployment's job namespace. */
+export const AWS_DURATION_METRIC = "ValidationSeconds";
+/** What procstat publishes for a `pattern` entry's `pid_count` measurement. */
+export const AWS_MARKER_METRIC = "procstat_lookup_pid_count";
 
 export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
   const { spec, name } = ctx;
@@ -121,6 +142,16 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
+  new aws.cloudwatch.LogMetricFilter(
+    `${name}-validation-seconds`,
+    {
+      logGroupName: logGroup.name,
+      pattern: DURATION_PATTERN,
+      metricTransformation: { namespace: jobNamespace, name: AWS_DURATION_METRIC, value: "$.seconds.total", unit: "Seconds" },
+    },
+    opts,
+  );
+
   const actions = [topic.arn];
   const poolDimension = { [AWS_POOL_DIMENSION]: spec.name, [AWS_DEPLOYMENT_DIMENSION]: ctx.deployment };
   const agentAlarm = (signal: string, metricName: string, threshold: number, what: string): aws.cloudwatch.MetricAlarm =>
@@ -166,5 +197,54 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
     opts,
   );
 
-  return { alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] }, notificationTarget: topic.arn };
+  const m = spec.monitoring;
+  const rebuildSla = new aws.cloudwatch.MetricAlarm(
+    `${name}-rebuild-sla`,
+    {
+      alarmDescription: `logos pool ${spec.name}: a proof validation took longer than the ${m.rebuildSlaSeconds / 60}-minute rebuild SLA (seconds.total in log group ${logGroupName})`,
+      namespace: jobNamespace,
+      metricName: AWS_DURATION_METRIC,
+      statistic: "Maximum",
+      period: 300,
+      evaluationPeriods: 1,
+      comparisonOperator: "GreaterThanThreshold",
+      threshold: m.rebuildSlaSeconds,
+      treatMissingData: "notBreaching",
+      alarmActions: actions,
+      tags,
+    },
+    opts,
+  );
+
+  // Without validation no node ever counts: the alarm would only ever fire.
+  const availability = spec.validation.enabled
+    ? [
+        new aws.cloudwatch.MetricAlarm(
+          `${name}-availability`,
+          {
+            alarmDescription: `logos pool ${spec.name}: fewer than ${spec.nodes.core} core nodes with a passing validation for ${m.availabilityWindowMinutes} minutes (procstat "${VALIDATED_MARKER_COMMAND_LINE}")`,
+            namespace: AWS_AGENT_NAMESPACE,
+            metricName: AWS_MARKER_METRIC,
+            dimensions: poolDimension,
+            statistic: "Sum",
+            period: PERIOD_SECONDS,
+            evaluationPeriods: m.availabilityWindowMinutes,
+            datapointsToAlarm: m.availabilityWindowMinutes,
+            comparisonOperator: "LessThanThreshold",
+            threshold: spec.nodes.core,
+            // No node reporting at all is no node validated.
+            treatMissingData: "breaching",
+            alarmActions: actions,
+            okActions: actions,
+            tags,
+          },
+          { ...opts, dependsOn: [...ctx.availabilityAfter] },
+        ),
+      ]
+    : [];
+
+  return {
+    alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
+    notificationTarget: topic.arn,
+  };
 }

@@ -6,13 +6,21 @@
  * log to a Log Analytics workspace; metric alerts (platform metrics, no
  * agent) for CPU and memory over every VM in the pool's resource group, the
  * bastion included (one alert each, at any pool size), and log alerts for
- * disk use and failed validations on the nodes.
+ * disk use, failed validations, validations slower than the rebuild SLA and
+ * too few validated core nodes. The Azure Monitor Agent reports no
+ * processes, so core nodes append a heartbeat line every minute
+ * (AVAILABILITY_LOG_PATH) that the same text-log stream carries into the
+ * validation table; the query counts the nodes whose heartbeat says they
+ * hold a passing validation. Queries use only the columns the table and the
+ * stream declare (VALIDATION_COLUMNS). The workspace, the rule and the
+ * policies belong to this stack's pool alone, so no other stack's nodes are
+ * counted.
  */
 import * as monitor from "@pulumi/azure-native/monitor";
 import * as operationalinsights from "@pulumi/azure-native/operationalinsights";
 import * as resources from "@pulumi/azure-native/resources";
 import * as pulumi from "@pulumi/pulumi";
-import { AZURE_VALIDATION_TABLE, monitoredDiskPaths, VALIDATION_LOG_PATH } from "../../infra/monitoring-bootstrap";
+import { AVAILABILITY_LOG_PATH, AZURE_VALIDATION_TABLE, monitoredDiskPaths, VALIDATION_LOG_PATH } from "../../infra/monitoring-bootstrap";
 import { tagsFor, type PoolSpec } from "../../infra/spec";
 import { azureResourceGroupNames } from "../pool/azure-names";
 import { assignMonitoringPolicies } from "./azure-policy";
@@ -74,6 +82,66 @@ export function failureQuery(): string {
   ].join("\n");
 }
 
+/** The longest validation per computer; heartbeat lines carry no `seconds`. */
+export function slowRebuildQuery(): string {
+  return [
+    AZURE_VALIDATION_TABLE,
+    "| extend result = parse_json(RawData)",
+    "| where isnotnull(result.seconds.total)",
+    "| summarize Seconds = max(todouble(result.seconds.total)) by Computer",
+  ].join("\n");
+}
+
+/** Bins of the availability query: five heartbeats per node each, so one late line never drops a node. */
+const AVAILABILITY_BIN = "5m";
+
+/**
+ * The most core nodes that held a passing validation in any 5-minute bin of
+ * the window; below `coreNodes` means fewer for the whole window. Distinct
+ * computers are counted exactly (a summarize by computer, then a count), and
+ * a window without any heartbeat yields 0.
+ */
+export function validatedNodesQuery(windowMinutes: number): string {
+  return [
+    AZURE_VALIDATION_TABLE,
+    `| where TimeGenerated > ago(${windowMinutes}m)`,
+    "| extend beat = parse_json(RawData)",
+    '| where tostring(beat.kind) == "heartbeat" and toint(beat.validated) == 1',
+    `| summarize by Computer, Bin = bin(TimeGenerated, ${AVAILABILITY_BIN})`,
+    "| summarize Nodes = count() by Bin",
+    "| summarize ValidatedNodes = max(Nodes)",
+    "| extend ValidatedNodes = coalesce(ValidatedNodes, tolong(0))",
+  ].join("\n");
+}
+
+/**
+ * The query ranges a log alert accepts (terraform-provider-azurerm
+ * monitor_scheduled_query_rules_alert_v2_resource.go, query_time_range_override).
+ */
+const QUERY_RANGES: readonly (readonly [minutes: number, iso: string])[] = [
+  [5, "PT5M"],
+  [10, "PT10M"],
+  [15, "PT15M"],
+  [20, "PT20M"],
+  [30, "PT30M"],
+  [45, "PT45M"],
+  [60, "PT1H"],
+  [120, "PT2H"],
+  [180, "PT3H"],
+  [240, "PT4H"],
+  [300, "PT5H"],
+  [360, "PT6H"],
+  [1440, "P1D"],
+  [2880, "P2D"],
+];
+
+/** The shortest query range Azure accepts that covers `minutes`; the query trims it to the window itself. */
+export function queryRangeCovering(minutes: number): string {
+  const found = QUERY_RANGES.find(([m]) => m >= minutes);
+  if (!found) throw new Error(`an Azure log alert reads at most 2 days (P2D), asked for ${minutes} minutes`);
+  return found[1];
+}
+
 export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent };
@@ -117,7 +185,10 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
         performanceCounters: [
           { name: "logosPerf", streams: ["Microsoft-Perf"], samplingFrequencyInSeconds: 60, counterSpecifiers: PERF_COUNTERS },
         ],
-        logFiles: [{ name: "logosValidation", streams: [STREAM], filePatterns: [VALIDATION_LOG_PATH], format: "text" }],
+        // Results and (core nodes) availability heartbeats, told apart by FilePath and their fields.
+        logFiles: [
+          { name: "logosValidation", streams: [STREAM], filePatterns: [VALIDATION_LOG_PATH, AVAILABILITY_LOG_PATH], format: "text" },
+        ],
       },
       destinations: { logAnalytics: [{ name: "workspace", workspaceResourceId: workspace.id }] },
       dataFlows: [
@@ -214,7 +285,17 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     `A VM of pool ${spec.name} above ${m.memoryPercent}% memory use (below ${100 - m.memoryPercent}% available)`,
   );
 
-  const logAlert = (signal: string, query: string, column: string, operator: string, threshold: number, description: string) =>
+  // An event-like alert (a failed or slow validation) adds each occurrence up
+  // and stays until closed; a state-like one takes the worst value and resolves itself.
+  const logAlert = (
+    signal: string,
+    query: string,
+    column: string,
+    operator: string,
+    threshold: number,
+    description: string,
+    event = false,
+  ) =>
     new monitor.ScheduledQueryRule(
       `${name}-${signal}`,
       {
@@ -240,7 +321,7 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
             },
           ],
         },
-        autoMitigate: signal !== "job-status",
+        autoMitigate: !event,
         actions: { actionGroups: [actionGroup.id] },
         tags,
       },
@@ -261,7 +342,58 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
     "GreaterThanOrEqual",
     1,
     `A proof validation in pool ${spec.name} failed`,
+    true,
+  );
+  const rebuildSla = logAlert(
+    "rebuild-sla",
+    slowRebuildQuery(),
+    "Seconds",
+    "GreaterThan",
+    m.rebuildSlaSeconds,
+    `A proof validation in pool ${spec.name} took longer than the ${m.rebuildSlaSeconds / 60}-minute rebuild SLA`,
+    true,
   );
 
-  return { alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] }, notificationTarget: actionGroup.id };
+  // Without validation no node ever counts: the alert would only ever fire.
+  const availability = spec.validation.enabled
+    ? [
+        new monitor.ScheduledQueryRule(
+          `${name}-availability`,
+          {
+            resourceGroupName: group.name,
+            location,
+            description: `Fewer than ${spec.nodes.core} core nodes of pool ${spec.name} with a passing validation for ${m.availabilityWindowMinutes} minutes`,
+            displayName: `logos ${spec.name}: availability`,
+            enabled: true,
+            severity: 1,
+            scopes: [workspace.id],
+            evaluationFrequency: "PT5M",
+            windowSize: "PT5M",
+            // The query looks back over the whole window itself; the rule must hand it that much.
+            overrideQueryTimeRange: queryRangeCovering(m.availabilityWindowMinutes),
+            criteria: {
+              allOf: [
+                {
+                  query: validatedNodesQuery(m.availabilityWindowMinutes),
+                  timeAggregation: "Maximum",
+                  metricMeasureColumn: "ValidatedNodes",
+                  operator: "LessThan",
+                  threshold: spec.nodes.core,
+                  failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 },
+                },
+              ],
+            },
+            autoMitigate: true,
+            actions: { actionGroups: [actionGroup.id] },
+            tags,
+          },
+          { ...opts, dependsOn: [table, ...ctx.availabilityAfter] },
+        ),
+      ]
+    : [];
+
+  return {
+    alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
+    notificationTarget: actionGroup.id,
+  };
 }

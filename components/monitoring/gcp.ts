@@ -15,11 +15,23 @@
  * Two stacks may share a project and a pool name: every filter also matches
  * the deployment id (infra/deployment.ts), which the pool puts on its
  * instances as a label and the Ops Agent puts on every result it ships.
+ *
+ * The rebuild SLA is a log-match condition too, on results whose
+ * `seconds.total` exceeds `rebuildSlaMinutes`. Availability needs a count,
+ * which a log match cannot give, yet a metric of our own would be as new as
+ * a log-based one (a custom metric that has not been written is refused
+ * alike, "Cannot find metric(s)", world-federation-of-advertisers/
+ * cross-media-measurement#4350). So it counts a process instead: the Ops
+ * Agent reports every process by default as agent.googleapis.com/processes/*
+ * with its `command_line` (GoogleCloudPlatform/ops-agent apps/hostmetrics.go,
+ * integration_test/ops_agent_test/agent_metrics/metadata.yaml), a metric type
+ * Google defines in every project; each core node whose last validation
+ * passed runs exactly one `logos-validated infinity`.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
 import { DEPLOYMENT_TAG } from "../../infra/deployment";
-import { GCP_VALIDATION_LOG_ID } from "../../infra/monitoring-bootstrap";
+import { GCP_VALIDATION_LOG_ID, VALIDATED_MARKER_COMMAND_LINE } from "../../infra/monitoring-bootstrap";
 import type { PoolSpec } from "../../infra/spec";
 import { currentDeploymentId, enableServices, gcpLabels } from "../gcp-project";
 import type { MonitoringContext, MonitoringParts } from "./types";
@@ -47,9 +59,24 @@ export function poolInstances(spec: Pick<PoolSpec, "name">, deployment: string):
   return `resource.type = "gce_instance" AND metadata.user_labels."logos-pool" = "${spec.name}" AND metadata.user_labels."${DEPLOYMENT_TAG}" = "${deployment}"`;
 }
 
+/** The Cloud Logging filter of this deployment's validation results. */
+function resultLogFilter(spec: Pick<PoolSpec, "name">, deployment: string): string {
+  return `resource.type="gce_instance" AND log_id("${GCP_VALIDATION_LOG_ID}") AND labels."logos-pool"="${spec.name}" AND labels."${DEPLOYMENT_TAG}"="${deployment}"`;
+}
+
 /** The Cloud Logging filter of a failed validation on one of this deployment's nodes. */
 export function failureLogFilter(spec: Pick<PoolSpec, "name">, deployment: string): string {
-  return `resource.type="gce_instance" AND log_id("${GCP_VALIDATION_LOG_ID}") AND labels."logos-pool"="${spec.name}" AND labels."${DEPLOYMENT_TAG}"="${deployment}" AND jsonPayload.status="fail"`;
+  return `${resultLogFilter(spec, deployment)} AND jsonPayload.status="fail"`;
+}
+
+/** A validation of this deployment slower than the rebuild SLA (a numeric comparison on the parsed JSON). */
+export function slowRebuildLogFilter(spec: Pick<PoolSpec, "name" | "monitoring">, deployment: string): string {
+  return `${resultLogFilter(spec, deployment)} AND jsonPayload.seconds.total > ${spec.monitoring.rebuildSlaSeconds}`;
+}
+
+/** The marker process of every core node of this deployment whose last validation passed. */
+export function validatedMarkerFilter(spec: Pick<PoolSpec, "name">, deployment: string): string {
+  return `metric.type = "agent.googleapis.com/processes/rss_usage" AND metric.labels.command_line = "${VALIDATED_MARKER_COMMAND_LINE}" AND ${poolInstances(spec, deployment)}`;
 }
 
 export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
@@ -155,8 +182,58 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
     { alertStrategy: { notificationRateLimit: { period: LOG_ALERT_RATE_LIMIT }, autoClose: LOG_ALERT_AUTO_CLOSE } },
   );
 
+  const rebuildSla = alert(
+    "rebuild-sla",
+    `validation slower than ${m.rebuildSlaSeconds / 60} minutes`,
+    {
+      displayName: `validation slower than the ${m.rebuildSlaSeconds / 60}-minute rebuild SLA`,
+      conditionMatchedLog: {
+        filter: slowRebuildLogFilter(spec, deployment),
+        labelExtractors: { node: "EXTRACT(jsonPayload.node)", seconds: "EXTRACT(jsonPayload.seconds.total)" },
+      },
+    },
+    `A proof validation on a node of pool ${spec.name} took longer than the ${m.rebuildSlaSeconds / 60}-minute rebuild SLA (seconds.total in log ${GCP_VALIDATION_LOG_ID}).`,
+    { alertStrategy: { notificationRateLimit: { period: LOG_ALERT_RATE_LIMIT }, autoClose: LOG_ALERT_AUTO_CLOSE } },
+  );
+
+  // Without validation no node ever counts: the policy would only ever fire.
+  const availability = spec.validation.enabled
+    ? [
+        new gcp.monitoring.AlertPolicy(
+          `${name}-availability`,
+          {
+            project,
+            displayName: `logos ${spec.name} (${deployment}): fewer than ${spec.nodes.core} validated core nodes`,
+            combiner: "OR",
+            conditions: [
+              {
+                displayName: `fewer than ${spec.nodes.core} core nodes with a passing validation for ${m.availabilityWindowMinutes} minutes`,
+                conditionThreshold: {
+                  filter: validatedMarkerFilter(spec, deployment),
+                  // One series per marker process; five samples per period, so a late sample never drops a node.
+                  aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_COUNT" }],
+                  comparison: "COMPARISON_LT",
+                  thresholdValue: spec.nodes.core,
+                  duration: `${m.availabilityWindowMinutes * 60}s`,
+                  // No marker anywhere leaves no series at all: that is no node validated.
+                  evaluationMissingData: "EVALUATION_MISSING_DATA_ACTIVE",
+                },
+              },
+            ],
+            documentation: {
+              content: `Fewer than ${spec.nodes.core} core nodes of pool ${spec.name} have held a passing proof validation for ${m.availabilityWindowMinutes} minutes (a node counts while it runs \`${VALIDATED_MARKER_COMMAND_LINE}\`; see \`systemctl status logos-validated\` on each node).`,
+              mimeType: "text/markdown",
+            },
+            notificationChannels,
+            userLabels: labels,
+          },
+          { ...opts, dependsOn: [...apis, ...ctx.availabilityAfter] },
+        ),
+      ]
+    : [];
+
   return {
-    alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus] },
+    alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
     notificationTarget: pulumi.output(notificationChannels).apply((c) => c.join(",")),
   };
 }

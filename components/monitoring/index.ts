@@ -1,8 +1,10 @@
 /**
- * Monitoring: alerts on the four signals every pool has — CPU, memory, disk
- * and the validation's job status — with thresholds from the spec
- * (`alertCpuPercent` 90, `alertMemoryPercent` 90, `alertDiskPercent` 85 by
- * default) and one notification target (email when `alertEmail` is set).
+ * Monitoring: alerts on the signals every pool has — CPU, memory, disk, the
+ * validation's job status, validations slower than the rebuild SLA and too
+ * few validated core nodes — with thresholds from the spec
+ * (`alertCpuPercent` 90, `alertMemoryPercent` 90, `alertDiskPercent` 85,
+ * `rebuildSlaMinutes` 15, `availabilityWindowMinutes` 30 by default) and one
+ * notification target (email when `alertEmail` is set).
  * The agents themselves come from `monitoringBootstrap` (cloud-init); on
  * Azure, built-in DeployIfNotExists policies assigned here install the agent
  * and the collection-rule association on every Linux VM of the pool that
@@ -20,7 +22,7 @@ import { buildAzureMonitoring } from "./azure";
 import { buildGcpMonitoring } from "./gcp";
 import type { MonitoredBurst, MonitoredNode, MonitoringContext, MonitoringParts, Signal } from "./types";
 
-export { monitoringBootstrap } from "../../infra/monitoring-bootstrap";
+export { availabilityBootstrap, monitoringBootstrap } from "../../infra/monitoring-bootstrap";
 export type { MonitoredBurst, MonitoredNode, Signal } from "./types";
 
 export interface MonitoringArgs {
@@ -44,6 +46,13 @@ export interface MonitoringArgs {
    * authenticates as. @default none
    */
   readonly bastionInstanceId?: pulumi.Input<string>;
+  /**
+   * Resources the availability alert is created (and changed) after: the
+   * core nodes' validations, so a first `pulumi up` or a larger `coreNodes`
+   * does not page while the nodes are still being validated.
+   * @default none
+   */
+  readonly availabilityAfter?: readonly pulumi.Resource[];
 }
 
 function builderFor(cloud: Cloud): (ctx: MonitoringContext) => MonitoringParts {
@@ -81,6 +90,7 @@ export class Monitoring extends pulumi.ComponentResource {
       nodeIdentity: args.nodeIdentity,
       deployment,
       ...(args.bastionInstanceId !== undefined ? { bastionInstanceId: args.bastionInstanceId } : {}),
+      availabilityAfter: args.availabilityAfter ?? [],
     });
     this.alerts = parts.alerts;
     this.notificationTarget = parts.notificationTarget;

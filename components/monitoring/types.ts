@@ -27,13 +27,19 @@ export interface MonitoringContext {
   readonly deployment: string;
   /** The bastion's cloud id, where a cloud must treat it apart. */
   readonly bastionInstanceId?: pulumi.Input<string>;
+  /** What the availability alert waits for (the core nodes' validations). */
+  readonly availabilityAfter: readonly pulumi.Resource[];
 }
 
-/** The four signals, by the same names on every cloud. */
-export type Signal = "cpu" | "memory" | "disk" | "jobStatus";
+/**
+ * The signals, by the same names on every cloud: CPU, memory, disk, failed
+ * validations, validations slower than the rebuild SLA, and too few core
+ * nodes with a passing validation.
+ */
+export type Signal = "cpu" | "memory" | "disk" | "jobStatus" | "rebuildSla" | "availability";
 
 export interface MonitoringParts {
-  /** The alert resource for each signal (one or more per signal). */
+  /** The alert resources for each signal (none for `availability` when validation is off). */
   readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
   /** Where alerts go: SNS topic ARN / notification channel ids / action group id. */
   readonly notificationTarget: pulumi.Output<string>;

@@ -295,6 +295,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     )
     p.add_argument("--first-boot", choices=FIRST_BOOT_STATES, default="none", help="how the wait for cloud-init ended")
     p.add_argument("--first-boot-wait", type=_timeout, help="seconds the first-boot wait was allowed (for messages)")
+    p.add_argument("--first-boot-seconds", type=float, help="seconds the first-boot wait took (reported as seconds.first-boot)")
     p.add_argument("--archive-command", help="shell command that uploads $LOGOS_AUDIT_LOG")
     p.add_argument("--node-name", default=socket.gethostname(), help="node name used in messages")
     p.add_argument("--theorem", default=DEFAULT_THEOREM, help="gated theorem: a name or a (fully) qualified name")
@@ -309,7 +310,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--free-space-margin", type=_bytes, default=DEFAULT_FREE_SPACE_MARGIN, help="bytes kept free")
     p.add_argument("--python", default=sys.executable, help="interpreter for the workload scripts")
     p.add_argument("--result-file", help="also write the JSON result to this file")
-    p.add_argument("--lock-timeout", type=_timeout, default=1800.0)
+    p.add_argument("--lock-timeout", type=_timeout, default=900.0)
     p.add_argument("--lem-timeout", type=_timeout, default=900.0)
     p.add_argument("--boot-timeout", type=_timeout, default=900.0)
     p.add_argument("--footprint-timeout", type=_timeout, default=300.0)
@@ -1218,6 +1219,8 @@ def run_workload(
 
 def check_first_boot(args: argparse.Namespace, report: Report) -> None:
     """How the wait for cloud-init ended (the component's command waits, bounded)."""
+    if args.first_boot_seconds is not None:
+        report.seconds["first-boot"] = args.first_boot_seconds
     if args.first_boot == "timeout":
         waited = f" within {args.first_boot_wait:g}s" if args.first_boot_wait else ""
         raise StageFailure(

@@ -7,6 +7,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
+import { REBUILD_SLA_MINUTES, slaStepTimeouts } from "../sla";
 
 /** The script in this repository; the single source shipped to nodes. */
 export const VALIDATION_SCRIPT_SOURCE = path.join(__dirname, "validate_proof.py");
@@ -73,11 +74,11 @@ export const VALIDATION_EXIT_CODES: Readonly<Record<ValidationStage, number>> = 
   internal: 99,
 };
 
-/** Per-step limits on the node, seconds. */
+/** Per-step limits on the node, seconds; the defaults derive from the 15-minute rebuild SLA (`slaStepTimeouts`). */
 export interface ValidationTimeouts {
   /** Waiting for the node's first boot (cloud-init) when `waitForBoot` is set. @default 1800 */
   readonly firstBoot: number;
-  /** Waiting for another validation on the same node. @default 1800 */
+  /** Waiting for another validation on the same node. @default 900 */
   readonly lock: number;
   /** `python3 test_lem_discharge.py`. @default 900 */
   readonly lem: number;
@@ -89,14 +90,7 @@ export interface ValidationTimeouts {
   readonly archive: number;
 }
 
-export const DEFAULT_VALIDATION_TIMEOUTS: ValidationTimeouts = {
-  firstBoot: 1800,
-  lock: 1800,
-  lem: 900,
-  boot: 900,
-  footprint: 300,
-  archive: 300,
-};
+export const DEFAULT_VALIDATION_TIMEOUTS: ValidationTimeouts = slaStepTimeouts(REBUILD_SLA_MINUTES * 60);
 
 export interface ValidationOptions {
   /** Checkout of the workload repository on the node. */
@@ -408,22 +402,25 @@ export function buildValidationCommand(o: ValidationOptions): string {
   const run = shellJoin(["env", `LOGOS_STATE_DIR=${o.stateDir}`, ...validationArgv(o)]);
   if (!o.waitForBoot) return run;
   const seconds = timeoutsOf(o).firstBoot;
-  return `${waitForBoot(seconds)}${run} --first-boot "$first_boot" --first-boot-wait ${seconds}`;
+  return `${waitForBoot(seconds)}${run} --first-boot-seconds "$first_boot_seconds" --first-boot "$first_boot" --first-boot-wait ${seconds}`;
 }
 
 /**
  * Blocks until cloud-init has finished, for at most `seconds`, and records
  * how the wait ended in `$first_boot`: `done`, `error` (cloud-init exits 1,
  * or 2 for recoverable errors since 23.4), `timeout` (`timeout` exits 124)
- * or `none` where cloud-init is absent. The script fails on `timeout` and
- * warns on `error`; its `state-disk` stage decides whether a failed boot
- * left the node without its disk.
+ * or `none` where cloud-init is absent; and in `$first_boot_seconds` how
+ * long it took, which the script reports as `seconds["first-boot"]` (the
+ * only part of a node's turnaround its own clock does not see). The script
+ * fails on `timeout` and warns on `error`; its `state-disk` stage decides
+ * whether a failed boot left the node without its disk.
  */
 export function waitForBoot(seconds: number): string {
   return (
-    "first_boot=none; if command -v cloud-init >/dev/null 2>&1; then " +
-    `timeout ${seconds} cloud-init status --wait >/dev/null 2>&1; ` +
-    "case $? in 0) first_boot=done ;; 124) first_boot=timeout ;; *) first_boot=error ;; esac; fi; "
+    "first_boot=none; first_boot_seconds=0; if command -v cloud-init >/dev/null 2>&1; then " +
+    `first_boot_started=$(date +%s); timeout ${seconds} cloud-init status --wait >/dev/null 2>&1; ` +
+    "case $? in 0) first_boot=done ;; 124) first_boot=timeout ;; *) first_boot=error ;; esac; " +
+    "first_boot_seconds=$(( $(date +%s) - first_boot_started )); fi; "
   );
 }
 

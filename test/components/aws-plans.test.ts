@@ -161,17 +161,20 @@ describe("aws plans: pilot and pool side by side in one account", () => {
       const demand = all.filter((a) => a.inputs.namespace === "Logos/Burst");
       expect(demand, stack).toHaveLength(stack === "aws-pool" ? 1 : 0);
       const alarms = all.filter((a) => !demand.includes(a));
-      expect(alarms, stack).toHaveLength(4);
+      expect(alarms, stack).toHaveLength(6);
       watched.set(stack, all.map(series));
-      // The failure metric comes from this stack's log group only, into this stack's series.
-      const [filter] = ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+      // The failure and duration metrics come from this stack's log group only, into this stack's series.
       const [group] = ofType(plan, "aws:cloudwatch/logGroup:LogGroup");
-      expect(filter.inputs.logGroupName).toBe(group.inputs.name);
-      const transform = filter.inputs.metricTransformation as { namespace: string; name: string };
-      expect(alarms.filter((a) => a.inputs.namespace === transform.namespace && a.inputs.metricName === transform.name)).toHaveLength(1);
+      const filters = ofType(plan, "aws:cloudwatch/logMetricFilter:LogMetricFilter");
+      expect(filters).toHaveLength(2);
+      for (const filter of filters) {
+        expect(filter.inputs.logGroupName).toBe(group.inputs.name);
+        const transform = filter.inputs.metricTransformation as { namespace: string; name: string };
+        expect(alarms.filter((a) => a.inputs.namespace === transform.namespace && a.inputs.metricName === transform.name)).toHaveLength(1);
+      }
       // Every node ships results to that log group and publishes under the dimensions the agent alarms watch.
       const agentAlarms = alarms.filter((a) => a.inputs.namespace === "CWAgent");
-      expect(agentAlarms).toHaveLength(3);
+      expect(agentAlarms).toHaveLength(4);
       const core = ofType(plan, "aws:ec2/instance:Instance").filter(
         (r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core",
       );
@@ -185,6 +188,7 @@ describe("aws plans: pilot and pool side by side in one account", () => {
         ]);
         const published = config.metrics.metrics_collected.cpu.append_dimensions as Record<string, string>;
         expect(config.metrics.aggregation_dimensions).toEqual([Object.keys(published)]);
+        expect(config.metrics.metrics_collected.procstat[0].append_dimensions).toEqual(published);
         for (const a of agentAlarms) expect(a.inputs.dimensions).toEqual(published);
       }
     }

@@ -356,7 +356,8 @@ describe("azure: pilot and pool side by side in one subscription", () => {
       );
     const pilot = scopesOf(plans.pilot);
     const pool = scopesOf(plans.pool);
-    expect(pilot).toHaveLength(4);
+    // CPU, memory (metric alerts); disk, failed validation, rebuild SLA, availability (log alerts).
+    expect(pilot).toHaveLength(6);
     expect(pool.filter((s) => pilot.includes(s))).toEqual([]);
     for (const s of pool) expect(s).toMatch(/\/resourceGroups\/logos-azure-pool-(rg|monitoring-rg)(\/|$)/);
     for (const a of ofType(plans.pool, "azure-native:authorization:PolicyAssignment"))

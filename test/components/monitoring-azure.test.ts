@@ -27,13 +27,14 @@ function own(prefix: string): Registered[] {
   return mocks.resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
 }
 
+let offAlerts: readonly unknown[] = [];
+
 beforeAll(async () => {
   mocks = installMocks();
   const { Monitoring } = await import("../../components/monitoring/index.js");
-  const spec = parseSpec(poolConfig("azure", { alertMemoryPercent: 80 }));
-  const build = (name: string, nodeCount: number) =>
+  const build = (name: string, nodeCount: number, overrides: Record<string, unknown> = {}) =>
     new Monitoring(name, {
-      spec,
+      spec: parseSpec(poolConfig("azure", { alertMemoryPercent: 80, coreNodes: nodeCount, burstMax: nodeCount + 3, ...overrides })),
       nodes: Array.from({ length: nodeCount }, (_, i) => ({
         name: `logos-core-${i}`,
         instanceId: pulumi.output(`${RG}/providers/Microsoft.Compute/virtualMachines/logos-core-${i}`),
@@ -47,8 +48,10 @@ beforeAll(async () => {
     });
   const small = build("logos-monitoring", 3);
   const large = build("large-monitoring", 60);
-  await valueOf(small.notificationTarget);
-  await valueOf(large.notificationTarget);
+  const tuned = build("tuned-monitoring", 3, { rebuildSlaMinutes: 25, availabilityWindowMinutes: 50 });
+  const off = build("off-monitoring", 3, { validate: false });
+  for (const m of [small, large, tuned, off]) await valueOf(m.notificationTarget);
+  offAlerts = off.alerts.availability;
   await settled(mocks.resources);
 });
 
@@ -147,25 +150,34 @@ describe("Monitoring on Azure", () => {
       "Logical Disk(*)\\% Used Space",
     ]);
     expect(rule.inputs.dataSources.logFiles[0]).toMatchObject({
-      filePatterns: ["/var/log/logos/validation.jsonl"],
+      filePatterns: ["/var/log/logos/validation.jsonl", "/var/log/logos/heartbeat.jsonl"],
       streams: ["Custom-LogosValidation_CL"],
     });
     expect(mocks.ofType("azure-native:operationalinsights:Table")[0].inputs.tableName).toBe("LogosValidation_CL");
   });
 
-  it("declares the Computer column the failed-validation alert groups by, in the table and in the rule's stream", () => {
+  it("declares every column the validation-table alerts read, in the table and in the rule's stream", () => {
     const [rule] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:DataCollectionRule");
     const [table] = own("logos-monitoring").filter((r) => r.type === "azure-native:operationalinsights:Table");
-    const job = named("azure-native:monitor:ScheduledQueryRule", "logos-monitoring-job-status").inputs.criteria.allOf[0];
-    const grouped = [...job.query.matchAll(/by (\w+)/g)].map((m: RegExpMatchArray) => m[1]);
-    const dimensions = job.dimensions.map((d: { name: string }) => d.name);
     const streamColumns = rule.inputs.streamDeclarations["Custom-LogosValidation_CL"].columns.map((c: { name: string }) => c.name);
     const tableColumns = table.inputs.schema.columns.map((c: { name: string }) => c.name);
-    for (const column of [...grouped, ...dimensions, "RawData", "TimeGenerated"]) {
-      expect(streamColumns).toContain(column);
-      expect(tableColumns).toContain(column);
+    for (const alert of ["job-status", "rebuild-sla", "availability"]) {
+      const criterion = named("azure-native:monitor:ScheduledQueryRule", `logos-monitoring-${alert}`).inputs.criteria.allOf[0];
+      const query: string = criterion.query;
+      expect(query.startsWith("LogosValidation_CL\n"), alert).toBe(true);
+      // Columns are PascalCase, functions and JSON fields lower case: every PascalCase name
+      // the query reads and did not compute itself (`Name = ...`) must be a declared column.
+      const computed = new Set([...query.matchAll(/\b([A-Z]\w*) = /g)].map((m) => m[1]));
+      const read = [
+        ...new Set([...query.slice("LogosValidation_CL".length).matchAll(/\b[A-Z]\w*\b/g)].map((m) => m[0])),
+        ...(criterion.dimensions ?? []).map((d: { name: string }) => d.name),
+      ].filter((name) => !computed.has(name));
+      expect(read, alert).toEqual(expect.arrayContaining(["RawData", "Computer"]));
+      for (const column of read) {
+        expect(streamColumns, `${alert} reads ${column}`).toContain(column);
+        expect(tableColumns, `${alert} reads ${column}`).toContain(column);
+      }
     }
-    expect(grouped).toEqual(["Computer"]);
   });
 
   it("alerts on CPU and memory over every VM of the pool's resource group with one alert each", () => {
@@ -186,6 +198,66 @@ describe("Monitoring on Azure", () => {
     expect(job.criteria.allOf[0].query).toContain('tostring(result.status) == "fail"');
   });
 
+  it("alerts on a validation slower than the rebuild SLA from config, per computer, until closed", () => {
+    const sla = named("azure-native:monitor:ScheduledQueryRule", "logos-monitoring-rebuild-sla").inputs;
+    expect(sla.criteria.allOf[0]).toMatchObject({
+      metricMeasureColumn: "Seconds",
+      operator: "GreaterThan",
+      threshold: 900,
+      timeAggregation: "Maximum",
+    });
+    expect(sla.criteria.allOf[0].query).toBe(
+      [
+        "LogosValidation_CL",
+        "| extend result = parse_json(RawData)",
+        "| where isnotnull(result.seconds.total)",
+        "| summarize Seconds = max(todouble(result.seconds.total)) by Computer",
+      ].join("\n"),
+    );
+    expect(sla.autoMitigate).toBe(false);
+    expect(named("azure-native:monitor:ScheduledQueryRule", "tuned-monitoring-rebuild-sla").inputs.criteria.allOf[0].threshold).toBe(1500);
+  });
+
+  it("counts the core nodes whose heartbeat says they hold a passing validation, over the window from config", () => {
+    const availability = named("azure-native:monitor:ScheduledQueryRule", "logos-monitoring-availability").inputs;
+    expect(availability).toMatchObject({
+      evaluationFrequency: "PT5M",
+      windowSize: "PT5M",
+      overrideQueryTimeRange: "PT30M",
+      autoMitigate: true,
+      scopes: ["logos-monitoring-workspace-id"],
+    });
+    expect(availability.criteria.allOf[0]).toMatchObject({
+      metricMeasureColumn: "ValidatedNodes",
+      operator: "LessThan",
+      threshold: 3,
+      timeAggregation: "Maximum",
+    });
+    expect(availability.criteria.allOf[0].dimensions).toBeUndefined();
+    expect(availability.criteria.allOf[0].query).toBe(
+      [
+        "LogosValidation_CL",
+        "| where TimeGenerated > ago(30m)",
+        "| extend beat = parse_json(RawData)",
+        '| where tostring(beat.kind) == "heartbeat" and toint(beat.validated) == 1',
+        "| summarize by Computer, Bin = bin(TimeGenerated, 5m)",
+        "| summarize Nodes = count() by Bin",
+        "| summarize ValidatedNodes = max(Nodes)",
+        "| extend ValidatedNodes = coalesce(ValidatedNodes, tolong(0))",
+      ].join("\n"),
+    );
+    const tuned = named("azure-native:monitor:ScheduledQueryRule", "tuned-monitoring-availability").inputs;
+    // 50 minutes is no range Azure offers: the next one up, trimmed by the query itself.
+    expect(tuned.overrideQueryTimeRange).toBe("PT1H");
+    expect(tuned.criteria.allOf[0].query).toContain("| where TimeGenerated > ago(50m)");
+    expect(named("azure-native:monitor:ScheduledQueryRule", "large-monitoring-availability").inputs.criteria.allOf[0].threshold).toBe(60);
+  });
+
+  it("has no availability alert when validation is off: no node would ever count", () => {
+    expect(own("off-monitoring").map((r) => r.name)).not.toContain("off-monitoring-availability");
+    expect(offAlerts).toEqual([]);
+  });
+
   it("routes every alert to one action group (no email receiver when none is configured)", () => {
     const [group] = own("logos-monitoring").filter((r) => r.type === "azure-native:monitor:ActionGroup");
     expect(group.inputs.emailReceivers).toEqual([]);
@@ -193,7 +265,9 @@ describe("Monitoring on Azure", () => {
     const alerts = own("logos-monitoring").filter(
       (r) => r.type === "azure-native:monitor:MetricAlert" || r.type === "azure-native:monitor:ScheduledQueryRule",
     );
-    expect(alerts.map((a) => a.name).sort()).toEqual(["cpu", "disk", "job-status", "memory"].map((s) => `logos-monitoring-${s}`));
+    expect(alerts.map((a) => a.name).sort()).toEqual(
+      ["availability", "cpu", "disk", "job-status", "memory", "rebuild-sla"].map((s) => `logos-monitoring-${s}`),
+    );
     for (const a of alerts) expect(a.inputs.actions).toBeDefined();
   });
 

@@ -3,6 +3,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parseSpec } from "../../infra/spec";
 import { evaluateResource, packConfig } from "../../policies/evaluate";
 import { poolConfig } from "../helpers/configs";
+import type { Signal } from "../../components/monitoring/types";
 import { installMocks, type Registered, settled, valueOf } from "../helpers/mocks";
 import { deploymentId } from "../../infra/deployment";
 
@@ -16,23 +17,37 @@ function policy(name: string): Registered {
   return found as Registered;
 }
 
+/** Resources a Monitoring named `prefix` registered (its own and its children's names start with it). */
+function own(prefix: string): Registered[] {
+  return mocks.resources.filter((r) => r.name === prefix || r.name.startsWith(`${prefix}-`));
+}
+
+let alerts: Record<string, Record<Signal, readonly pulumi.Resource[]>> = {};
+
 beforeAll(async () => {
   mocks = installMocks();
   const { Monitoring } = await import("../../components/monitoring/index.js");
-  const spec = parseSpec(poolConfig("gcp", { alertEmail: "ops@example.org" }));
-  const monitoring = new Monitoring("logos-monitoring", {
-    spec,
-    nodes: [0, 1, 2].map((i) => ({
-      name: `logos-core-${i}`,
-      instanceId: pulumi.output(`projects/p/zones/us-central1-a/instances/logos-core-${i}`),
-    })),
-    nodeIdentity: {
-      kind: "gcp-service-account",
-      id: pulumi.output("logos-node@logos-test-project.iam.gserviceaccount.com"),
-      principal: pulumi.output("serviceAccount:logos-node@logos-test-project.iam.gserviceaccount.com"),
-    },
-  });
-  await valueOf(monitoring.notificationTarget);
+  const build = (name: string, nodeCount: number, overrides: Record<string, unknown> = {}) =>
+    new Monitoring(name, {
+      spec: parseSpec(poolConfig("gcp", { alertEmail: "ops@example.org", coreNodes: nodeCount, burstMax: nodeCount + 3, ...overrides })),
+      nodes: Array.from({ length: nodeCount }, (_, i) => ({
+        name: `logos-core-${i}`,
+        instanceId: pulumi.output(`projects/p/zones/us-central1-a/instances/logos-core-${i}`),
+      })),
+      nodeIdentity: {
+        kind: "gcp-service-account",
+        id: pulumi.output("logos-node@logos-test-project.iam.gserviceaccount.com"),
+        principal: pulumi.output("serviceAccount:logos-node@logos-test-project.iam.gserviceaccount.com"),
+      },
+    });
+  const built = {
+    main: build("logos-monitoring", 3),
+    large: build("large-monitoring", 50),
+    tuned: build("tuned-monitoring", 3, { rebuildSlaMinutes: 25, availabilityWindowMinutes: 60 }),
+    off: build("off-monitoring", 3, { validate: false }),
+  };
+  for (const m of Object.values(built)) await valueOf(m.notificationTarget);
+  alerts = Object.fromEntries(Object.entries(built).map(([k, m]) => [k, m.alerts]));
   await settled(mocks.resources);
 });
 
@@ -74,23 +89,73 @@ describe("Monitoring on GCP", () => {
   });
 
   it("enables the Monitoring and Logging APIs first, never disabling them on destroy", () => {
-    expect(mocks.ofType("gcp:projects/service:Service").map((r) => [r.inputs.service, r.inputs.disableOnDestroy])).toEqual([
+    expect(
+      own("logos-monitoring")
+        .filter((r) => r.type === "gcp:projects/service:Service")
+        .map((r) => [r.inputs.service, r.inputs.disableOnDestroy]),
+    ).toEqual([
       ["monitoring.googleapis.com", false],
       ["logging.googleapis.com", false],
     ]);
   });
 
   it("notifies the operator's email on every policy", () => {
-    const [channel] = mocks.ofType("gcp:monitoring/notificationChannel:NotificationChannel");
+    const [channel] = own("logos-monitoring").filter((r) => r.type === "gcp:monitoring/notificationChannel:NotificationChannel");
     expect(channel.inputs).toMatchObject({ type: "email", labels: { email_address: "ops@example.org" } });
-    for (const p of mocks.ofType("gcp:monitoring/alertPolicy:AlertPolicy")) {
+    const policies = own("logos-monitoring").filter((r) => r.type === "gcp:monitoring/alertPolicy:AlertPolicy");
+    expect(policies).toHaveLength(6);
+    for (const p of policies) {
       expect(p.inputs.notificationChannels).toEqual(["logos-monitoring-email-id"]);
       expect(p.inputs.userLabels).toMatchObject({ "logos-proof-gated": "true" });
     }
   });
 
-  it("does not grow with the number of nodes: two APIs, channel, four policies", () => {
-    expect(mocks.resources.filter((r) => !r.type.startsWith("logos:"))).toHaveLength(7);
+  it("alerts on a validation of this deployment slower than the rebuild SLA from config, with a log-match condition", () => {
+    const filterOf = (name: string) => policy(name).inputs.conditions[0].conditionMatchedLog.filter;
+    const results = `resource.type="gce_instance" AND log_id("logos_validation") AND labels."logos-pool"="logos" AND labels."logos-deployment"="${DEPLOYMENT}"`;
+    expect(filterOf("logos-monitoring-rebuild-sla")).toBe(`${results} AND jsonPayload.seconds.total > 900`);
+    expect(filterOf("tuned-monitoring-rebuild-sla")).toBe(`${results} AND jsonPayload.seconds.total > 1500`);
+    const p = policy("logos-monitoring-rebuild-sla").inputs;
+    expect(p.conditions).toHaveLength(1);
+    expect(p.conditions[0].conditionMatchedLog.labelExtractors).toEqual({
+      node: "EXTRACT(jsonPayload.node)",
+      seconds: "EXTRACT(jsonPayload.seconds.total)",
+    });
+    expect(p.alertStrategy).toEqual({ notificationRateLimit: { period: "300s" }, autoClose: "1800s" });
+  });
+
+  it("counts this deployment's validated core nodes by the marker process the Ops Agent reports, needing no metric of its own", () => {
+    const [condition] = policy("logos-monitoring-availability").inputs.conditions;
+    expect(condition.conditionThreshold).toEqual({
+      filter: `metric.type = "agent.googleapis.com/processes/rss_usage" AND metric.labels.command_line = "logos-validated infinity" AND resource.type = "gce_instance" AND ${POOL}`,
+      aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_COUNT" }],
+      comparison: "COMPARISON_LT",
+      thresholdValue: 3,
+      duration: "1800s",
+      evaluationMissingData: "EVALUATION_MISSING_DATA_ACTIVE",
+    });
+    const tuned = policy("tuned-monitoring-availability").inputs.conditions[0].conditionThreshold;
+    expect([tuned.thresholdValue, tuned.duration]).toEqual([3, "3600s"]);
+    expect(policy("large-monitoring-availability").inputs.conditions[0].conditionThreshold.thresholdValue).toBe(50);
+    // No metric of our own anywhere: nothing a new policy could be refused for.
+    expect(mocks.ofType("gcp:logging/metric:Metric")).toEqual([]);
+    expect(mocks.ofType("gcp:monitoring/metricDescriptor:MetricDescriptor")).toEqual([]);
+  });
+
+  it("has no availability policy when validation is off: no node would ever count", () => {
+    expect(own("off-monitoring").map((r) => r.name)).not.toContain("off-monitoring-availability");
+    expect(alerts.off.availability).toEqual([]);
+    expect(alerts.main.availability).toHaveLength(1);
+  });
+
+  it("does not grow with the number of nodes: two APIs, channel, six policies at 3 and 50", () => {
+    const shape = (prefix: string) =>
+      own(prefix)
+        .filter((r) => !r.type.startsWith("logos:"))
+        .map((r) => `${r.type} ${r.name.slice(prefix.length)}`)
+        .sort();
+    expect(shape("logos-monitoring")).toHaveLength(9);
+    expect(shape("large-monitoring")).toEqual(shape("logos-monitoring"));
   });
 
   it("is policy-clean", () => {

@@ -1,9 +1,9 @@
 /**
  * The AWS pool with the program's real bootstrap extras (archive uploader,
- * monitoring agent, burst validation unit): every user-data fits EC2's
- * 16 KiB, files that do not fit are fetched from a private, encrypted,
- * versioned, TLS-only boot bucket by a command that pins their SHA-256, and
- * nodes never launch before those files are uploaded.
+ * monitoring agent, core availability units, burst validation unit): every
+ * user-data fits EC2's 16 KiB, files that do not fit are fetched from a
+ * private, encrypted, versioned, TLS-only boot bucket by a command that pins
+ * their SHA-256, and nodes never launch before those files are uploaded.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { createHash } from "node:crypto";
@@ -110,7 +110,7 @@ beforeAll(async () => {
   const { VmPool } = await import("../../components/pool/index.js");
   const { mergeExtras, validationOptions } = await import("../../infra/program.js");
   const { archiveBootstrap, archiveCommandFor } = await import("../../components/log-archive/index.js");
-  const { monitoringBootstrap } = await import("../../components/monitoring/index.js");
+  const { availabilityBootstrap, monitoringBootstrap } = await import("../../components/monitoring/index.js");
   boot = await import("../../components/pool/aws-boot-files.js");
 
   spec = parseSpec(poolConfig("aws"));
@@ -122,13 +122,14 @@ beforeAll(async () => {
     monitoringBootstrap(spec, "aws-pool-1a2b3c4d"),
   );
   const unit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
-  coreExtras = mergeExtras(shared, {
+  const resultDir: BootstrapExtras = {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],
-  });
+  };
+  coreExtras = mergeExtras(shared, resultDir, availabilityBootstrap(spec));
   burstExtras = mergeExtras(shared, { files: unit.files, commands: unit.commands });
   new VmPool(spec.name, { spec, coreBootstrap: coreExtras, burstBootstrap: burstExtras });
-  // The pilot shape (no burst group) with the same core extras.
-  new VmPool("pilot", { spec: parseSpec(rawConfig("aws", { poolName: "pilot" })), coreBootstrap: coreExtras });
+  // The pilot shape (no burst group) with core extras that fit inline.
+  new VmPool("pilot", { spec: parseSpec(rawConfig("aws", { poolName: "pilot" })), coreBootstrap: resultDir });
   await settle();
 
   all = mocks.resources.filter((r) => r.name.startsWith(`${spec.name}-`));
@@ -172,20 +173,29 @@ describe("aws boot files: user-data size", () => {
 });
 
 describe("aws boot files: what moves and how it is fetched", () => {
-  const moved = [
-    { dest: VALIDATION_SCRIPT_PATH, source: "infra/node/validate_proof.py" },
-    { dest: "/opt/logos/bin/archive_upload.py", source: "infra/node/archive_upload.py" },
-    { dest: "/opt/logos/bin/logos-member", source: "infra/node/burst_member.py" },
-  ];
+  const uploader = { dest: "/opt/logos/bin/archive_upload.py", source: "infra/node/archive_upload.py" };
+  const movedBy = {
+    burst: [
+      { dest: VALIDATION_SCRIPT_PATH, source: "infra/node/validate_proof.py" },
+      uploader,
+      { dest: "/opt/logos/bin/logos-member", source: "infra/node/burst_member.py" },
+    ],
+    core: [uploader, { dest: "/opt/logos/bin/logos-availability", source: "infra/node/availability.py" }],
+  };
+  const moved = [...new Map([...movedBy.burst, ...movedBy.core].map((m) => [m.dest, m])).values()];
 
-  it("burst nodes fetch the validator, the uploader and the member script by their pinned digest instead of carrying them", () => {
-    const doc = cloudConfig(burstUserData);
+  it.each(["burst", "core"] as const)("%s nodes fetch their files above 4 KiB by their pinned digest instead of carrying them", (role) => {
+    for (const text of role === "burst" ? [burstUserData] : [...coreUserData.values()]) fetchedAsPinned(text, movedBy[role]);
+  });
+
+  function fetchedAsPinned(text: string, expected: readonly { dest: string; source: string }[]): void {
+    const doc = cloudConfig(text);
     const bucket = one(BUCKET, `${spec.name}-boot`).inputs.bucket;
     // The name carries a suffix generated at deploy: cloud-init writes it, the fetcher reads it.
     expect(doc.write_files.find((f) => f.path === boot.BOOT_BUCKET_PATH)?.content.trim()).toBe(bucket);
     const fetches = fetchesOf(doc);
-    expect(fetches.map((c) => flag(c, "--dest")).sort()).toEqual(moved.map((m) => m.dest).sort());
-    for (const m of moved) {
+    expect(fetches.map((c) => flag(c, "--dest")).sort()).toEqual(expected.map((m) => m.dest).sort());
+    for (const m of expected) {
       const digest = sha256(repoFile(m.source));
       const fetch = fetches.find((c) => flag(c, "--dest") === m.dest) as string[];
       expect(fetch.slice(0, 2)).toEqual(["/usr/bin/python3", "/opt/logos/bin/s3_fetch.py"]);
@@ -207,7 +217,7 @@ describe("aws boot files: what moves and how it is fetched", () => {
         m.dest,
       ).not.toContain(m.dest);
     }
-  });
+  }
 
   it("the fetcher rides inline, and every fetch runs before the validation unit is enabled", () => {
     const doc = cloudConfig(burstUserData);
@@ -235,20 +245,21 @@ describe("aws boot files: what moves and how it is fetched", () => {
     }
   });
 
-  it("core nodes, which fit, keep every file inline and intact; whatever a node carries inline is the repository's file", () => {
+  it("core nodes fetch before anything of theirs runs, and carry the rest inline intact", () => {
     for (const [name, text] of coreUserData) {
       const doc = cloudConfig(text);
-      expect(fetchesOf(doc), name).toEqual([]);
-      expect(
-        doc.write_files.map((f) => f.path),
-        name,
-      ).not.toContain(boot.BOOT_BUCKET_PATH);
-      const uploader = doc.write_files.find((f) => f.path === "/opt/logos/bin/archive_upload.py") as WriteFile;
-      expect(fileText(uploader), name).toBe(repoFile("infra/node/archive_upload.py"));
+      const lastFetch = doc.runcmd.map((c, i) => (c[1] === "/opt/logos/bin/s3_fetch.py" ? i : -1)).reduce((a, b) => Math.max(a, b));
+      const enable = doc.runcmd.findIndex((c) => c.join(" ").startsWith("systemctl enable --now logos-availability.timer"));
+      expect(lastFetch, name).toBeGreaterThan(0);
+      expect(enable, name).toBeGreaterThan(lastFetch);
+      const fetcher = doc.write_files.find((f) => f.path === "/opt/logos/bin/s3_fetch.py") as WriteFile;
+      expect(fileText(fetcher), name).toBe(repoFile("infra/node/s3_fetch.py"));
     }
   });
 
-  it("a pool whose user-data fits everywhere gets no boot bucket", () => {
+  it("a pool whose user-data fits everywhere gets no boot bucket, and its nodes carry every file inline", () => {
+    const pilotCore = mocks.resources.find((r) => r.type === INSTANCE && r.name === "pilot-core-0") as Registered;
+    expect(fetchesOf(cloudConfig(pilotCore.inputs.userData)), "pilot-core-0").toEqual([]);
     const pilot = mocks.resources.filter((r) => r.name.startsWith("pilot-"));
     expect(pilot.filter((r) => r.type.startsWith("aws:s3/"))).toEqual([]);
     // Nor a read grant on one: the node role's only inline policy is the CloudWatch agent's.
@@ -338,12 +349,28 @@ describe("aws boot files: ordering", () => {
     return (urns ?? []).some((urn) => urn.endsWith(`::${name}`));
   };
 
-  it("the launch template and the group wait for every object and the read grant", () => {
-    const objects = ofType(OBJECT).map((o) => o.name);
+  /** The object resources holding these repository files. */
+  const objectsOf = (sources: readonly string[]): string[] =>
+    ofType(OBJECT)
+      .filter((o) => sources.some((s) => o.inputs.content === repoFile(s)))
+      .map((o) => o.name);
+
+  it("the launch template and the group wait for every object they fetch and the read grant", () => {
+    const objects = objectsOf(["infra/node/validate_proof.py", "infra/node/archive_upload.py", "infra/node/burst_member.py"]);
     expect(objects).toHaveLength(3);
     for (const type of [TEMPLATE, GROUP]) {
       for (const name of [...objects, `${spec.name}-boot-read`]) {
         expect(dependsOnName(type, `${spec.name}-burst`, name), `${type} -> ${name}`).toBe(true);
+      }
+    }
+  });
+
+  it("core instances wait for every object they fetch and the read grant", () => {
+    const objects = objectsOf(["infra/node/archive_upload.py", "infra/node/availability.py"]);
+    expect(objects).toHaveLength(2);
+    for (const instance of coreUserData.keys()) {
+      for (const name of [...objects, `${spec.name}-boot-read`]) {
+        expect(dependsOnName(INSTANCE, instance, name), `${instance} -> ${name}`).toBe(true);
       }
     }
   });
@@ -357,7 +384,7 @@ describe("aws boot files: ordering", () => {
   });
 
   it("core instances that carry everything inline do not wait for the bucket", () => {
-    for (const name of coreUserData.keys()) expect(dependsOnName(INSTANCE, name, `${spec.name}-boot-read`), name).toBe(false);
+    expect(dependsOnName(INSTANCE, "pilot-core-0", "pilot-boot-read")).toBe(false);
   });
 });
 

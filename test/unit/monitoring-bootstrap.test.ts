@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -6,11 +6,16 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { renderUserData } from "../../infra/bootstrap";
 import {
+  AVAILABILITY_LOG_PATH,
+  AVAILABILITY_SCRIPT_SOURCE,
+  availabilityBootstrap,
   AWS_AGENT_CONFIG_PATH,
   awsAgentConfig,
   GCP_AGENT_CONFIG_STAGING,
   gcpAgentConfig,
   monitoringBootstrap,
+  VALIDATED_MARKER_COMMAND_LINE,
+  VALIDATED_MARKER_UNIT,
   VALIDATION_LOG_PATH,
 } from "../../infra/monitoring-bootstrap";
 import { VALIDATION_RESULT_PATH } from "../../infra/node/validation";
@@ -33,7 +38,13 @@ describe("monitoringBootstrap", () => {
     expect([CONFIG_KEYS.alertCpuPercent.default, CONFIG_KEYS.alertMemoryPercent.default, CONFIG_KEYS.alertDiskPercent.default]).toEqual([
       90, 90, 85,
     ]);
-    expect(aws.monitoring).toEqual({ cpuPercent: 90, memoryPercent: 90, diskPercent: 85 });
+    expect(aws.monitoring).toEqual({
+      cpuPercent: 90,
+      memoryPercent: 90,
+      diskPercent: 85,
+      rebuildSlaSeconds: 900,
+      availabilityWindowMinutes: 30,
+    });
   });
 
   it("installs the CloudWatch agent from the region's bucket for the node's architecture, then loads our config", () => {
@@ -67,6 +78,17 @@ describe("monitoringBootstrap", () => {
         log_group_name: `/logos/logos/${DEPLOYMENT}/validation`,
         log_stream_name: "{instance_id}",
         timezone: "UTC",
+      },
+    ]);
+  });
+
+  it("makes the CloudWatch agent count the validated-node marker per node and per deployment", () => {
+    const config = awsAgentConfig(aws, DEPLOYMENT) as any;
+    expect(config.metrics.metrics_collected.procstat).toEqual([
+      {
+        pattern: "^logos-validated infinity$",
+        measurement: ["pid_count"],
+        append_dimensions: { LogosPool: "logos", LogosDeployment: DEPLOYMENT },
       },
     ]);
   });
@@ -145,5 +167,82 @@ describe("monitoringBootstrap", () => {
       const doc = parse(userData.replace(/^#cloud-config\n/, ""));
       expect(doc.runcmd.slice(-(extras.commands?.length ?? 0))).toEqual(extras.commands);
     }
+  });
+});
+
+/** systemd's ExecStart with the `@` prefix: path, then argv[0], then the arguments. */
+function execStart(unit: string): { path: string; argv0: string; args: string[] } {
+  const line = unit.split("\n").find((l) => l.startsWith("ExecStart="));
+  expect(line, "ExecStart").toBeDefined();
+  const [exe, argv0, ...args] = (line as string).slice("ExecStart=".length).split(" ");
+  expect(exe.startsWith("@"), "the marker sets its own argv[0]").toBe(true);
+  return { path: exe.slice(1), argv0, args };
+}
+
+describe("availabilityBootstrap (core nodes)", () => {
+  it("installs the script, the marker, and a timer and a path unit that run the script as root", () => {
+    const extras = availabilityBootstrap(aws);
+    expect(extras.files?.map((f) => f.path)).toEqual([
+      "/opt/logos/bin/logos-availability",
+      "/etc/systemd/system/logos-validated.service",
+      "/etc/systemd/system/logos-availability.service",
+      "/etc/systemd/system/logos-availability.timer",
+      "/etc/systemd/system/logos-availability.path",
+    ]);
+    expect(file(extras, "/opt/logos/bin/logos-availability")).toBe(readFileSync(AVAILABILITY_SCRIPT_SOURCE, "utf8"));
+    expect(file(extras, "/etc/systemd/system/logos-availability.timer")).toContain("OnCalendar=minutely");
+    const onResult = file(extras, "/etc/systemd/system/logos-availability.path");
+    expect(onResult).toContain(`PathChanged=${VALIDATION_RESULT_PATH}`);
+    expect(onResult).toContain("Unit=logos-availability.service");
+    expect(file(extras, "/etc/systemd/system/logos-availability.service")).toContain(
+      `ExecStart=/usr/bin/python3 /opt/logos/bin/logos-availability --result ${VALIDATION_RESULT_PATH} --marker-unit ${VALIDATED_MARKER_UNIT}\n`,
+    );
+    expect(extras.commands).toEqual([
+      ["systemctl", "daemon-reload"],
+      ["systemctl", "enable", "--now", "logos-availability.timer", "logos-availability.path"],
+    ]);
+  });
+
+  it("writes heartbeat lines only on Azure, whose agent reports no processes", () => {
+    expect(file(availabilityBootstrap(azure), "/etc/systemd/system/logos-availability.service")).toContain(
+      `--marker-unit ${VALIDATED_MARKER_UNIT} --heartbeat-log ${AVAILABILITY_LOG_PATH}\n`,
+    );
+    for (const spec of [aws, gcp]) {
+      expect(file(availabilityBootstrap(spec), "/etc/systemd/system/logos-availability.service")).not.toContain("--heartbeat-log");
+    }
+  });
+
+  it("runs the marker as a process whose command line is exactly what procstat and the Ops Agent match", async () => {
+    const marker = execStart(file(availabilityBootstrap(gcp), `/etc/systemd/system/${VALIDATED_MARKER_UNIT}`));
+    expect(marker).toEqual({ path: "/usr/bin/sleep", argv0: "logos-validated", args: ["infinity"] });
+    // What both agents read: /proc/<pid>/cmdline, its arguments joined by spaces.
+    const child = spawn(marker.path, marker.args, { argv0: marker.argv0, stdio: "ignore" });
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, "utf8").replace(/\0$/, "").split("\0").join(" ");
+      expect(cmdline).toBe(VALIDATED_MARKER_COMMAND_LINE);
+      const procstat = (awsAgentConfig(aws, DEPLOYMENT) as any).metrics.metrics_collected.procstat[0].pattern;
+      expect(new RegExp(procstat).test(cmdline)).toBe(true);
+      // Neither the script nor systemctl, which name the marker's unit, can pass for it.
+      const script = `/usr/bin/python3 /opt/logos/bin/logos-availability --result ${VALIDATION_RESULT_PATH} --marker-unit ${VALIDATED_MARKER_UNIT}`;
+      for (const other of [script, `systemctl start ${VALIDATED_MARKER_UNIT}`]) expect(new RegExp(procstat).test(other)).toBe(false);
+    } finally {
+      child.kill();
+    }
+  });
+
+  it("renders into valid cloud-init next to the rest of the core bootstrap", () => {
+    const extras = availabilityBootstrap(azure);
+    const userData = renderUserData({
+      role: "core",
+      sshUser: "logos",
+      sshAuthorizedKeys: [azure.access.sshPublicKey],
+      repo: azure.repo,
+      stateDir: azure.stateDir,
+      ...extras,
+    });
+    const doc = parse(userData.replace(/^#cloud-config\n/, ""));
+    expect(doc.runcmd.slice(-(extras.commands?.length ?? 0))).toEqual(extras.commands);
+    expect(doc.write_files.map((f: { path: string }) => f.path)).toEqual(expect.arrayContaining(extras.files?.map((f) => f.path) ?? []));
   });
 });

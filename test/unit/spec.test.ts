@@ -29,7 +29,7 @@ describe("parseSpec: valid configs", () => {
       access: { sshUser: "logos", operatorCidrs: ["203.0.113.0/24"] },
       validation: {
         enabled: true,
-        stepTimeoutSeconds: 1800,
+        timeouts: { firstBoot: 1800, lock: 900, lem: 900, boot: 900, footprint: 300, archive: 300 },
         strictFootprint: true,
         footprintTheorem: "pxl_excluded_middle",
         allowedAxioms: [],

@@ -71,7 +71,7 @@ describe("buildValidationCommand", () => {
   it("runs the script with LOGOS_STATE_DIR set through env and default timeouts", () => {
     expect(buildValidationCommand(base)).toBe(
       `env LOGOS_STATE_DIR=/var/lib/logos/state python3 ${VALIDATION_SCRIPT_PATH} --repo-dir /opt/logos/repo ` +
-        `--agent-hash ${AGENT_HASH} --lock-timeout 1800 --lem-timeout 900 --boot-timeout 900 ` +
+        `--agent-hash ${AGENT_HASH} --lock-timeout 900 --lem-timeout 900 --boot-timeout 900 ` +
         "--footprint-timeout 300 --archive-timeout 300",
     );
   });
@@ -79,7 +79,8 @@ describe("buildValidationCommand", () => {
   it("waits for the first boot, bounded, when asked, then runs the same command told how the wait ended", () => {
     const cmd = buildValidationCommand({ ...base, waitForBoot: true, timeouts: { firstBoot: 600 } });
     expect(cmd).toBe(
-      `${waitForBoot(600)}${buildValidationCommand({ ...base, timeouts: { firstBoot: 600 } })} --first-boot "$first_boot" --first-boot-wait 600`,
+      `${waitForBoot(600)}${buildValidationCommand({ ...base, timeouts: { firstBoot: 600 } })} ` +
+        '--first-boot-seconds "$first_boot_seconds" --first-boot "$first_boot" --first-boot-wait 600',
     );
     expect(cmd).toContain("timeout 600 cloud-init status --wait");
     // The remote shell must parse it.
@@ -90,21 +91,22 @@ describe("buildValidationCommand", () => {
     const bin = mkdtempSync(path.join(tmpdir(), "logos-fake-cloud-init-"));
     afterAll(() => rmSync(bin, { recursive: true, force: true }));
 
-    /** What `$first_boot` holds after the wait, and how long it took. */
-    function waitWith(cloudInit: string | null, seconds: number): { state: string; ms: number } {
+    /** What `$first_boot` and `$first_boot_seconds` hold after the wait, and how long it took. */
+    function waitWith(cloudInit: string | null, seconds: number): { state: string; waited: number; ms: number } {
       const dir = mkdtempSync(path.join(bin, "case-"));
       if (cloudInit !== null) {
         writeFileSync(path.join(dir, "cloud-init"), `#!/bin/sh\n${cloudInit}\n`, { mode: 0o755 });
       }
       const started = Date.now();
       // PATH keeps only the fake and the coreutils `timeout` needs.
-      const done = spawnSync("/bin/sh", ["-c", `${waitForBoot(seconds)}echo "$first_boot"`], {
+      const done = spawnSync("/bin/sh", ["-c", `${waitForBoot(seconds)}echo "$first_boot $first_boot_seconds"`], {
         encoding: "utf8",
         timeout: 30_000,
         env: { PATH: `${dir}:/usr/bin:/bin` },
       });
       expect(done.status, done.stderr).toBe(0);
-      return { state: done.stdout.trim(), ms: Date.now() - started };
+      const [state, waited] = done.stdout.trim().split(" ");
+      return { state, waited: Number(waited), ms: Date.now() - started };
     }
 
     it.each([
@@ -121,8 +123,15 @@ describe("buildValidationCommand", () => {
       expect(r.ms).toBeLessThan(10_000);
     });
 
+    it("measures how long the wait took, in whole seconds", () => {
+      const r = waitWith("sleep 2; exit 0", 10);
+      expect(r.state).toBe("done");
+      expect(r.waited).toBeGreaterThanOrEqual(1);
+      expect(r.waited).toBeLessThanOrEqual(Math.ceil(r.ms / 1000));
+    });
+
     it("reports none where cloud-init is absent", () => {
-      expect(waitWith(null, 5).state).toBe("none");
+      expect(waitWith(null, 5)).toMatchObject({ state: "none", waited: 0 });
     });
   });
 
@@ -180,7 +189,7 @@ describe("buildValidationCommand", () => {
       "--result-file",
       "/var/lib/logos/validation/last.json",
       "--lock-timeout",
-      "1800",
+      "900",
       "--lem-timeout",
       "60",
       "--boot-timeout",

@@ -297,6 +297,15 @@ describe("validate_proof.py end to end on stand-in workload scripts", () => {
     expect(o.ran("lem-ran")).toBe(false);
   });
 
+  it("reports how long the first-boot wait took next to its own steps' seconds", () => {
+    const seconds = (args: string[]) => (validate(fakeRepo(), args).result as unknown as { seconds: Record<string, number> }).seconds;
+    const passed = seconds(["--first-boot", "done", "--first-boot-seconds", "212"]);
+    expect(passed["first-boot"]).toBe(212);
+    expect(passed.total).toBeLessThan(212);
+    expect(passed.lem).toBeGreaterThan(0);
+    expect(seconds(["--first-boot", "timeout", "--first-boot-seconds", "1800"])["first-boot"]).toBe(1800);
+  });
+
   it("warns loudly, and still validates, when cloud-init finished with errors", () => {
     const o = validate(fakeRepo(), ["--first-boot", "error"]);
     expect(o.code, o.stderr).toBe(0);

@@ -40,8 +40,8 @@ describe("renderValidationUnit", () => {
       User=logos
       Environment=LOGOS_STATE_DIR=/var/lib/logos/state
       StateDirectory=logos/validation
-      ExecStart=/usr/bin/python3 /opt/logos/bin/validate_proof.py --repo-dir /opt/logos/repo --agent-hash a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda --ref 0123456789abcdef0123456789abcdef01234567 --archive-command "aws s3 cp \\"$$LOGOS_AUDIT_LOG\\" \\"s3://logos-archive/$$LOGOS_NODE/\\" # 100%%" --result-file /var/lib/logos/validation/last.json --lock-timeout 1800 --lem-timeout 900 --boot-timeout 900 --footprint-timeout 300 --archive-timeout 300
-      TimeoutStartSec=4320
+      ExecStart=/usr/bin/python3 /opt/logos/bin/validate_proof.py --repo-dir /opt/logos/repo --agent-hash a09d35345ad8dcee4d56ecf49eada0a7425ff6082353002e4473a6d582e85bda --ref 0123456789abcdef0123456789abcdef01234567 --archive-command "aws s3 cp \\"$$LOGOS_AUDIT_LOG\\" \\"s3://logos-archive/$$LOGOS_NODE/\\" # 100%%" --result-file /var/lib/logos/validation/last.json --lock-timeout 900 --lem-timeout 900 --boot-timeout 900 --footprint-timeout 300 --archive-timeout 300
+      TimeoutStartSec=3420
       StandardOutput=journal
       StandardError=journal
 
