@@ -51,10 +51,11 @@ export const KEY_PROPAGATION = "60s";
 export const FAILURE_PATTERN = '{ $.status = "fail" }';
 /**
  * Results that carry their duration. A value taken from a JSON field must be
- * matched by the pattern, if only as `= *` (aws-cdk-lib aws_logs
- * MetricFilterProps.metricValue); heartbeat lines have no `seconds`.
+ * matched by the pattern (aws-cdk-lib aws_logs MetricFilterProps.metricValue);
+ * a numeric comparison does, for numbers only (FilterPattern.numberValue
+ * renders `{ $.latency > 1000 }`).
  */
-export const DURATION_PATTERN = "{ $.seconds.total = * }";
+export const DURATION_PATTERN = "{ $.seconds.total >= 0 }";
 /** Each validation's `seconds.total`, in the deployment's job namespace. */
 export const AWS_DURATION_METRIC = "ValidationSeconds";
 /** What procstat publishes for a `pattern` entry's `pid_count` measurement. */

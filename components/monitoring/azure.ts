@@ -98,8 +98,10 @@ const AVAILABILITY_BIN = "5m";
 /**
  * The most core nodes that held a passing validation in any 5-minute bin of
  * the window; below `coreNodes` means fewer for the whole window. Distinct
- * computers are counted exactly (a summarize by computer, then a count), and
- * a window without any heartbeat yields 0.
+ * computers are counted exactly (a summarize by computer, then a count). A
+ * window without any heartbeat yields 0: a summarize without group keys over
+ * no rows still returns one row, whose `max` is null
+ * (https://learn.microsoft.com/kusto/query/summarize-operator).
  */
 export function validatedNodesQuery(windowMinutes: number): string {
   return [

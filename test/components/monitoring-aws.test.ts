@@ -112,7 +112,7 @@ describe("Monitoring on AWS", () => {
     const filter = own("logos-monitoring").find((r) => r.name === "logos-monitoring-validation-seconds") as Registered;
     expect(filter.inputs).toMatchObject({
       logGroupName: `/logos/logos/${DEPLOYMENT}/validation`,
-      pattern: "{ $.seconds.total = * }",
+      pattern: "{ $.seconds.total >= 0 }",
       metricTransformation: {
         namespace: `LogosCompute/${DEPLOYMENT}`,
         name: "ValidationSeconds",
