@@ -13,7 +13,7 @@
  *
  * Availability (core nodes only, `availabilityBootstrap`): a timer and a path
  * unit run `infra/node/availability.py`, which keeps a marker process
- * (`logos-validated`) running exactly while the node's last validation
+ * (`logos-core-validated`) running exactly while the node's last validation
  * passed. The CloudWatch agent counts it with procstat, the Ops Agent with its
  * process metrics; on Azure the script also appends a heartbeat line the
  * agent ships, since the Azure Monitor Agent reports no processes.
@@ -53,13 +53,13 @@ export const AVAILABILITY_SCRIPT_SOURCE = path.join(__dirname, "node", "availabi
 const AVAILABILITY_SCRIPT_PATH = "/opt/logos/bin/logos-availability";
 export const AVAILABILITY_UNIT = "logos-availability";
 /** The unit whose process says "this core node's last validation passed". */
-export const VALIDATED_MARKER_UNIT = "logos-validated.service";
+export const VALIDATED_MARKER_UNIT = "logos-core-validated.service";
 /**
  * The marker's whole command line: `sleep infinity` started under this name
  * (systemd's `@` prefix sets argv[0]). procstat matches it as a pattern, the
  * Ops Agent reports it as the `command_line` label of its process metrics.
  */
-export const VALIDATED_MARKER_COMMAND_LINE = "logos-validated infinity";
+export const VALIDATED_MARKER_COMMAND_LINE = "logos-core-validated infinity";
 /** Azure only: one heartbeat line per minute per core node, saying whether it counts. */
 export const AVAILABILITY_LOG_PATH = "/var/log/logos/heartbeat.jsonl";
 

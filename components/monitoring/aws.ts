@@ -15,7 +15,7 @@
  *
  * The rebuild SLA: a second filter on the same log publishes each result's
  * `seconds.total`; its Maximum above `rebuildSlaMinutes` alarms. Availability:
- * the agent's procstat counts the `logos-validated` marker on every node
+ * the agent's procstat counts the `logos-core-validated` marker on every node
  * (1 on a core node whose last validation passed, else 0), and the Sum of the
  * deployment-wide series per minute is the number of such nodes; the alarm
  * fires when every minute of `availabilityWindowMinutes` had fewer than

@@ -26,7 +26,7 @@
  * with its `command_line` (GoogleCloudPlatform/ops-agent apps/hostmetrics.go,
  * integration_test/ops_agent_test/agent_metrics/metadata.yaml), a metric type
  * Google defines in every project; each core node whose last validation
- * passed runs exactly one `logos-validated infinity`.
+ * passed runs exactly one `logos-core-validated infinity`.
  */
 import * as gcp from "@pulumi/gcp";
 import * as pulumi from "@pulumi/pulumi";
@@ -221,7 +221,7 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
               },
             ],
             documentation: {
-              content: `Fewer than ${spec.nodes.core} core nodes of pool ${spec.name} have held a passing proof validation for ${m.availabilityWindowMinutes} minutes (a node counts while it runs \`${VALIDATED_MARKER_COMMAND_LINE}\`; see \`systemctl status logos-validated\` on each node).`,
+              content: `Fewer than ${spec.nodes.core} core nodes of pool ${spec.name} have held a passing proof validation for ${m.availabilityWindowMinutes} minutes (a node counts while it runs \`${VALIDATED_MARKER_COMMAND_LINE}\`; see \`systemctl status logos-core-validated\` on each node).`,
               mimeType: "text/markdown",
             },
             notificationChannels,

@@ -10,7 +10,7 @@ that is down counts for nothing either, because nothing here runs.
 Run by a systemd timer every minute and by a path unit whenever a new result
 lands. Each run:
 - starts the marker unit (--marker-unit) while the node counts and stops it
-  otherwise. The marker is `sleep` running under the name `logos-validated`;
+  otherwise. The marker is `sleep` running under the name `logos-core-validated`;
   the CloudWatch agent (procstat, pattern) and the Ops Agent (process
   metrics, command_line) report such a process on every node, so an alert
   counts validated core nodes across the pool with no metric of its own;
@@ -35,7 +35,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-MARKER_NAME = "logos-validated"
+MARKER_NAME = "logos-core-validated"
 DEFAULT_MAX_LOG_BYTES = 256 * 1024
 
 

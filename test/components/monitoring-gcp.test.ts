@@ -127,7 +127,7 @@ describe("Monitoring on GCP", () => {
   it("counts this deployment's validated core nodes by the marker process the Ops Agent reports, needing no metric of its own", () => {
     const [condition] = policy("logos-monitoring-availability").inputs.conditions;
     expect(condition.conditionThreshold).toEqual({
-      filter: `metric.type = "agent.googleapis.com/processes/rss_usage" AND metric.labels.command_line = "logos-validated infinity" AND resource.type = "gce_instance" AND ${POOL}`,
+      filter: `metric.type = "agent.googleapis.com/processes/rss_usage" AND metric.labels.command_line = "logos-core-validated infinity" AND resource.type = "gce_instance" AND ${POOL}`,
       aggregations: [{ alignmentPeriod: "300s", perSeriesAligner: "ALIGN_MEAN", crossSeriesReducer: "REDUCE_COUNT" }],
       comparison: "COMPARISON_LT",
       thresholdValue: 3,

@@ -52,7 +52,7 @@ function run(
   writeFileSync(systemctl, `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\necho refused >&2\nexit ${opts.systemctlExit ?? 0}\n`);
   chmodSync(systemctl, 0o755);
   const log = path.join(dir, "log", "heartbeat.jsonl");
-  const argv = [AVAILABILITY_SCRIPT_SOURCE, "--result", resultFile, "--marker-unit", "logos-validated.service", "--systemctl", systemctl];
+  const argv = [AVAILABILITY_SCRIPT_SOURCE, "--result", resultFile, "--marker-unit", "logos-core-validated.service", "--systemctl", systemctl];
   if (opts.heartbeat) argv.push("--heartbeat-log", log);
   if (opts.maxBytes !== undefined) argv.push("--max-log-bytes", String(opts.maxBytes));
   const done = spawnSync("python3", argv, { encoding: "utf8", timeout: 30_000 });
@@ -74,7 +74,7 @@ describe("availability.py", () => {
   it("starts the marker for a pass of a full validation", () => {
     const r = run(PASS);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.systemctl).toEqual(["start logos-validated.service"]);
+    expect(r.systemctl).toEqual(["start logos-core-validated.service"]);
     expect(r.stderr).toContain("node logos-core-1 counts: last validation passed");
   });
 
@@ -91,7 +91,7 @@ describe("availability.py", () => {
   ])("stops the marker for %s", (_what, result, why) => {
     const r = run(result);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.systemctl).toEqual(["stop logos-validated.service"]);
+    expect(r.systemctl).toEqual(["stop logos-core-validated.service"]);
     expect(r.stderr).toContain(why);
   });
 
@@ -138,7 +138,7 @@ describe("availability.py", () => {
   it("fails the unit, naming the command, when systemctl refuses the marker; the heartbeat is still written", () => {
     const r = run(PASS, { heartbeat: true, systemctlExit: 5 });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain("start logos-validated.service` to succeed, found exit 5: refused");
+    expect(r.stderr).toContain("start logos-core-validated.service` to succeed, found exit 5: refused");
     expect(r.heartbeats).toHaveLength(1);
   });
 });

@@ -86,7 +86,7 @@ describe("monitoringBootstrap", () => {
     const config = awsAgentConfig(aws, DEPLOYMENT) as any;
     expect(config.metrics.metrics_collected.procstat).toEqual([
       {
-        pattern: "^logos-validated infinity$",
+        pattern: "^logos-core-validated infinity$",
         measurement: ["pid_count"],
         append_dimensions: { LogosPool: "logos", LogosDeployment: DEPLOYMENT },
       },
@@ -184,7 +184,7 @@ describe("availabilityBootstrap (core nodes)", () => {
     const extras = availabilityBootstrap(aws);
     expect(extras.files?.map((f) => f.path)).toEqual([
       "/opt/logos/bin/logos-availability",
-      "/etc/systemd/system/logos-validated.service",
+      "/etc/systemd/system/logos-core-validated.service",
       "/etc/systemd/system/logos-availability.service",
       "/etc/systemd/system/logos-availability.timer",
       "/etc/systemd/system/logos-availability.path",
@@ -214,7 +214,7 @@ describe("availabilityBootstrap (core nodes)", () => {
 
   it("runs the marker as a process whose command line is exactly what procstat and the Ops Agent match", async () => {
     const marker = execStart(file(availabilityBootstrap(gcp), `/etc/systemd/system/${VALIDATED_MARKER_UNIT}`));
-    expect(marker).toEqual({ path: "/usr/bin/sleep", argv0: "logos-validated", args: ["infinity"] });
+    expect(marker).toEqual({ path: "/usr/bin/sleep", argv0: "logos-core-validated", args: ["infinity"] });
     // What both agents read: /proc/<pid>/cmdline, its arguments joined by spaces.
     const child = spawn(marker.path, marker.args, { argv0: marker.argv0, stdio: "ignore" });
     try {
