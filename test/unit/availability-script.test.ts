@@ -52,7 +52,15 @@ function run(
   writeFileSync(systemctl, `#!/bin/sh\necho "$*" >> ${JSON.stringify(calls)}\necho refused >&2\nexit ${opts.systemctlExit ?? 0}\n`);
   chmodSync(systemctl, 0o755);
   const log = path.join(dir, "log", "heartbeat.jsonl");
-  const argv = [AVAILABILITY_SCRIPT_SOURCE, "--result", resultFile, "--marker-unit", "logos-core-validated.service", "--systemctl", systemctl];
+  const argv = [
+    AVAILABILITY_SCRIPT_SOURCE,
+    "--result",
+    resultFile,
+    "--marker-unit",
+    "logos-core-validated.service",
+    "--systemctl",
+    systemctl,
+  ];
   if (opts.heartbeat) argv.push("--heartbeat-log", log);
   if (opts.maxBytes !== undefined) argv.push("--max-log-bytes", String(opts.maxBytes));
   const done = spawnSync("python3", argv, { encoding: "utf8", timeout: 30_000 });
