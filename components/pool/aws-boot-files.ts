@@ -77,7 +77,7 @@ export interface Offloaded {
 }
 
 /**
- * Moves every file above `PACK_ABOVE_BYTES` out of `extras`: each becomes an
+ * Moves every file above `aboveBytes` (default `PACK_ABOVE_BYTES`) out of `extras`: each becomes an
  * object in `bucket`, fetched by a command that pins its SHA-256 and reads
  * the bucket's name from `BOOT_BUCKET_PATH` (the name carries a suffix only
  * the engine knows; cloud-init writes it, as a computed file), placed
@@ -85,9 +85,14 @@ export interface Offloaded {
  * are (the burst validation unit). Extras without large files come back as
  * they are.
  */
-export function offloadLargeFiles(extras: BootstrapExtras, bucket: pulumi.Input<string>, region: string): Offloaded {
+export function offloadLargeFiles(
+  extras: BootstrapExtras,
+  bucket: pulumi.Input<string>,
+  region: string,
+  aboveBytes: number = PACK_ABOVE_BYTES,
+): Offloaded {
   const files = extras.files ?? [];
-  const moved = files.filter((f) => Buffer.byteLength(f.content, "utf8") > PACK_ABOVE_BYTES);
+  const moved = files.filter((f) => f.path !== S3_FETCH_PATH && Buffer.byteLength(f.content, "utf8") > aboveBytes);
   if (moved.length === 0) return { extras, objects: [] };
 
   const objects = moved.map((f): BootObject => {
@@ -177,9 +182,17 @@ export interface BootFilesInputs {
 }
 
 /**
+ * Thresholds tried in turn when user-data does not fit: files above the
+ * first go to the bucket; if that is not enough, smaller ones follow. Below
+ * the last, a fetch command (about 300 bytes) would cost more than the file.
+ */
+export const OFFLOAD_THRESHOLDS_BYTES: readonly number[] = [PACK_ABOVE_BYTES, 2048, 1024, 512];
+
+/**
  * Per role: keep the files inline when the user-data fits with headroom;
- * otherwise move the large ones to the bucket. A role that still does not
- * fit is an error, reported for every role at once.
+ * otherwise move the large ones to the bucket, the largest first, lowering
+ * the size threshold until it fits. A role that still does not fit is an
+ * error, reported for every role at once.
  */
 export function planBootFiles(inputs: BootFilesInputs): BootFilesPlan {
   const budget = USER_DATA_LIMIT_BYTES - USER_DATA_HEADROOM_BYTES;
@@ -189,11 +202,19 @@ export function planBootFiles(inputs: BootFilesInputs): BootFilesPlan {
   const planRole = (role: BootRole, extras: BootstrapExtras): RolePlan => {
     const inline = estimateUserDataBytes(inputs.spec, role, extras, inputs.slots);
     if (inline <= budget) return { extras, keys: [], bytes: inline };
-    const moved = offloadLargeFiles(extras, inputs.bucket(), inputs.spec.region);
-    const bytes = estimateUserDataBytes(inputs.spec, role, moved.extras, inputs.slots);
+    const bucket = inputs.bucket();
+    let moved: Offloaded = { extras, objects: [] };
+    let bytes = inline;
+    let threshold = PACK_ABOVE_BYTES;
+    for (const above of OFFLOAD_THRESHOLDS_BYTES) {
+      threshold = above;
+      moved = offloadLargeFiles(extras, bucket, inputs.spec.region, above);
+      bytes = estimateUserDataBytes(inputs.spec, role, moved.extras, inputs.slots);
+      if (bytes <= budget) break;
+    }
     if (bytes > budget) {
       problems.push(
-        `AWS user-data for ${role} nodes is ${bytes} bytes with every file above ${PACK_ABOVE_BYTES} bytes moved to the boot bucket; ` +
+        `AWS user-data for ${role} nodes is ${bytes} bytes with every file above ${threshold} bytes moved to the boot bucket; ` +
           `EC2 allows ${USER_DATA_LIMIT_BYTES} and ${USER_DATA_HEADROOM_BYTES} are kept spare: ship fewer or smaller bootstrap files, commands or packages`,
       );
     }

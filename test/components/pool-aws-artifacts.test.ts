@@ -407,12 +407,24 @@ describe("aws boot files: pure rules", () => {
     expect(extras.commands?.[1]).toEqual(["chown", "logos:logos", "/opt/a/big.txt"]);
   });
 
+  it("moves smaller files too when the large ones are not enough, and only as many as it takes", () => {
+    const mid: BootstrapExtras = {
+      files: [
+        ...Array.from({ length: 6 }, (_, i) => ({ path: `/etc/logos/f${i}`, content: `${"z".repeat(3000)}\n`, permissions: "0644" })),
+        { path: "/etc/logos/small", content: `${"s".repeat(1500)}\n`, permissions: "0644" },
+      ],
+    };
+    const plan = boot.planBootFiles({ spec, slots: nodeSlots(spec), core: mid, bucket: () => "bkt" });
+    expect(plan.core.keys.map((k) => k.split("/").pop()).sort()).toEqual(["f0", "f1", "f2", "f3", "f4", "f5"]);
+    expect(plan.core.bytes).toBeLessThanOrEqual(LIMIT - 512);
+  });
+
   it("user-data that still does not fit after moving files is an error naming the role, size and limit", () => {
     const manySmall: BootstrapExtras = {
-      files: Array.from({ length: 6 }, (_, i) => ({ path: `/etc/logos/f${i}`, content: `${"z".repeat(3000)}\n`, permissions: "0644" })),
+      files: Array.from({ length: 60 }, (_, i) => ({ path: `/etc/logos/f${i}`, content: `${"z".repeat(400)}\n`, permissions: "0644" })),
     };
     expect(() => boot.planBootFiles({ spec, slots: nodeSlots(spec), core: manySmall, bucket: () => "bkt" })).toThrow(
-      /^AWS user-data for core nodes is \d+ bytes with every file above 4096 bytes moved to the boot bucket; EC2 allows 16384 and 512 are kept spare: ship fewer or smaller bootstrap files, commands or packages$/,
+      /^AWS user-data for core nodes is \d+ bytes with every file above 512 bytes moved to the boot bucket; EC2 allows 16384 and 512 are kept spare: ship fewer or smaller bootstrap files, commands or packages$/,
     );
     expect(() => boot.assertUserDataFits("burst", "x".repeat(LIMIT))).toThrow(
       "AWS user-data for burst nodes is 16384 bytes; EC2 allows 16384",
