@@ -179,7 +179,13 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     commands: [["install", "-d", "-m", "0755", "-o", spec.access.sshUser, "-g", spec.access.sshUser, "/var/lib/logos/validation"]],
   };
   const bootUnit = renderValidationUnit({ ...checks, user: spec.access.sshUser });
+  // The monitoring is built after the pool (it watches the nodes), but the
+  // nodes must boot after what their agents write into: the pool waits on a
+  // promise the monitoring resolves.
+  let resolveSinks: (sinks: readonly pulumi.Resource[]) => void = () => undefined;
+  const nodeSinks = new Promise<readonly pulumi.Resource[]>((resolve) => (resolveSinks = resolve));
   const pool = new VmPool(spec.name, {
+    reportsTo: nodeSinks,
     spec,
     // Only core nodes count toward coreNodes: only they report whether they hold a passing validation.
     coreBootstrap: mergeExtras(shared, resultDir, availabilityBootstrap(spec)),
@@ -207,20 +213,26 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   const coreChecks = coreValidationOptions(spec, archiveCommand);
   const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
 
-  const monitoring = new Monitoring(
-    `${spec.name}-monitoring`,
-    {
-      spec,
-      nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId, instance: n.instance })),
-      ...(pool.burst ? { burst: pool.burst } : {}),
-      nodeIdentity: pool.nodeIdentity,
-      deployment,
-      bastionInstanceId: pool.bastionInstanceId,
-      // Counting validated core nodes starts once they have been validated.
-      availabilityAfter: rollouts,
-    },
-    componentOpts,
-  );
+  let monitoring: Monitoring | undefined;
+  try {
+    monitoring = new Monitoring(
+      `${spec.name}-monitoring`,
+      {
+        spec,
+        nodes: pool.nodes.map((n) => ({ name: n.slot.name, instanceId: n.instanceId, instance: n.instance })),
+        ...(pool.burst ? { burst: pool.burst } : {}),
+        nodeIdentity: pool.nodeIdentity,
+        deployment,
+        bastionInstanceId: pool.bastionInstanceId,
+        // Counting validated core nodes starts once they have been validated.
+        availabilityAfter: rollouts,
+      },
+      componentOpts,
+    );
+  } finally {
+    // Never leave the pool's resources waiting: a failed build resolves to nothing and the error stands.
+    resolveSinks(monitoring?.nodeSinks ?? []);
+  }
   const validations = rollouts.map((r) => (spec.validation.enabled ? r : undefined));
   // In a preview nothing has run on the nodes yet, so the scheduler is told
   // "pending" rather than a value that is unknown until the update.

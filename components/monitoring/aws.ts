@@ -247,5 +247,6 @@ export function buildAwsMonitoring(ctx: MonitoringContext): MonitoringParts {
   return {
     alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
     notificationTarget: topic.arn,
+    nodeSinks: [logGroup],
   };
 }

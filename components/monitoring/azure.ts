@@ -397,5 +397,6 @@ export function buildAzureMonitoring(ctx: MonitoringContext): MonitoringParts {
   return {
     alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
     notificationTarget: actionGroup.id,
+    nodeSinks: [],
   };
 }

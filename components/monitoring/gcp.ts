@@ -235,5 +235,6 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   return {
     alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
     notificationTarget: pulumi.output(notificationChannels).apply((c) => c.join(",")),
+    nodeSinks: [],
   };
 }

@@ -75,6 +75,14 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
   /** SNS topic ARN / comma-separated notification channel ids / action group id. */
   readonly notificationTarget: pulumi.Output<string>;
+  /**
+   * What nodes write into and must exist before they boot (pass to
+   * `VmPool`'s `reportsTo`): AWS's validation log group, which the node role
+   * could otherwise create itself, unencrypted. Nothing on GCP (Cloud
+   * Logging needs no log created) and Azure (the agent sends only once the
+   * collection rule is associated).
+   */
+  readonly nodeSinks: readonly pulumi.Resource[];
   /** Cloud-init for core and burst nodes: the agent and the result log. Same as `monitoringBootstrap(spec, deployment)`. */
   readonly bootstrap: BootstrapExtras;
 
@@ -94,6 +102,7 @@ export class Monitoring extends pulumi.ComponentResource {
     });
     this.alerts = parts.alerts;
     this.notificationTarget = parts.notificationTarget;
+    this.nodeSinks = parts.nodeSinks;
     this.bootstrap = monitoringBootstrap(args.spec, deployment);
     this.registerOutputs({ notificationTarget: this.notificationTarget });
   }

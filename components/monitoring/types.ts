@@ -43,4 +43,6 @@ export interface MonitoringParts {
   readonly alerts: Readonly<Record<Signal, readonly pulumi.Resource[]>>;
   /** Where alerts go: SNS topic ARN / notification channel ids / action group id. */
   readonly notificationTarget: pulumi.Output<string>;
+  /** What the nodes' agents write into and must exist before a node boots (AWS: the validation log group). */
+  readonly nodeSinks: readonly pulumi.Resource[];
 }

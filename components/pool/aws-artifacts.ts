@@ -12,6 +12,7 @@ import { tagsFor } from "../../infra/spec";
 import { BOOT_OBJECT_PREFIX, type BootObject } from "./aws-boot-files";
 import type { AwsAccount } from "./aws-security";
 import type { AdapterContext } from "./types";
+import { dependsOnWithLater } from "./common";
 
 export interface AwsBootArtifactsInputs {
   /** `bootBucketName` with the deployment's random suffix; fetching nodes read it from `BOOT_BUCKET_PATH`. */
@@ -25,6 +26,8 @@ export interface AwsBootArtifactsInputs {
   readonly role: aws.iam.Role;
   /** Objects are uploaded only after these (the pool's grant propagation wait). */
   readonly uploadAfter: readonly pulumi.Resource[];
+  /** What the files name and the nodes write into, built later (`AdapterContext.reportsTo`). @default nothing */
+  readonly reportsTo?: Promise<readonly pulumi.Resource[]>;
 }
 
 export interface AwsBootArtifacts {
@@ -110,7 +113,11 @@ export function buildAwsBootArtifacts(ctx: AdapterContext, inputs: AwsBootArtifa
 
   // Uploaded only once the bucket is private and encrypts under the pool key
   // by default, and once the key can be seen (S3 asks KMS for a data key per object).
-  const objectOpts = { ...opts, dependsOn: [publicBlock, ownership, versioning, encryption, policy, ...inputs.uploadAfter] };
+  // The files name what the nodes report to (the agent's log group): it exists first.
+  const objectOpts = {
+    ...opts,
+    dependsOn: dependsOnWithLater([publicBlock, ownership, versioning, encryption, policy, ...inputs.uploadAfter], inputs.reportsTo),
+  };
   const objects = new Map(
     inputs.objects.map((o) => [
       o.key,

@@ -13,7 +13,7 @@ import {
 import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND, ROLE_TAG_KEY, VALIDATED_TAG_KEY } from "../../infra/node/member";
 import { tagsFor } from "../../infra/spec";
 import { assertUserDataFits } from "./aws-boot-files";
-import { BURST_DISCOVERY_TAG, nodeUserData, STANDBY_TAG, validatedTag } from "./common";
+import { BURST_DISCOVERY_TAG, dependsOnWithLater, nodeUserData, STANDBY_TAG, validatedTag } from "./common";
 import type { AdapterContext, PoolBurst } from "./types";
 import type { AwsNetwork } from "./aws-network";
 import type { AwsAccount } from "./aws-security";
@@ -128,7 +128,7 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
       updateDefaultVersion: true,
       tags,
     },
-    { ...opts, dependsOn: [inputs.keyAlias, ...inputs.grantsReady, ...bootReady] },
+    { ...opts, dependsOn: dependsOnWithLater([inputs.keyAlias, ...inputs.grantsReady, ...bootReady], ctx.reportsTo) },
   );
 
   const group = new aws.autoscaling.Group(
@@ -200,7 +200,12 @@ export function buildAwsBurst(ctx: AdapterContext, inputs: AwsBurstInputs): Pool
     // under a key policy naming the service-linked role: both must have
     // propagated. The name is explicit: a replacement (a changed hook) must
     // delete the old group first.
-    { ...opts, dependsOn: [...inputs.network.egressReady, ...inputs.grantsReady, ...bootReady], deleteBeforeReplace: true },
+    // Members write into the agent's log group (see the core nodes in aws.ts).
+    {
+      ...opts,
+      dependsOn: dependsOnWithLater([...inputs.network.egressReady, ...inputs.grantsReady, ...bootReady], ctx.reportsTo),
+      deleteBeforeReplace: true,
+    },
   );
 
   buildDemandScaling(ctx, group, max, inputs.deployment);

@@ -11,7 +11,7 @@ import { deploymentDigest, deploymentId } from "../../infra/deployment";
 import { awsBurstGroupName, buildAwsBurst, buildBurstMemberGrant, LAUNCH_HOOK_NAME } from "./aws-burst";
 import { buildAwsNetwork, type AwsNetwork } from "./aws-network";
 import { awsAccount, awsGrantsPropagated, awsKeyPropagated, buildAwsKey, buildAwsNodeIdentity } from "./aws-security";
-import { BASTION_TAG, nodeUserData, withMember } from "./common";
+import { BASTION_TAG, dependsOnWithLater, nodeUserData, withMember } from "./common";
 import type { AdapterContext, PoolNode, PoolParts } from "./types";
 
 /** `spec.image` values with this prefix name an SSM parameter holding the AMI id. */
@@ -100,6 +100,7 @@ export function buildAwsPool(ctx: AdapterContext): PoolParts {
         keyAlias: alias,
         role: identity.role,
         uploadAfter: [keyReady],
+        ...(ctx.reportsTo ? { reportsTo: ctx.reportsTo } : {}),
       })
     : undefined;
   const bootCtx: AdapterContext = {
@@ -342,13 +343,13 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.
       // The key and the node role must have propagated (see awsGrantsPropagated).
-      dependsOn: [
-        ...inputs.network.egressReady,
-        inputs.diskKey.alias,
-        inputs.diskKey.ready,
-        inputs.diskKey.grantsReady,
-        ...inputs.bootReady,
-      ],
+      // The agent's log group must exist: the node role may create log groups
+      // (CloudWatchAgentServerPolicy), and one the agent made first would be
+      // unencrypted and make the program's own create fail.
+      dependsOn: dependsOnWithLater(
+        [...inputs.network.egressReady, inputs.diskKey.alias, inputs.diskKey.ready, inputs.diskKey.grantsReady, ...inputs.bootReady],
+        ctx.reportsTo,
+      ),
     },
   );
 

@@ -73,3 +73,15 @@ export function withMember(spec: PoolSpec, extras: BootstrapExtras, cloud: Membe
 }
 /** The tag that marks the bastion; the policy pack exempts only it from the no-public-IP rule. */
 export const BASTION_TAG = { key: "logos-role", value: "bastion" } as const;
+
+/**
+ * A `dependsOn` of what exists now and of what a component built later
+ * resolves (`AdapterContext.reportsTo`): the engine registers the resource
+ * once both are known.
+ */
+export function dependsOnWithLater(
+  now: readonly pulumi.Input<pulumi.Resource>[],
+  later: Promise<readonly pulumi.Resource[]> | undefined,
+): pulumi.Input<pulumi.Input<pulumi.Resource>[]> {
+  return later ? later.then((l) => [...now, ...l]) : [...now];
+}

@@ -16,6 +16,12 @@ export interface VmPoolArgs {
   readonly coreBootstrap?: BootstrapExtras;
   /** Extra bootstrap for burst and standby nodes (e.g. the boot-time validation unit). @default none */
   readonly burstBootstrap?: BootstrapExtras;
+  /**
+   * What the nodes' agents write into, resolved once the component that
+   * builds it exists (`Monitoring.nodeSinks`): nodes boot only after it.
+   * A promise because that component is built after the pool. @default nothing
+   */
+  readonly reportsTo?: Promise<readonly pulumi.Resource[]>;
 }
 
 /** Picks the adapter; a fourth cloud fails to compile until it is handled here. */
@@ -79,6 +85,7 @@ export class VmPool extends pulumi.ComponentResource {
       deployPublicKey: deployKey.publicKeyOpenssh,
       coreBootstrap: args.coreBootstrap ?? {},
       burstBootstrap: args.burstBootstrap ?? {},
+      ...(args.reportsTo ? { reportsTo: args.reportsTo } : {}),
     });
 
     this.nodes = parts.nodes;

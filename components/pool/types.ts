@@ -39,6 +39,12 @@ export interface AdapterContext {
   readonly deployPublicKey: pulumi.Output<string>;
   /** Extra bootstrap for fixed nodes and for burst (and standby) nodes. */
   readonly coreBootstrap: BootstrapExtras;
+  /**
+   * What nodes report to (monitoring sinks their agents write into), built
+   * by a component the program creates after the pool, hence a promise. Nodes
+   * and what they boot from wait for it. @default nothing
+   */
+  readonly reportsTo?: Promise<readonly pulumi.Resource[]>;
   readonly burstBootstrap: BootstrapExtras;
 }
 
