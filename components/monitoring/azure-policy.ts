@@ -45,7 +45,6 @@ export const POLICY_ROLES = {
   virtualMachineContributor: "9980e02c-c2be-4d73-94e8-173b1dc7cf3c",
   monitoringContributor: "749f88d5-cbae-40b8-bcfc-e573ddc772fa",
   logAnalyticsContributor: "92aaf0da-9dab-42b6-94a3-d43ce8d16293",
-  managedIdentityOperator: "f1a07417-d97a-45cb-824c-7a7467783830",
 } as const;
 
 export interface BuiltInPolicy {
@@ -164,25 +163,25 @@ export function assignMonitoringPolicies(args: MonitoringPolicyArgs): Monitoring
         ),
     );
     // Beyond the definitions' own role lists, which only cover the pool's
-    // group: the agent deployment attaches the node identity (assign action
-    // on that identity), and the association reads the rule, which lives in
-    // the monitoring group.
-    const outside =
-      policy.kind === "agent"
-        ? { suffix: "identity-operator", role: POLICY_ROLES.managedIdentityOperator, scope: args.agentIdentityId }
-        : { suffix: "rule-access", role: POLICY_ROLES.monitoringContributor, scope: args.dataCollectionRuleId };
-    grants.push(
-      new authorization.RoleAssignment(
-        `${args.name}-policy-${policy.key}-${outside.suffix}`,
-        {
-          principalId,
-          principalType: "ServicePrincipal",
-          roleDefinitionId: pulumi.output(args.subscriptionId).apply((sub) => roleDefinitionId(sub, outside.role)),
-          scope: outside.scope,
-        },
-        args.opts,
-      ),
-    );
+    // group: the association reads the rule, which lives in the monitoring
+    // group. The agent assignment needs nothing more: its deployment only
+    // writes the extension, whose settings name the identity by id
+    // (AzureMonitor_Agent_Linux_VM_UAI_DINE.json's template has no
+    // Microsoft.Compute/virtualMachines identity block), so no assign right on
+    // the node identity -- which can write the archive -- is handed out.
+    if (policy.kind === "dcr")
+      grants.push(
+        new authorization.RoleAssignment(
+          `${args.name}-policy-${policy.key}-rule-access`,
+          {
+            principalId,
+            principalType: "ServicePrincipal",
+            roleDefinitionId: pulumi.output(args.subscriptionId).apply((sub) => roleDefinitionId(sub, POLICY_ROLES.monitoringContributor)),
+            scope: args.dataCollectionRuleId,
+          },
+          args.opts,
+        ),
+      );
     // Once per assignment: re-evaluate the group and fix what existed before
     // it, as the assignment's identity, once its grants have taken effect.
     new policyinsights.RemediationAtResourceGroup(

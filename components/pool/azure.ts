@@ -142,7 +142,8 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
   const nodes = nodeSlots(spec).map((slot) => buildCoreNode(shared, slot));
   const burstMax = spec.nodes.burstMax - spec.nodes.core;
   const burst = burstMax > 0 ? buildBurst(shared, burstMax, nodes[0]) : undefined;
-  tagImplicitResources(shared, rg, [bastion.vm, ...nodes.map((n) => n.instance), ...(burst ? [burst.scaleSet] : [])]);
+  // The standby pool's VM is created by the pool right away, with an untagged OS disk and NIC.
+  tagImplicitResources(shared, rg, [bastion.vm, ...nodes.map((n) => n.instance), ...(burst ? [burst.scaleSet, ...burst.standbyPool] : [])]);
 
   return {
     networkId: net.vnet.id,
@@ -398,7 +399,11 @@ function buildBurst(
   s: Shared,
   max: number,
   seedNode: PoolNode,
-): { readonly parts: PoolBurst; readonly scaleSet: compute.VirtualMachineScaleSet } {
+): {
+  readonly parts: PoolBurst;
+  readonly scaleSet: compute.VirtualMachineScaleSet;
+  readonly standbyPool: readonly standbypool.StandbyVirtualMachinePool[];
+} {
   const { ctx } = s;
   const { spec, name } = ctx;
   const opts = { parent: ctx.parent, transformations: [dropApiVersionAliases] };
@@ -612,6 +617,7 @@ function buildBurst(
   );
 
   let standby: PoolBurst["standby"];
+  const standbyPool: standbypool.StandbyVirtualMachinePool[] = [];
   if (spec.nodes.standby === 1) {
     const pool = new standbypool.StandbyVirtualMachinePool(
       `${name}-standby`,
@@ -627,6 +633,7 @@ function buildBurst(
       },
       opts,
     );
+    standbyPool.push(pool);
     standby = {
       kind: "azure-standby-virtual-machine-pool",
       id: pool.id,
@@ -639,6 +646,7 @@ function buildBurst(
   const step = demandLevels(max, AZURE_RULES_PER_PROFILE).step;
   return {
     scaleSet,
+    standbyPool,
     parts: {
       groupId: scaleSet.id,
       groupName: scaleSet.name,

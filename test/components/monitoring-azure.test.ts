@@ -104,23 +104,20 @@ describe("Monitoring on Azure", () => {
     }
   });
 
-  it("also lets the agent assignments attach the node identity and the association assignments read the rule", () => {
-    const extra = own("logos-monitoring").filter(
-      (r) => r.type === "azure-native:authorization:RoleAssignment" && /-(identity-operator|rule-access)$/.test(r.name),
-    );
+  it("also lets the association assignments read the rule, and gives the agent assignment no right on the node identity", () => {
+    // The agent definition's template only writes the extension (its settings name the identity by id), so
+    // Managed Identity Operator on the node identity would only let Azure Policy attach it to other VMs.
+    const extra = own("logos-monitoring").filter((r) => r.type === "azure-native:authorization:RoleAssignment" && r.inputs.scope !== RG);
     const sub = "/subscriptions/00000000-0000-0000-0000-000000000003/providers/Microsoft.Authorization/roleDefinitions";
-    expect(extra.map((r) => [r.name.replace(/^logos-monitoring-policy-/, ""), r.inputs.roleDefinitionId]).sort()).toEqual(
-      [
-        ["ama-vm-identity-operator", `${sub}/f1a07417-d97a-45cb-824c-7a7467783830`],
-        ["dcr-vm-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
-      ].sort(),
-    );
-    for (const r of extra) expect(r.inputs.scope).not.toBe(RG);
+    expect(extra.map((r) => [r.name.replace(/^logos-monitoring-policy-/, ""), r.inputs.roleDefinitionId])).toEqual([
+      ["dcr-vm-rule-access", `${sub}/749f88d5-cbae-40b8-bcfc-e573ddc772fa`],
+    ]);
+    expect(own("logos-monitoring").filter((r) => r.inputs.scope === IDENTITY)).toEqual([]);
   });
 
   it("grants each assignment's identity the roles its definition names, on the pool's resource group, and remediates once", () => {
     const roles = own("logos-monitoring").filter(
-      (r) => r.type === "azure-native:authorization:RoleAssignment" && !/-(identity-operator|rule-access)$/.test(r.name),
+      (r) => r.type === "azure-native:authorization:RoleAssignment" && !/-rule-access$/.test(r.name),
     );
     const granted = roles.map(
       (r) => `${r.name.replace(/^logos-monitoring-policy-/, "").replace(/-[0-9a-f]{8}$/, "")} ${r.inputs.roleDefinitionId}`,
