@@ -141,7 +141,17 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       // New blobs and appends are allowed; nothing written can change or go.
       allowProtectedAppendWrites: true,
     },
-    { ...opts, retainOnDelete: true },
+    {
+      ...opts,
+      retainOnDelete: true,
+      // A locked policy takes no update ("Creates or updates an unlocked
+      // immutability policy", Blob Containers REST API,
+      // CreateOrUpdateImmutabilityPolicy; a locked one is only extended by the
+      // extend action), so once locking is asked for, a later retention change
+      // is left to `az storage container immutability-policy extend` instead
+      // of failing the up.
+      ...(spec.archive.lockRetention ? { ignoreChanges: ["immutabilityPeriodSinceCreationInDays", "allowProtectedAppendWrites"] } : {}),
+    },
   );
   if (spec.archive.lockRetention) {
     // ARM has no declarative lock: locking is an action on the policy.
@@ -150,7 +160,8 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
         void pulumi.log.warn(
           `archiveLockRetention: Azure immutability policies are locked by an action, not a setting; after the first deploy run ` +
             `az storage container immutability-policy lock --account-name ${n.storageAccount} --container-name ${n.container} ` +
-            `--resource-group ${groupName} --if-match <etag> (irreversible)`,
+            `--resource-group ${groupName} --if-match <etag> (irreversible). From then on the program leaves the policy alone: ` +
+            `raise archiveRetentionDays with az storage container immutability-policy extend (a locked policy only grows)`,
           ctx.parent,
         ),
     );

@@ -282,6 +282,17 @@ describe("azure: a machine type change", () => {
   }, 300_000);
 });
 
+describe("azure: a locked archive retention", () => {
+  it("is left alone by later ups (Azure takes no update of a locked immutability policy); unlocked, the retention follows the config", async () => {
+    const locked = await planStack("azure-pilot", { computed: "placeholder", overrides: { archiveLockRetention: true } });
+    const [policy] = ofType(locked.plan, "azure-native:storage:BlobContainerImmutabilityPolicy");
+    expect(policy.options.ignoreChanges).toEqual(["immutabilityPeriodSinceCreationInDays", "allowProtectedAppendWrites"]);
+    expect(policy.options.retainOnDelete).toBe(true);
+    const [unlocked] = ofType(plans.pilot, "azure-native:storage:BlobContainerImmutabilityPolicy");
+    expect(unlocked.options.ignoreChanges ?? []).toEqual([]);
+  }, 120_000);
+});
+
 describe("azure: monitoring survives a node's replacement", () => {
   it("takes no input from a core VM (a delete-first replacement would delete every resource whose force-new input came from it); remediations only wait for the VMs", () => {
     const plan = plans.pool;
