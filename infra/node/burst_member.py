@@ -252,16 +252,20 @@ class Aws:
         return call(step, EXIT_CLOUD, do, ok)
 
     def retag(self, set_: dict[str, str], remove: tuple[str, ...] = ()) -> None:
-        params = {"Action": "CreateTags", "Version": AWS_EC2_VERSION, "ResourceId.1": self.instance_id}
-        for i, (k, v) in enumerate(sorted(set_.items()), start=1):
-            params[f"Tag.{i}.Key"] = k
-            params[f"Tag.{i}.Value"] = v
-        self.query("tags", "ec2", params)
+        # Removals first: a standby started into service still carries the
+        # validated tag of its warm boot; set `logos-role=burst` before that tag
+        # is gone and discovery (role burst + validated) counts it as capacity
+        # before this boot's validation has run. Two calls are never atomic.
         if remove:
             params = {"Action": "DeleteTags", "Version": AWS_EC2_VERSION, "ResourceId.1": self.instance_id}
             for i, k in enumerate(remove, start=1):
                 params[f"Tag.{i}.Key"] = k
             self.query("tags", "ec2", params)
+        params = {"Action": "CreateTags", "Version": AWS_EC2_VERSION, "ResourceId.1": self.instance_id}
+        for i, (k, v) in enumerate(sorted(set_.items()), start=1):
+            params[f"Tag.{i}.Key"] = k
+            params[f"Tag.{i}.Value"] = v
+        self.query("tags", "ec2", params)
 
     def protect(self, on: bool) -> None:
         self.query("protection", "autoscaling", {
@@ -364,9 +368,10 @@ class Azure:
         call("tags", EXIT_CLOUD, lambda: http("PATCH", url, self.auth, body))
 
     def retag(self, set_: dict[str, str], remove: tuple[str, ...] = ()) -> None:
-        self.tags("Merge", set_)
+        # Removals first (see Aws.retag).
         if remove:
             self.tags("Delete", {k: "" for k in remove})
+        self.tags("Merge", set_)
 
     def protect(self, on: bool) -> None:
         if not self.scale_set:

@@ -187,11 +187,21 @@ class AwsMember(MemberCase):
         self.state = "Warmed:Stopped"
         done = self.run_member("leave")
         self.assertEqual(done.returncode, 0, done.stderr)
-        self.assertEqual([a["Action"] for a in self.actions()], ["CreateTags", "DeleteTags"])
-        create, delete = self.actions()
+        self.assertEqual([a["Action"] for a in self.actions()], ["DeleteTags", "CreateTags"])
+        delete, create = self.actions()
         self.assertEqual((create["Tag.1.Key"], create["Tag.1.Value"], create["ResourceId.1"]),
                          ("logos-role", "standby", "i-0123456789abcdef0"))
         self.assertEqual(delete["Tag.1.Key"], "logos-validated")
+
+    def test_a_standby_started_into_service_drops_its_old_pass_before_it_says_burst(self) -> None:
+        # Discovery counts role burst + validated: the warm boot's validated tag goes first.
+        self.state = "InService"
+        done = self.run_member("leave")
+        self.assertEqual(done.returncode, 0, done.stderr)
+        actions = self.actions()
+        self.assertEqual([a["Action"] for a in actions], ["DeleteTags", "CreateTags", "SetInstanceProtection"])
+        self.assertEqual(actions[0]["Tag.1.Key"], "logos-validated")
+        self.assertEqual((actions[1]["Tag.1.Key"], actions[1]["Tag.1.Value"]), ("logos-role", "burst"))
 
     def test_entering_service_tags_completes_the_launch_hook_and_ends_idle(self) -> None:
         done = self.run_member("enter")
@@ -327,8 +337,8 @@ class AzureMember(MemberCase):
         done = self.run_azure("leave")
         self.assertEqual(done.returncode, 0, done.stderr)
         self.assertEqual(self.bodies("PATCH"), [
-            {"operation": "Merge", "properties": {"tags": {"logos-role": "standby"}}},
             {"operation": "Delete", "properties": {"tags": {"logos-validated": ""}}},
+            {"operation": "Merge", "properties": {"tags": {"logos-role": "standby"}}},
         ])
         self.assertEqual(self.calls("PUT"), [])
         self.assertEqual(self.systemctl_calls(), ["stop logos-health.socket"])
