@@ -182,6 +182,8 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
     },
     opts,
   );
+  // A grant of a new custom role fails until the definition has replicated (see azure-propagation).
+  const roleLive = rbacPropagation(`${name}-node-writer-role-propagation`, [role], opts);
   const nodeWrite = new authorization.RoleAssignment(
     `${name}-node-write`,
     {
@@ -190,7 +192,7 @@ export function buildAzureArchive(ctx: ArchiveContext): ArchiveParts {
       roleDefinitionId: pulumi.interpolate`/subscriptions/${client.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${role.name}`,
       scope: containerScope,
     },
-    opts,
+    { ...opts, dependsOn: [roleLive] },
   );
   // A validation uploads right after it passes: it waits for this (a child of
   // the archive, which every validation depends on).

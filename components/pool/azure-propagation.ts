@@ -12,7 +12,16 @@
 import * as time from "@pulumiverse/time";
 import type * as pulumi from "@pulumi/pulumi";
 
-/** The documented upper bound of Azure RBAC propagation. */
+/**
+ * The documented upper bound of Azure RBAC propagation. A new custom role
+ * definition needs the same wait before a grant may name it: until it has
+ * replicated the grant fails with RoleDefinitionDoesNotExist, "a transient
+ * error which may occur when the Resource Provider in ARM is yet to complete
+ * replication of the newly created Role Definition"; "due to caching in ARM, it
+ * could take up to 10 minutes" (Azure/terraform-azurerm-caf-enterprise-scale
+ * wiki, Troubleshooting; terraform-provider-azurerm#10442). Grants of the
+ * pool's custom roles therefore wait for `rbacPropagation` over the definition.
+ */
 export const RBAC_PROPAGATION = "600s";
 
 /**

@@ -431,6 +431,8 @@ function buildBurst(
       { ...opts, dependsOn: [s.sec.nodeIdentity] },
     );
   const memberRole = customRole("member", "A burst member tags itself, sets its own protection, reads its standby pool", MEMBER_ACTIONS);
+  // A grant of a new custom role fails until the definition has replicated (see azure-propagation).
+  const memberRoleLive = rbacPropagation(`${name}-burst-member-role-propagation`, [memberRole], opts);
   const memberGrant = new authorization.RoleAssignment(
     `${name}-burst-member`,
     {
@@ -439,7 +441,7 @@ function buildBurst(
       roleDefinitionId: pulumi.interpolate`/subscriptions/${s.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${memberRole.name}`,
       scope: poolGroupId,
     },
-    opts,
+    { ...opts, dependsOn: [memberRoleLive] },
   );
   // A member's enter step needs the grant live: no member launches before it has propagated.
   // The demand seed needs it and the node identity's metrics grant (Metrics/Write) live.

@@ -82,6 +82,25 @@ describe("azure: a first `pulumi up` succeeds in one run", () => {
     );
   });
 
+  it.each(["pool", "pilot", "longest"] as const)(
+    "%s: a grant of one of the pool's custom roles waits until the new definition has replicated (RoleDefinitionDoesNotExist before)",
+    (which) => {
+      const plan = plans[which];
+      const definitions = new Set(ofType(plan, "azure-native:authorization:RoleDefinition").map((r) => r.urn));
+      const grants = ofType(plan, "azure-native:authorization:RoleAssignment").filter((g) =>
+        (g.propertyDependencies.roleDefinitionId ?? []).some((d) => definitions.has(d)),
+      );
+      expect(grants.length).toBeGreaterThanOrEqual(which === "pilot" ? 1 : 2);
+      for (const grant of grants) {
+        const definition = grant.propertyDependencies.roleDefinitionId.find((d) => definitions.has(d));
+        const waits = plan.resources.filter(
+          (r) => r.type === "time:index/sleep:Sleep" && r.dependencies.includes(definition!) && grant.dependencies.includes(r.urn),
+        );
+        expect({ grant: grant.name, waits: waits.map((w) => w.inputs.createDuration) }).toEqual({ grant: grant.name, waits: ["600s"] });
+      }
+    },
+  );
+
   it("policy remediations run only once their identities' grants have taken effect", () => {
     const plan = plans.poolPreview;
     // The agent's definition names one role; the association's two, plus reading the rule in the monitoring group.
