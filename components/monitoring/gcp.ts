@@ -235,6 +235,8 @@ export function buildGcpMonitoring(ctx: MonitoringContext): MonitoringParts {
   return {
     alerts: { cpu: [cpu], memory: [memory], disk: [disk], jobStatus: [jobStatus], rebuildSla: [rebuildSla], availability },
     notificationTarget: pulumi.output(notificationChannels).apply((c) => c.join(",")),
-    nodeSinks: [],
+    // The Ops Agent on every node writes into Cloud Monitoring and Cloud
+    // Logging: nodes boot once both APIs are enabled.
+    nodeSinks: apis,
   };
 }

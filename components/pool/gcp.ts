@@ -7,7 +7,7 @@ import { enableServices, gcpLabels, propagationWait } from "../gcp-project";
 import { BURST_DEMAND_DIMENSION, BURST_DEMAND_PERIOD_SECONDS, GCP_BURST_DEMAND_TYPE } from "../../infra/burst-demand";
 import { deploymentId } from "../../infra/deployment";
 import { MEMBER_BUSY_COMMAND, MEMBER_IDLE_COMMAND } from "../../infra/node/member";
-import { BURST_DISCOVERY_TAG, nodeUserData, STANDBY_TAG, validatedTag, withMember } from "./common";
+import { BURST_DISCOVERY_TAG, dependsOnWithLater, nodeUserData, STANDBY_TAG, validatedTag, withMember } from "./common";
 import { buildGcpBastion, LOGIN_METADATA, SHIELDED } from "./gcp-bastion";
 import { buildGcpBastionIdentity, buildGcpKey, buildGcpNodeIdentity, gcpScope, type GcpKey } from "./gcp-identity";
 import { gcpBurstBaseName, gcpBurstRoleIds, gcpMemberCondition } from "./gcp-names";
@@ -164,8 +164,9 @@ function buildCoreNodes(
         allowStoppingForUpdate: true,
       },
       // The replacement needs the old VM's private address and its state disk
-      // (single-writer), so the old VM must go first.
-      { parent: ctx.parent, dependsOn: [...key.ready], deleteBeforeReplace: true },
+      // (single-writer), so the old VM must go first. Its Ops Agent writes
+      // into what the monitoring enables (`reportsTo`), built after the pool.
+      { parent: ctx.parent, dependsOn: dependsOnWithLater([...key.ready], ctx.reportsTo), deleteBeforeReplace: true },
     );
 
     return {
@@ -324,8 +325,9 @@ function buildBurst(
     // With a standby the group starts a VM at once: it creates a CMEK boot
     // disk, installs its packages through Cloud NAT and labels itself from
     // its first boot, so the key grant, the NAT and the member grant must be
-    // in effect before the group exists.
-    { parent: ctx.parent, dependsOn: [...key.ready, memberGrant, memberGrantLive, ...net.egressReady] },
+    // in effect before the group exists, and the APIs its Ops Agent writes
+    // into enabled (`reportsTo`).
+    { parent: ctx.parent, dependsOn: dependsOnWithLater([...key.ready, memberGrant, memberGrantLive, ...net.egressReady], ctx.reportsTo) },
   );
 
   new gcp.compute.RegionAutoscaler(

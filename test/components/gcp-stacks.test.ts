@@ -73,6 +73,21 @@ function closure(p: Plan, r: PlannedResource): Set<string> {
 }
 
 describe.each(["gcp-pilot", "gcp-pool"])("%s: a first pulumi up in one run", (stack) => {
+  it("core VMs and the burst group boot after the Monitoring and Logging APIs their Ops Agent writes into", () => {
+    const p = preview.get(stack)!;
+    const apis = ["logos-monitoring-api-monitoring", "logos-monitoring-api-logging"].map((n) => byName(p, n).urn);
+    const booting = p.resources.filter(
+      (r) =>
+        (r.type === "gcp:compute/instance:Instance" && r.name !== "logos-bastion") ||
+        r.type === "gcp:compute/regionInstanceGroupManager:RegionInstanceGroupManager",
+    );
+    expect(booting.length).toBe(stack === "gcp-pool" ? 4 : 1);
+    for (const r of booting) {
+      const waits = closure(p, r);
+      expect({ r: r.name, late: apis.filter((u) => !waits.has(u)) }).toEqual({ r: r.name, late: [] });
+    }
+  });
+
   it("the Cloud Storage agent's key grant waits for the key it names", () => {
     const p = preview.get(stack)!;
     const key = byName(p, "logos-key");
