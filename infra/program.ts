@@ -196,19 +196,27 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // the other components' Azure children need the same (see dropApiVersionAliases).
   const componentOpts: pulumi.ComponentResourceOptions = spec.cloud === "azure" ? { transformations: [dropApiVersionAliases] } : {};
 
-  const archive = new LogArchive(
-    `${spec.name}-archive`,
-    {
-      spec,
-      names,
-      encryptionKeyId: pool.encryptionKeyId,
-      encryptionKeyRef: pool.encryptionKeyRef,
-      encryptionKeyResources: pool.encryptionKeyResources,
-      nodeIdentity: pool.nodeIdentity,
-      ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
-    },
-    componentOpts,
-  );
+  // Nodes also write into the archive (a burst member uploads its audit log
+  // once its boot's validation passed): it is one of their sinks.
+  let archive: LogArchive;
+  try {
+    archive = new LogArchive(
+      `${spec.name}-archive`,
+      {
+        spec,
+        names,
+        encryptionKeyId: pool.encryptionKeyId,
+        encryptionKeyRef: pool.encryptionKeyRef,
+        encryptionKeyResources: pool.encryptionKeyResources,
+        nodeIdentity: pool.nodeIdentity,
+        ...(pool.azureKeyVault ? { azureKeyVault: pool.azureKeyVault } : {}),
+      },
+      componentOpts,
+    );
+  } catch (e) {
+    resolveSinks([]);
+    throw e;
+  }
 
   const coreChecks = coreValidationOptions(spec, archiveCommand);
   const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
@@ -231,7 +239,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
     );
   } finally {
     // Never leave the pool's resources waiting: a failed build resolves to nothing and the error stands.
-    resolveSinks(monitoring?.nodeSinks ?? []);
+    resolveSinks([archive, ...(monitoring?.nodeSinks ?? [])]);
   }
   const validations = rollouts.map((r) => (spec.validation.enabled ? r : undefined));
   // In a preview nothing has run on the nodes yet, so the scheduler is told

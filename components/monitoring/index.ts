@@ -77,8 +77,9 @@ export class Monitoring extends pulumi.ComponentResource {
   readonly notificationTarget: pulumi.Output<string>;
   /**
    * What nodes write into and must exist before they boot (pass to
-   * `VmPool`'s `reportsTo`): AWS's validation log group, which the node role
-   * could otherwise create itself, unencrypted. Nothing on GCP (Cloud
+   * `VmPool`'s `reportsTo`, with the archive): AWS's validation log group,
+   * which the agent cannot create (the node role has no
+   * `logs:CreateLogGroup`) and waits for. Nothing on GCP (Cloud
    * Logging needs no log created) and Azure (the agent sends only once the
    * collection rule is associated).
    */

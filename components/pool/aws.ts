@@ -343,9 +343,9 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.
       // The key and the node role must have propagated (see awsGrantsPropagated).
-      // The agent's log group must exist: the node role may create log groups
-      // (CloudWatchAgentServerPolicy), and one the agent made first would be
-      // unencrypted and make the program's own create fail.
+      // What the node writes into must exist (ctx.reportsTo): the agent's log
+      // group (the agent may not create it, aws-security.ts, and would only
+      // wait) and the archive its validations upload to.
       dependsOn: dependsOnWithLater(
         [...inputs.network.egressReady, inputs.diskKey.alias, inputs.diskKey.ready, inputs.diskKey.grantsReady, ...inputs.bootReady],
         ctx.reportsTo,

@@ -1,10 +1,10 @@
 /**
  * AWS nodes write their validation results into a CloudWatch log group the
- * monitoring creates. The node role may create log groups
- * (CloudWatchAgentServerPolicy), so a node that booted first would leave an
- * unencrypted group behind and the program's own create would fail: every
- * node, the burst template and group, and the boot files naming the group
- * wait for it, although the monitoring is built after the pool.
+ * monitoring creates, encrypted and with its retention. The node role may
+ * not create log groups (components/pool/aws-security.ts), so an agent that
+ * ran first would only wait: every node, the burst template and group, and
+ * the boot files naming the group wait for it, although the monitoring is
+ * built after the pool.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStacks } from "../../infra/plan/engine";

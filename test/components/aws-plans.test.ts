@@ -221,6 +221,21 @@ describe("aws plans: first up in one run", () => {
     }
   });
 
+  it.each(STACKS)("%s: no node launches before the archive it uploads to is locked, guarded and writable by it", (stack) => {
+    const plan = preview.get(stack)!;
+    const launches = [
+      ...ofType(plan, "aws:ec2/instance:Instance").filter((r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core"),
+      ...ofType(plan, "aws:autoscaling/group:Group"),
+    ];
+    // A burst member uploads its audit log from its boot unit, with no pulumi step in between.
+    const archive = ["logos-archive-object-lock", "logos-archive-policy", "logos-archive-encryption", "logos-archive-node-write"];
+    for (const launch of launches)
+      expect(
+        archive.filter((n) => !waits(plan, launch, named(plan, n))),
+        launch.name,
+      ).toEqual([]);
+  });
+
   it.each(STACKS)("%s: what encrypts with the key waits for it to propagate; what runs as a role waits for every grant", (stack) => {
     const plan = preview.get(stack)!;
     const keySleep = named(plan, "logos-key-propagation");
