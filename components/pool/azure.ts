@@ -615,7 +615,9 @@ function buildBurst(
       ],
       tags,
     },
-    { ...opts, dependsOn: [seed] },
+    // Azure refuses to point a setting at another resource ("TargetResourceIdIsImmutable ... please create a new
+    // autoscale setting with a different name", Azure/vm-scale-sets#4): a new scale set gets a new setting.
+    { ...opts, dependsOn: [seed], replaceOnChanges: ["targetResourceUri"] },
   );
 
   let standby: PoolBurst["standby"];

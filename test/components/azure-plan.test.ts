@@ -301,6 +301,16 @@ describe("azure: a machine type change", () => {
   }, 300_000);
 });
 
+describe("azure: a new scale set", () => {
+  it("gets a new autoscale setting: Azure never re-points a setting at another resource (TargetResourceIdIsImmutable)", () => {
+    const [autoscale] = ofType(plans.pool, "azure-native:monitor:AutoscaleSetting");
+    expect(autoscale.options.replaceOnChanges).toEqual(["targetResourceUri"]);
+    // Auto-named, so the new setting is created before the old one goes.
+    expect(autoscale.inputs.autoscaleSettingName).toBeUndefined();
+    expect(autoscale.options.deleteBeforeReplace).toBeFalsy();
+  });
+});
+
 describe("azure: a locked archive retention", () => {
   it("is left alone by later ups (Azure takes no update of a locked immutability policy); unlocked, the retention follows the config", async () => {
     const locked = await planStack("azure-pilot", { computed: "placeholder", overrides: { archiveLockRetention: true } });
