@@ -175,6 +175,26 @@ export function repoForRole(
   }
 }
 
+/**
+ * The keys a role's user-data authorizes. Core nodes boot with the deploy key
+ * alone: their sync step (infra/node/sync.ts) authorizes the operator key
+ * and replaces it when it is rotated, so a rotation never changes a core
+ * VM's user-data. Burst and standby nodes carry both: their templates roll.
+ */
+export function authorizedKeysForRole(role: BootRole, operatorKey: string, deployKey: string): string[] {
+  switch (role) {
+    case "core":
+      return [deployKey.trim()];
+    case "burst":
+    case "standby":
+      return [operatorKey.trim(), deployKey.trim()];
+    default: {
+      const never: never = role;
+      throw new Error(`unknown boot role ${String(never)}`);
+    }
+  }
+}
+
 /** Renders `#cloud-config` user-data for one node role. */
 export function renderUserData(o: BootstrapOptions): string {
   const envLine = `LOGOS_STATE_DIR=${o.stateDir}`;

@@ -10,8 +10,10 @@ import { availabilityBootstrap, Monitoring, monitoringBootstrap } from "../compo
 import { VmPool, type BootstrapExtras } from "../components/pool";
 import type { DeepInput } from "../components/pool/types";
 import { dropApiVersionAliases } from "../components/pool/azure-names";
+import { NodeSync } from "../components/node-sync";
 import { ProofValidation } from "../components/proof-validation";
 import { coqPin, STATE_DEVICE_FILE } from "./bootstrap";
+import type { SyncManifest } from "./node/sync";
 import { renderValidationUnit, VALIDATION_RESULT_PATH, type ValidationOptions } from "./node/validation";
 import { deploymentId } from "./deployment";
 import { buildSchedulerDocument } from "./scheduler/contract";
@@ -84,49 +86,91 @@ export function toolchainBootstrap(spec: PoolSpec): BootstrapExtras {
 }
 
 /**
- * One ProofValidation per core node, which first checks out `repoRef` (core
- * user-data carries no ref, so a new pin never touches the VMs) and then
- * validates it — or, with `validate: false`, only checks out. Chained in
- * lanes of `rolloutBatchSize`: node i waits for node i - batch, so one
- * `pulumi up` rolls the pool a bounded batch at a time and the bastion never
- * carries more validations than that.
+ * What every running core node is brought to by its sync step (NodeSync):
+ * the operator and deploy keys, and every bootstrap extra that evolves with
+ * the program or the config (pinned Coq, archive uploader and target,
+ * monitoring agent and configuration, the result appender and its
+ * directory). Core user-data carries none of it, so none of it ever changes
+ * a core VM; the step also grows the state filesystem to its disk.
+ */
+export function coreSyncManifest(
+  spec: PoolSpec,
+  evolving: BootstrapExtras,
+  deployPublicKey: pulumi.Input<string>,
+  node: string,
+): pulumi.Output<SyncManifest> {
+  const computed = evolving.computedFiles ?? [];
+  return pulumi.all([deployPublicKey, pulumi.all(computed.map((f) => f.content))]).apply(([deployKey, texts]) => ({
+    version: 1 as const,
+    node,
+    user: spec.access.sshUser,
+    authorizedKeys: [spec.access.sshPublicKey.trim(), deployKey.trim()],
+    files: [...(evolving.files ?? []), ...computed.map((f, i) => ({ ...f, content: texts[i] ?? "" }))].map((f) => ({
+      path: f.path,
+      content: f.content,
+      permissions: f.permissions,
+      owner: f.owner ?? "root:root",
+    })),
+    packages: [...(evolving.packages ?? [])],
+    commands: (evolving.commands ?? []).map((c) => [...c]),
+    stateDeviceFile: STATE_DEVICE_FILE,
+    stateDir: spec.stateDir,
+  }));
+}
+
+/**
+ * Per core node, in lanes of `rolloutBatchSize` (node i waits for node
+ * i - batch, so one `pulumi up` rolls the pool a bounded batch at a time and
+ * the bastion never carries more SSH sessions than that): first the sync
+ * step (keys, evolving files, pinned Coq, filesystem grown to its disk),
+ * then one ProofValidation, which checks out `repoRef` (core user-data
+ * carries no ref, so a new pin never touches the VMs) and validates it — or,
+ * with `validate: false`, only checks out.
  */
 export function rollOutCoreNodes(
   spec: PoolSpec,
   pool: VmPool,
   archive: pulumi.Resource,
   checks: Omit<ValidationOptions, "nodeName" | "scriptPath">,
-): ProofValidation[] {
+  evolving: BootstrapExtras = {},
+): { syncs: NodeSync[]; validations: ProofValidation[] } {
   const options = spec.validation.enabled ? { ...checks, checkout: true } : { ...checks, checkoutOnly: true };
   const rollouts: ProofValidation[] = [];
+  const syncs: NodeSync[] = [];
   pool.nodes.forEach((n, i) => {
     const previous = rolloutPredecessor(i, spec.validation.rolloutBatchSize);
+    const node = { name: n.slot.name, host: n.slot.privateIp, id: n.instanceId };
+    const bastion = { host: pool.bastionPublicIp, user: spec.access.sshUser };
+    // The lane's previous node, whose children (copy, run) must have finished:
+    // its sync too, so a change that only re-runs the syncs still rolls in lanes.
+    const lane = previous !== undefined ? [syncs[previous] as NodeSync, rollouts[previous] as ProofValidation] : [];
+    // Everything on the path: the node with its state disk attached (and
+    // resized), the bastion hop, the rules and routes between.
+    const path = [n.instance, ...n.readyForValidation, ...pool.bastionReady];
+    const sync = new NodeSync(
+      `${n.slot.name}-sync`,
+      {
+        node,
+        bastion,
+        user: spec.access.sshUser,
+        privateKey: pool.deployPrivateKey,
+        manifest: coreSyncManifest(spec, evolving, pool.deployPublicKey, n.slot.name),
+        stateDiskGiB: spec.disks.stateGiB,
+      },
+      // The archive too: the manifest's target file names it.
+      { dependsOn: [...path, archive, ...lane] },
+    );
+    syncs.push(sync);
     rollouts.push(
       new ProofValidation(
         `${n.slot.name}-validate`,
-        {
-          node: { name: n.slot.name, host: n.slot.privateIp, id: n.instanceId },
-          bastion: { host: pool.bastionPublicIp, user: spec.access.sshUser },
-          user: spec.access.sshUser,
-          privateKey: pool.deployPrivateKey,
-          options,
-        },
-        // Everything on the path: the node with its state disk attached, the
-        // bastion hop, the rules and routes between, and the archive it uploads to;
-        // then the lane's previous node, whose children (copy, run) must have finished.
-        {
-          dependsOn: [
-            n.instance,
-            ...n.readyForValidation,
-            ...pool.bastionReady,
-            archive,
-            ...(previous !== undefined ? [rollouts[previous] as ProofValidation] : []),
-          ],
-        },
+        { node, bastion, user: spec.access.sshUser, privateKey: pool.deployPrivateKey, options },
+        // After the node's own sync (its uploader, pinned Coq and result directory), and the archive it uploads to.
+        { dependsOn: [...path, archive, sync, ...lane] },
       ),
     );
   });
-  return rollouts;
+  return { syncs, validations: rollouts };
 }
 
 /** The loud lines a deployment prints for each validation gate switched off; none when all gate. */
@@ -184,11 +228,15 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // promise the monitoring resolves.
   let resolveSinks: (sinks: readonly pulumi.Resource[]) => void = () => undefined;
   const nodeSinks = new Promise<readonly pulumi.Resource[]>((resolve) => (resolveSinks = resolve));
+  // Core user-data carries only first-boot essentials that never change on
+  // day 2 (infra/bootstrap.ts); what evolves reaches every running core node
+  // through its sync step (rollOutCoreNodes). Only core nodes count toward
+  // coreNodes: only they report whether they hold a passing validation.
+  const coreEvolving = mergeExtras(shared, resultDir, availabilityBootstrap(spec));
   const pool = new VmPool(spec.name, {
     reportsTo: nodeSinks,
     spec,
-    // Only core nodes count toward coreNodes: only they report whether they hold a passing validation.
-    coreBootstrap: mergeExtras(shared, resultDir, availabilityBootstrap(spec)),
+    coreBootstrap: {},
     burstBootstrap: spec.validation.enabled ? mergeExtras(shared, { files: bootUnit.files, commands: bootUnit.commands }) : shared,
   });
 
@@ -219,7 +267,7 @@ export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   }
 
   const coreChecks = coreValidationOptions(spec, archiveCommand);
-  const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks);
+  const rollouts = rollOutCoreNodes(spec, pool, archive, coreChecks, coreEvolving).validations;
 
   let monitoring: Monitoring | undefined;
   try {

@@ -11,7 +11,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type * as pulumi from "@pulumi/pulumi";
 import { bucketStem } from "../../infra/cloud-limits";
-import { PACK_ABOVE_BYTES, renderUserData, repoForRole, type BootFile, type BootRole } from "../../infra/bootstrap";
+import { authorizedKeysForRole, PACK_ABOVE_BYTES, renderUserData, repoForRole, type BootFile, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import type { PoolSpec } from "../../infra/spec";
 import type { BootstrapExtras, ComputedBootFile } from "./types";
@@ -135,7 +135,7 @@ export function estimateUserDataBytes(spec: PoolSpec, role: BootRole, extras: Bo
     role,
     ...(hostname ? { hostname } : {}),
     sshUser: spec.access.sshUser,
-    sshAuthorizedKeys: [spec.access.sshPublicKey, DEPLOY_KEY_PLACEHOLDER],
+    sshAuthorizedKeys: authorizedKeysForRole(role, spec.access.sshPublicKey, DEPLOY_KEY_PLACEHOLDER),
     repo: repoForRole(spec.repo, role),
     stateDir: spec.stateDir,
     ...(role === "core" ? { stateDevice: ebsDevicePath(VOLUME_ID_PLACEHOLDER) } : {}),

@@ -339,7 +339,13 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // Fixed private IP and a single-attach state volume: the old VM must go first.
       deleteBeforeReplace: true,
       // A new Ubuntu AMI must not replace every node on the next run; roll nodes on purpose.
-      ignoreChanges: ["ami", `rootBlockDevice.${KEY_ID_READ_BACK}`],
+      // userData: a change would stop and start every core node at once
+      // (modifyInstanceAttributeWithStopStart, ec2_instance.go of
+      // terraform-provider-aws) and cloud-init would not act on it; what evolves
+      // reaches running nodes through their sync step. A replacement keeps the
+      // old value too (pulumi/pulumi step_generator.go processIgnoreChanges),
+      // which the sync step brings current before the node's validation.
+      ignoreChanges: ["ami", "userData", `rootBlockDevice.${KEY_ID_READ_BACK}`],
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.
       // The key and the node role must have propagated (see awsGrantsPropagated).

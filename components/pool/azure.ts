@@ -96,6 +96,8 @@ interface Shared {
   readonly sec: AzureSecurity;
   readonly image: computeInput.ImageReferenceArgs;
   readonly linux: computeInput.LinuxConfigurationArgs;
+  /** The deploy key alone, for core VMs (their sync step adds the operator key). */
+  readonly deployKeyEntry: computeInput.SshPublicKeyArgs;
 }
 
 export function buildAzurePool(ctx: AdapterContext): PoolParts {
@@ -136,6 +138,7 @@ export function buildAzurePool(ctx: AdapterContext): PoolParts {
         ],
       },
     },
+    deployKeyEntry: { path: sshPath, keyData: ctx.deployPublicKey.apply((k) => k.trim()) },
   };
 
   const bastion = buildBastion(shared);
@@ -346,7 +349,8 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
         computerName: slot.name,
         adminUsername: spec.access.sshUser,
         customData: nodeUserData(ctx, "core", slot, STATE_DEVICE).apply(toCustomData),
-        linuxConfiguration: s.linux,
+        // The deploy key alone: the sync step authorizes the operator key.
+        linuxConfiguration: { ...s.linux, ssh: { publicKeys: [s.deployKeyEntry] } },
       },
       networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
       diagnosticsProfile: { bootDiagnostics: { enabled: true } },
@@ -366,10 +370,17 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     // hardware the VM's host cluster offers, else after a deallocation
     // azure-native never does. A new VM on the same NIC and state disk always
     // works, and its validation runs again.
+    // customData and the keys: Azure refuses to change them on an existing VM
+    // (osProfile.customData "cannot be updated after the VM is created",
+    // PropertyChangeNotAllowed), so a change would stop the up; what evolves
+    // reaches running nodes through their sync step, which also brings a
+    // replacement (created with the old values: Pulumi keeps an ignored
+    // property's old value, step_generator.go processIgnoreChanges) current.
     {
       ...opts,
       deleteBeforeReplace: true,
       replaceOnChanges: ["zones", "hardwareProfile.vmSize"],
+      ignoreChanges: ["osProfile.customData", "osProfile.linuxConfiguration.ssh.publicKeys"],
       dependsOn: [...s.sec.ready, stateDisk],
     },
   );

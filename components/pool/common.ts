@@ -1,5 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
-import { renderUserData, repoForRole, type BootRole } from "../../infra/bootstrap";
+import { authorizedKeysForRole, renderUserData, repoForRole, type BootRole } from "../../infra/bootstrap";
 import type { NodeSlot } from "../../infra/layout";
 import {
   MEMBER_CONFIG_PATH,
@@ -32,7 +32,7 @@ export function nodeUserData(
       role,
       ...(slot ? { hostname: slot.name } : {}),
       sshUser: ctx.spec.access.sshUser,
-      sshAuthorizedKeys: [ctx.spec.access.sshPublicKey, deployKey.trim()],
+      sshAuthorizedKeys: authorizedKeysForRole(role, ctx.spec.access.sshPublicKey, deployKey),
       repo: repoForRole(ctx.spec.repo, role),
       stateDir: ctx.spec.stateDir,
       ...(device ? { stateDevice: device } : {}),

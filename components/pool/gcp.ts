@@ -166,7 +166,17 @@ function buildCoreNodes(
       // The replacement needs the old VM's private address and its state disk
       // (single-writer), so the old VM must go first. Its Ops Agent writes
       // into what the monitoring enables (`reportsTo`), built after the pool.
-      { parent: ctx.parent, dependsOn: dependsOnWithLater([...key.ready], ctx.reportsTo), deleteBeforeReplace: true },
+      // user-data: a change is written in place (setMetadata) and cloud-init
+      // never reads it again; what evolves reaches running nodes through their
+      // sync step, which also brings a replacement (booted from the old value:
+      // Pulumi keeps an ignored property's old value, step_generator.go
+      // processIgnoreChanges) current.
+      {
+        parent: ctx.parent,
+        dependsOn: dependsOnWithLater([...key.ready], ctx.reportsTo),
+        deleteBeforeReplace: true,
+        ignoreChanges: ['metadata["user-data"]'],
+      },
     );
 
     return {

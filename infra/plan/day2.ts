@@ -25,6 +25,8 @@ const ROTATED_SSH_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHx0Yk2v3mJ1kQ0cT9w
 const NEXT_REF = "89abcdef0123456789abcdef0123456789abcdef";
 /** Another type of the same class (8 vCPU, ≥ 16 GiB) from the machine catalog. */
 const OTHER_MACHINE: Readonly<Record<Cloud, string>> = { aws: "m7i.2xlarge", gcp: "n2-standard-8", azure: "Standard_D8s_v5" };
+/** Another build of the coq package (what a rebuilt archive package would be). */
+const OTHER_COQ = "8.18.0+dfsg-1build3";
 /** A pinned image instead of the default's "latest" reference. */
 const OTHER_IMAGE: Readonly<Record<Cloud, string>> = {
   aws: "ami-0fedcba9876543210",
@@ -50,6 +52,7 @@ export function day2Changes(stack: string): Day2Change[] {
     { id: "machineType", title: `\`machineType\` → ${OTHER_MACHINE[cloud]}`, before: {}, after: { machineType: OTHER_MACHINE[cloud] } },
     { id: "image", title: "`image` pinned to another release", before: {}, after: { image: OTHER_IMAGE[cloud] } },
     { id: "sshPublicKey", title: "`sshPublicKey` rotated", before: {}, after: { sshPublicKey: ROTATED_SSH_KEY } },
+    { id: "coqVersion", title: "`coqVersion` pinned to another build", before: {}, after: { coqVersion: OTHER_COQ } },
     { id: "operatorCidrs", title: "`operatorCidrs` changed", before: {}, after: { operatorCidrs: ["198.51.100.0/24"] } },
   ];
 }

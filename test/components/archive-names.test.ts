@@ -1,7 +1,8 @@
 /**
  * The archive's global name carries per-deployment entropy kept in the state:
- * unknown in a first preview, and written by cloud-init into the file the
- * nodes' upload command reads, on every cloud.
+ * unknown in a first preview, and written into the file the nodes' upload
+ * command reads (burst members by cloud-init, core nodes by their sync step),
+ * on every cloud.
  */
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStacks, type PlanRun } from "../../infra/plan/engine";
@@ -46,7 +47,7 @@ describe.each(STACKS)("%s: the archive's name", (stack) => {
     expect(archive.archiveCommand).toContain('--target "$(cat /etc/logos/archive-target)"');
   });
 
-  it("reaches every core node through cloud-init, in the file the upload command reads", () => {
+  it("reaches every core node through its sync step, in the file the upload command reads, and never its user-data", () => {
     const plan = filled.get(stack)!;
     const target = (plan.outputs.logArchive as Record<string, unknown>).target;
     expect(typeof target).toBe("string");
@@ -55,10 +56,10 @@ describe.each(STACKS)("%s: the archive's name", (stack) => {
     );
     expect(cores.length).toBe(3);
     for (const core of cores) {
-      const text = bootText(core);
-      expect(text, core.name).toMatch(
-        new RegExp(`- path: /etc/logos/archive-target\\n\\s+content: ${String(target).replace("/", "\\/")}\\n`),
-      );
+      expect(bootText(core), core.name).not.toContain("/etc/logos/archive-target");
+      const run = plan.resources.find((r) => r.name === `${core.name}-sync-run`);
+      const manifest = JSON.parse(String(run?.inputs.stdin)) as { files: Array<{ path: string; content: string }> };
+      expect(manifest.files.find((f) => f.path === "/etc/logos/archive-target")?.content.trim(), core.name).toBe(String(target));
     }
   });
 });

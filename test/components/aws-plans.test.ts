@@ -48,6 +48,13 @@ interface CloudConfig {
 }
 const writtenFiles = (userData: unknown): Map<string, string> =>
   new Map(((parse(String(userData)) as CloudConfig).write_files ?? []).map((f) => [f.path, f.content]));
+/** The files a core node's sync step writes (its manifest on the command's stdin). */
+const syncedFiles = (plan: Plan, node: PlannedResource): Map<string, string> =>
+  new Map(
+    (
+      JSON.parse(String(named(plan, `${node.name}-sync-run`).inputs.stdin)) as { files: Array<{ path: string; content: string }> }
+    ).files.map((f) => [f.path, f.content]),
+  );
 
 describe("aws plans: global names", () => {
   it.each(STACKS)("%s: every S3 bucket name carries a random suffix kept in the state, unknown at first preview", (stack) => {
@@ -76,12 +83,13 @@ describe("aws plans: global names", () => {
       (r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core",
     );
     const templates = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate");
-    const userData = [
-      ...nodes.map((n) => n.inputs.userData),
-      ...templates.map((t) => Buffer.from(String(t.inputs.userData), "base64").toString("utf8")),
+    // Burst members at boot; core nodes through their sync step.
+    const files = [
+      ...nodes.map((n) => syncedFiles(plan, n)),
+      ...templates.map((t) => writtenFiles(Buffer.from(String(t.inputs.userData), "base64").toString("utf8"))),
     ];
-    expect(userData).toHaveLength(stack === "aws-pool" ? 4 : 1);
-    for (const text of userData) expect(writtenFiles(text).get("/etc/logos/archive-target")?.trim()).toBe(archive);
+    expect(files).toHaveLength(stack === "aws-pool" ? 4 : 1);
+    for (const f of files) expect(f.get("/etc/logos/archive-target")?.trim()).toBe(archive);
     const command = String((plan.outputs.logArchive as { archiveCommand: string }).archiveCommand);
     expect(command).toContain('--target "$(cat /etc/logos/archive-target)"');
   });
@@ -129,9 +137,9 @@ function claimedNames(plan: Plan): string[] {
 const series = (r: PlannedResource): string => JSON.stringify([r.inputs.namespace, r.inputs.metricName, r.inputs.dimensions ?? {}]);
 
 /** The CloudWatch agent configuration a node's user-data installs. */
-function agentConfig(userData: unknown): { metrics: any; logs: any } {
-  const text = writtenFiles(userData).get("/opt/aws/amazon-cloudwatch-agent/etc/logos-agent.json");
-  expect(text, "agent configuration in user-data").toBeDefined();
+function agentConfig(files: Map<string, string>): { metrics: any; logs: any } {
+  const text = files.get("/opt/aws/amazon-cloudwatch-agent/etc/logos-agent.json");
+  expect(text, "agent configuration in user-data or the sync step").toBeDefined();
   return JSON.parse(String(text));
 }
 
@@ -179,10 +187,10 @@ describe("aws plans: pilot and pool side by side in one account", () => {
         (r) => (r.inputs.tags as Record<string, string>)["logos-role"] === "core",
       );
       const burst = ofType(plan, "aws:ec2/launchTemplate:LaunchTemplate").map((t) =>
-        Buffer.from(String(t.inputs.userData), "base64").toString(),
+        writtenFiles(Buffer.from(String(t.inputs.userData), "base64").toString()),
       );
-      for (const userData of [...core.map((c) => c.inputs.userData), ...burst]) {
-        const config = agentConfig(userData);
+      for (const files of [...core.map((c) => syncedFiles(plan, c)), ...burst]) {
+        const config = agentConfig(files);
         expect(config.logs.logs_collected.files.collect_list.map((f: { log_group_name: string }) => f.log_group_name)).toEqual([
           group.inputs.name,
         ]);

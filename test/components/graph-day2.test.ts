@@ -52,3 +52,22 @@ describe.each(cases.filter((c) => c.change.id.startsWith("zones-")))("$id: zone 
     expect(disks.filter((c) => !(c.change === "replace" && c.fate === "refused")).map(describeChange)).toEqual([]);
   });
 });
+
+/**
+ * What core nodes boot with never changes on day 2: a rotated operator key
+ * and a new Coq pin (like a new uploader or monitoring file from a new
+ * version of the program) reach running core nodes through their sync step,
+ * never as an update or replacement of a core VM, on any cloud.
+ */
+describe.each(cases.filter((c) => c.change.id === "sshPublicKey" || c.change.id === "coqVersion"))("$id: core VMs", ({ id }) => {
+  it("updates or replaces no core VM; every core node's sync step runs again", () => {
+    const r = results.get(id)!;
+    if ("refused" in r) throw new Error(r.refused);
+    const coreVm = /-core-\d+$/;
+    const vms = r.changes.filter((c) => coreVm.test(c.name) && !c.type.startsWith("command:"));
+    expect(vms.filter((c) => c.change !== "unchanged").map(describeChange)).toEqual([]);
+    const syncs = r.changes.filter((c) => /-core-\d+-sync-run$/.test(c.name));
+    expect(syncs.length).toBe(vms.length);
+    for (const s of syncs) expect(s.change).toBe("replace");
+  });
+});

@@ -109,7 +109,8 @@ describe("plan CLI", () => {
     // The connection carries the deploy key, so the whole of it is a secret.
     const doc = JSON.parse(r.stdout) as { resources: Array<{ type: string; inputs: Record<string, unknown> }> };
     const commands = doc.resources.filter((x) => x.type === "command:remote:Command" || x.type === "command:remote:CopyToRemote");
-    expect(commands).toHaveLength(6);
+    // Per core node: the sync step's copy and run, the validation's copy and run.
+    expect(commands).toHaveLength(12);
     for (const c of commands) expect(c.inputs.connection).toBe("[secret]");
   });
 

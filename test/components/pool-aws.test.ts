@@ -415,7 +415,9 @@ describe("aws pool: core nodes", () => {
       expect(userData).toContain(`hostname: ${instance.name}`);
       expect(userData).toContain(device);
       expect(userData).toContain(STATE_DIR);
-      expect(userData).toContain(TEST_SSH_KEY);
+      // The deploy key alone: the node's sync step authorizes the operator key.
+      expect(userData).not.toContain(TEST_SSH_KEY);
+      expect(userData).toMatch(/ssh_authorized_keys:\n\s+- ssh-ed25519 \S+ deploy\n/);
     }
   });
 

@@ -55,7 +55,7 @@ export interface SshPair {
   /** The bastion sshd's log so far (LogLevel VERBOSE, last 64 KiB). */
   bastionLog(): string;
   /** `ssh -J logos-bastion <target> <command>` with pinned host keys. */
-  run(target: string, command: string, opts?: { timeoutMs?: number; extraOptions?: readonly string[] }): Promise<SshResult>;
+  run(target: string, command: string, opts?: { timeoutMs?: number; extraOptions?: readonly string[]; stdin?: string }): Promise<SshResult>;
   stop(): Promise<void>;
 }
 
@@ -262,12 +262,13 @@ export async function startSshPair(opts: { silentPort?: number; bastionSettings?
       ];
       const started = Date.now();
       return new Promise((resolve) => {
-        const child = spawn("ssh", argv, { stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn("ssh", argv, { stdio: [runOpts.stdin === undefined ? "ignore" : "pipe", "pipe", "pipe"] });
+        if (runOpts.stdin !== undefined) child.stdin?.end(runOpts.stdin);
         let stdout = "";
         let stderr = "";
         let timedOut = false;
-        child.stdout.on("data", (c) => (stdout += c.toString()));
-        child.stderr.on("data", (c) => (stderr += c.toString()));
+        child.stdout?.on("data", (c) => (stdout += c.toString()));
+        child.stderr?.on("data", (c) => (stderr += c.toString()));
         const timer = setTimeout(() => {
           timedOut = true;
           child.kill("SIGKILL");
