@@ -286,12 +286,18 @@ describe("azure: a machine type change", () => {
     const touched = result.changes.filter((c) => c.change !== "unchanged").map((c) => `${c.change} ${c.name}`);
     expect(touched.sort()).toEqual([
       "replace logos-core-0",
+      "replace logos-core-0-sync-copy",
+      "replace logos-core-0-sync-run",
       "replace logos-core-0-validate-copy",
       "replace logos-core-0-validate-run",
       "replace logos-core-1",
+      "replace logos-core-1-sync-copy",
+      "replace logos-core-1-sync-run",
       "replace logos-core-1-validate-copy",
       "replace logos-core-1-validate-run",
       "replace logos-core-2",
+      "replace logos-core-2-sync-copy",
+      "replace logos-core-2-sync-run",
       "replace logos-core-2-validate-copy",
       "replace logos-core-2-validate-run",
       "update logos-burst",
