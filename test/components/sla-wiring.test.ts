@@ -77,7 +77,15 @@ describe.each(STACKS)("%s: SLA alerts in the plan", (stack) => {
     const runcmd = (r: PlannedResource): string[][] =>
       (parse(bootText(r).replace(/^#cloud-config\n/, "")) as { runcmd: string[][] }).runcmd;
     const enable = ["systemctl", "enable", "--now", "logos-availability.timer", "logos-availability.path"];
-    for (const r of core) expect(runcmd(r), r.name).toContainEqual(enable);
+    // Core nodes get them through their sync step (never their user-data, which never changes on day 2).
+    const synced = (r: PlannedResource): string[][] =>
+      (
+        JSON.parse(String(plans.get(stack)!.resources.find((x) => x.name === `${r.name}-sync-run`)?.inputs.stdin)) as {
+          commands: string[][];
+        }
+      ).commands;
+    for (const r of core) expect(synced(r), r.name).toContainEqual(enable);
+    for (const r of core) expect(runcmd(r), r.name).not.toContainEqual(enable);
     for (const r of burst) expect(bootText(r), r.name).not.toContain("logos-availability");
   });
 
