@@ -243,7 +243,16 @@ function buildBastion(s: Shared): { readonly parts: PoolParts["bastion"]; readon
     // customData "cannot be updated after the VM is created" (Azure compute API, OSProfile),
     // so a new cloud-init (e.g. sshd capacity) replaces the stateless bastion; its NIC holds
     // the fixed address and attaches to one VM at a time, so the old VM goes first.
-    { ...opts, dependsOn: [...s.sec.ready], replaceOnChanges: ["osProfile.customData"], deleteBeforeReplace: true },
+    // A new image is not sent: Azure refuses to change an existing VM's imageReference
+    // (PropertyChangeNotAllowed, "Changing property 'imageReference' is not allowed",
+    // pulumi/pulumi-azure-native#1117); VMs pick it up when replaced on purpose.
+    {
+      ...opts,
+      dependsOn: [...s.sec.ready],
+      replaceOnChanges: ["osProfile.customData"],
+      ignoreChanges: ["storageProfile.imageReference"],
+      deleteBeforeReplace: true,
+    },
   );
 
   return {
@@ -380,7 +389,10 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
       ...opts,
       deleteBeforeReplace: true,
       replaceOnChanges: ["zones", "hardwareProfile.vmSize"],
-      ignoreChanges: ["osProfile.customData", "osProfile.linuxConfiguration.ssh.publicKeys"],
+      // imageReference: Azure refuses to change it on an existing VM (PropertyChangeNotAllowed,
+      // "Changing property 'imageReference' is not allowed", pulumi/pulumi-azure-native#1117);
+      // a node picks up a new image when replaced on purpose, one at a time (`pulumi up --replace`).
+      ignoreChanges: ["osProfile.customData", "osProfile.linuxConfiguration.ssh.publicKeys", "storageProfile.imageReference"],
       dependsOn: [...s.sec.ready, stateDisk],
     },
   );

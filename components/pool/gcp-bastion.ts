@@ -86,8 +86,16 @@ export function buildGcpBastion(
     },
     // The fixed private address cannot be held by two VMs at once. cloud-init reads
     // user-data at first boot only (a metadata update is applied in place and ignored),
-    // and the bastion holds no state: a new cloud-init gets a new bastion.
-    { parent: ctx.parent, dependsOn: [...keyReady], deleteBeforeReplace: true, replaceOnChanges: ['metadata["user-data"]'] },
+    // and the bastion holds no state: a new cloud-init gets a new bastion. A new image does
+    // not (boot_disk.initialize_params.image is ForceNew, resource_compute_instance.go of
+    // terraform-provider-google): as on every cloud, VMs pick it up when replaced on purpose.
+    {
+      parent: ctx.parent,
+      dependsOn: [...keyReady],
+      deleteBeforeReplace: true,
+      replaceOnChanges: ['metadata["user-data"]'],
+      ignoreChanges: ["bootDisk.initializeParams.image"],
+    },
   );
   return { instance, address };
 }

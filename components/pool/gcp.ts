@@ -175,7 +175,10 @@ function buildCoreNodes(
         parent: ctx.parent,
         dependsOn: dependsOnWithLater([...key.ready], ctx.reportsTo),
         deleteBeforeReplace: true,
-        ignoreChanges: ['metadata["user-data"]'],
+        // A new image would replace every core VM at once (boot_disk.initialize_params.image
+        // is ForceNew, resource_compute_instance.go of terraform-provider-google); nodes
+        // pick it up when replaced on purpose, one at a time (`pulumi up --replace`).
+        ignoreChanges: ['metadata["user-data"]', "bootDisk.initializeParams.image"],
       },
     );
 

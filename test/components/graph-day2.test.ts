@@ -71,3 +71,24 @@ describe.each(cases.filter((c) => c.change.id === "sshPublicKey" || c.change.id 
     for (const s of syncs) expect(s.change).toBe("replace");
   });
 });
+
+/**
+ * A new image never replaces or touches a running core VM or the bastion in
+ * one up, on any cloud (each ignores its image: AWS `ami`, GCP the boot
+ * disk's image, Azure `imageReference`); a node picks it up when replaced on
+ * purpose, and burst members through their template's roll.
+ */
+describe.each(cases.filter((c) => c.change.id === "image"))("$id: image", ({ id }) => {
+  it("updates or replaces no core VM and no bastion; only the burst template changes", () => {
+    const r = results.get(id)!;
+    if ("refused" in r) throw new Error(r.refused);
+    const vms = r.changes.filter((c) => /-(core-\d+|bastion)$/.test(c.name) && !c.type.startsWith("command:"));
+    expect(vms.length).toBeGreaterThan(1);
+    expect(vms.filter((c) => c.change !== "unchanged").map(describeChange)).toEqual([]);
+    const touched = r.changes.filter((c) => c.change !== "unchanged");
+    expect(
+      touched.every((c) => /burst|template/.test(c.name)),
+      touched.map(describeChange).join("\n"),
+    ).toBe(true);
+  });
+});
