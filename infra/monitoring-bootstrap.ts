@@ -1,5 +1,6 @@
 /**
- * The monitoring agent on every node, through cloud-init: what to install,
+ * The monitoring agent on every node, through cloud-init (burst nodes) or the
+ * sync step (core nodes, infra/node/sync.ts): what to install,
  * its configuration, and a small appender that turns each validation result
  * into one line of an append-only log the agents tail. Pure (no Pulumi
  * imports), snapshot-tested, and shared by core and burst nodes.

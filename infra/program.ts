@@ -199,9 +199,9 @@ export function coreValidationOptions(spec: PoolSpec, archiveCommand: string): O
 
 export function main(spec: PoolSpec = specFromConfig()): ProgramOutputs {
   // The archive's global names carry entropy kept in the state, known to the
-  // engine only at deploy time: cloud-init writes the target into a file on
-  // every node and the upload command (a plain string the validation and the
-  // burst boot unit carry) reads it there.
+  // engine only at deploy time: cloud-init (burst nodes) or the sync step
+  // (core nodes) writes the target into a file and the upload command (a
+  // plain string the validation and the burst boot unit carry) reads it there.
   const names = deploymentArchiveNames(spec, archiveEntropy(`${spec.name}-archive-entropy`));
   // What tells this stack's account-scoped names, metrics and alerts from another stack's (pilot and pool both run pool "logos").
   const deployment = deploymentId({ project: pulumi.getProject(), stack: pulumi.getStack() });
