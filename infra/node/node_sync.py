@@ -33,7 +33,9 @@ Standard library only; Python >= 3.8.
 """
 from __future__ import annotations
 
+import base64
 import grp
+import gzip
 import hashlib
 import json
 import os
@@ -262,11 +264,13 @@ def main() -> int:
     node = "this node"
     try:
         try:
-            m = json.loads(sys.stdin.read())
+            text = sys.stdin.read().strip()
+            # The component sends gzip + base64 (infra/node/sync.ts manifestText); plain JSON is read as is.
+            m = json.loads(text if text.startswith("{") else gzip.decompress(base64.b64decode(text, validate=True)))
             node = m.get("node", node)
             if m.get("version") != 1 or not isinstance(m.get("user"), str):
                 raise ValueError("expected a version 1 manifest with a user")
-        except ValueError as e:
+        except (ValueError, OSError, EOFError) as e:
             raise Failure("usage", f"the manifest on stdin is not valid: {e}") from None
         if os.geteuid() != 0:
             raise Failure("usage", "must run as root (the component runs it with sudo -n)")

@@ -11,6 +11,7 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
+import { gunzipSync, gzipSync } from "node:zlib";
 import * as path from "node:path";
 
 /** The script in this repository; the single source shipped to core nodes. */
@@ -94,9 +95,20 @@ export function manifestDigest(m: SyncManifest): string {
   return createHash("sha256").update(canonicalJson(m)).digest("hex");
 }
 
-/** The manifest as the command's stdin. */
+/**
+ * The manifest as the command's stdin: gzip, then base64 on one line. The
+ * step's inputs live in the stack's state once per core node, and the
+ * manifest carries whole scripts (the archive uploader, the availability
+ * script): compressed it takes about a third of the room. Node's gzip writes
+ * no timestamp, so the text is stable and a plan compares equal.
+ */
 export function manifestText(m: SyncManifest): string {
-  return `${canonicalJson(m)}\n`;
+  return `${gzipSync(Buffer.from(canonicalJson(m)), { level: 9 }).toString("base64")}\n`;
+}
+
+/** The manifest back from `manifestText` (what the node reads), for inspection and tests. */
+export function readManifestText(text: string): SyncManifest {
+  return JSON.parse(gunzipSync(Buffer.from(text.trim(), "base64")).toString("utf8")) as SyncManifest;
 }
 
 function canonicalJson(v: unknown): string {

@@ -7,6 +7,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import { UNKNOWN, type Plan, type PlannedResource } from "../../infra/plan/types";
+import { readManifestText } from "../../infra/node/sync";
 
 const STACKS = ["aws-pool", "gcp-pool", "azure-pool"] as const;
 const preview = new Map<string, Plan>();
@@ -58,7 +59,7 @@ describe.each(STACKS)("%s: the archive's name", (stack) => {
     for (const core of cores) {
       expect(bootText(core), core.name).not.toContain("/etc/logos/archive-target");
       const run = plan.resources.find((r) => r.name === `${core.name}-sync-run`);
-      const manifest = JSON.parse(String(run?.inputs.stdin)) as { files: Array<{ path: string; content: string }> };
+      const manifest = readManifestText(String(run?.inputs.stdin)) as unknown as { files: Array<{ path: string; content: string }> };
       expect(manifest.files.find((f) => f.path === "/etc/logos/archive-target")?.content.trim(), core.name).toBe(String(target));
     }
   });

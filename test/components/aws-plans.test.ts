@@ -10,6 +10,7 @@ import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import { UNKNOWN, type Plan, type PlannedResource } from "../../infra/plan/types";
 import { graphOf } from "../helpers/graph";
 import { untaggedResources } from "../helpers/observe";
+import { readManifestText } from "../../infra/node/sync";
 
 const STACKS = ["aws-pilot", "aws-pool"] as const;
 type Stack = (typeof STACKS)[number];
@@ -52,7 +53,9 @@ const writtenFiles = (userData: unknown): Map<string, string> =>
 const syncedFiles = (plan: Plan, node: PlannedResource): Map<string, string> =>
   new Map(
     (
-      JSON.parse(String(named(plan, `${node.name}-sync-run`).inputs.stdin)) as { files: Array<{ path: string; content: string }> }
+      readManifestText(String(named(plan, `${node.name}-sync-run`).inputs.stdin)) as unknown as {
+        files: Array<{ path: string; content: string }>;
+      }
     ).files.map((f) => [f.path, f.content]),
   );
 

@@ -9,7 +9,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 
 import { COQ_PACKAGES } from "../../infra/bootstrap";
-import { SYNC_SCRIPT_REMOTE_COPY, buildSyncCommand, type SyncManifest } from "../../infra/node/sync";
+import { SYNC_SCRIPT_REMOTE_COPY, buildSyncCommand, readManifestText, type SyncManifest } from "../../infra/node/sync";
 import { VALIDATION_RESULT_PATH } from "../../infra/node/validation";
 import { diffPlans } from "../../infra/plan/diff";
 import { planStacks } from "../../infra/plan/engine";
@@ -104,7 +104,7 @@ describe.each([...SHIPPED_STACKS])("%s", (stack) => {
     for (const vm of coreVms(plan)) {
       const run = byName(plan, `${vm.name}-sync-run`);
       expect(run.inputs.create).toBe(buildSyncCommand(SYNC_SCRIPT_REMOTE_COPY));
-      const manifest = JSON.parse(String(run.inputs.stdin)) as SyncManifest;
+      const manifest = readManifestText(String(run.inputs.stdin)) as SyncManifest;
       expect(manifest.node).toBe(vm.name);
       expect(manifest.authorizedKeys[0]).toBe(OPERATOR_KEY);
       expect(manifest.authorizedKeys).toHaveLength(2);

@@ -9,6 +9,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { planStacks, type PlanRun } from "../../infra/plan/engine";
 import type { Plan, PlannedResource } from "../../infra/plan/types";
+import { readManifestText } from "../../infra/node/sync";
 
 const STACKS = ["aws-pool", "gcp-pool", "azure-pool"] as const;
 const plans = new Map<string, Plan>();
@@ -80,7 +81,7 @@ describe.each(STACKS)("%s: SLA alerts in the plan", (stack) => {
     // Core nodes get them through their sync step (never their user-data, which never changes on day 2).
     const synced = (r: PlannedResource): string[][] =>
       (
-        JSON.parse(String(plans.get(stack)!.resources.find((x) => x.name === `${r.name}-sync-run`)?.inputs.stdin)) as {
+        readManifestText(String(plans.get(stack)!.resources.find((x) => x.name === `${r.name}-sync-run`)?.inputs.stdin)) as unknown as {
           commands: string[][];
         }
       ).commands;

@@ -13,6 +13,7 @@ import {
   manifestDigest,
   manifestText,
   parseSyncResult,
+  readManifestText,
   syncManifestProblems,
   type SyncManifest,
 } from "../../infra/node/sync";
@@ -42,6 +43,15 @@ describe("sync step", () => {
     expect(manifestText(reordered)).toBe(manifestText(base));
     expect(manifestDigest({ ...base, files: [{ ...base.files[0], content: "b\n" }] })).not.toBe(manifestDigest(base));
     expect(manifestDigest({ ...base, authorizedKeys: [...base.authorizedKeys, "ssh-ed25519 AAAA other"] })).not.toBe(manifestDigest(base));
+  });
+
+  it("sends the manifest compressed on one line, stable for equal content, and reads it back", () => {
+    const text = manifestText(base);
+    expect(text).toMatch(/^[A-Za-z0-9+/]+=*\n$/);
+    expect(readManifestText(text)).toEqual(base);
+    expect(manifestText({ ...base })).toBe(text);
+    const big: SyncManifest = { ...base, files: [{ path: "/opt/x.py", content: "print('logos')\n".repeat(2000), permissions: "0755" }] };
+    expect(manifestText(big).length).toBeLessThan(JSON.stringify(big).length / 10);
   });
 
   it("lists every manifest problem with the field and the node", () => {
