@@ -29,12 +29,7 @@ import {
   type SyncManifest,
   type SyncResult,
 } from "../../infra/node/sync";
-import {
-  DEFAULT_DIAL_ERROR_LIMIT,
-  DEFAULT_PER_DIAL_TIMEOUT,
-  type ProofValidationBastion,
-  type ProofValidationNode,
-} from "../proof-validation";
+import { bastionConnection, type ProofValidationBastion, type ProofValidationNode } from "../proof-validation";
 
 export interface NodeSyncArgs {
   readonly node: ProofValidationNode;
@@ -63,27 +58,7 @@ export class NodeSync extends pulumi.ComponentResource {
     super("logos:compute:NodeSync", name, {}, opts);
 
     const scriptPath = args.scriptPath ?? SYNC_SCRIPT_REMOTE_COPY;
-    const privateKey = pulumi.secret(args.privateKey);
-    const dialErrorLimit = args.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;
-    const perDialTimeout = args.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT;
-    const connection: command.types.input.remote.ConnectionArgs = {
-      host: args.node.host,
-      port: args.node.port ?? 22,
-      user: args.user,
-      privateKey,
-      dialErrorLimit,
-      perDialTimeout,
-      ...(args.node.hostKey !== undefined ? { hostKey: args.node.hostKey } : {}),
-      proxy: {
-        host: args.bastion.host,
-        port: args.bastion.port ?? 22,
-        user: args.bastion.user,
-        privateKey,
-        dialErrorLimit,
-        perDialTimeout,
-        ...(args.bastion.hostKey !== undefined ? { hostKey: args.bastion.hostKey } : {}),
-      },
-    };
+    const connection = bastionConnection(args);
 
     const nodeName = args.node.name;
     const manifest = pulumi.output(args.manifest).apply((m) => {

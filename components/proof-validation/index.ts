@@ -77,6 +77,45 @@ export interface ProofValidationArgs {
 export const DEFAULT_DIAL_ERROR_LIMIT = 12;
 export const DEFAULT_PER_DIAL_TIMEOUT = 20;
 
+/** Who to reach and how: what ProofValidation and NodeSync share. */
+export interface BastionHop {
+  readonly node: ProofValidationNode;
+  readonly bastion: ProofValidationBastion;
+  readonly user: string;
+  readonly privateKey: pulumi.Input<string>;
+  readonly dialErrorLimit?: number;
+  readonly perDialTimeout?: number;
+}
+
+/**
+ * The SSH connection to a node through the bastion, one key for both hops,
+ * always a secret. Host keys are verified only where the caller knows them;
+ * cloud VMs generate theirs at first boot, so the adapters usually cannot.
+ */
+export function bastionConnection(hop: BastionHop): command.types.input.remote.ConnectionArgs {
+  const privateKey = pulumi.secret(hop.privateKey);
+  const dialErrorLimit = hop.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;
+  const perDialTimeout = hop.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT;
+  return {
+    host: hop.node.host,
+    port: hop.node.port ?? 22,
+    user: hop.user,
+    privateKey,
+    dialErrorLimit,
+    perDialTimeout,
+    ...(hop.node.hostKey !== undefined ? { hostKey: hop.node.hostKey } : {}),
+    proxy: {
+      host: hop.bastion.host,
+      port: hop.bastion.port ?? 22,
+      user: hop.bastion.user,
+      privateKey,
+      dialErrorLimit,
+      perDialTimeout,
+      ...(hop.bastion.hostKey !== undefined ? { hostKey: hop.bastion.hostKey } : {}),
+    },
+  };
+}
+
 export class ProofValidation extends pulumi.ComponentResource {
   /** The script's JSON result on this node. */
   public readonly result: pulumi.Output<ValidationResult>;
@@ -100,30 +139,7 @@ export class ProofValidation extends pulumi.ComponentResource {
     const scriptPath = args.scriptPath ?? VALIDATION_SCRIPT_REMOTE_COPY;
     this.command = buildValidationCommand({ ...args.options, nodeName: args.node.name, scriptPath, waitForBoot: true });
     const digest = scriptDigest();
-    const privateKey = pulumi.secret(args.privateKey);
-    const dialErrorLimit = args.dialErrorLimit ?? DEFAULT_DIAL_ERROR_LIMIT;
-    const perDialTimeout = args.perDialTimeout ?? DEFAULT_PER_DIAL_TIMEOUT;
-
-    // Host keys are verified only where the caller knows them; cloud VMs
-    // generate theirs at first boot, so the adapters usually cannot.
-    const connection: command.types.input.remote.ConnectionArgs = {
-      host: args.node.host,
-      port: args.node.port ?? 22,
-      user: args.user,
-      privateKey,
-      dialErrorLimit,
-      perDialTimeout,
-      ...(args.node.hostKey !== undefined ? { hostKey: args.node.hostKey } : {}),
-      proxy: {
-        host: args.bastion.host,
-        port: args.bastion.port ?? 22,
-        user: args.bastion.user,
-        privateKey,
-        dialErrorLimit,
-        perDialTimeout,
-        ...(args.bastion.hostKey !== undefined ? { hostKey: args.bastion.hostKey } : {}),
-      },
-    };
+    const connection = bastionConnection(args);
 
     const copy = new command.remote.CopyToRemote(
       `${name}-copy`,
