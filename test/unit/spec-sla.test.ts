@@ -1,17 +1,8 @@
 /** The rebuild SLA and availability settings: defaults, derived step limits, exact messages. */
 import { describe, expect, it } from "vitest";
-import { parseSpec, SpecError, type RawConfig } from "../../infra/spec";
+import { parseSpec } from "../../infra/spec";
 import { rawConfig } from "../helpers/configs";
-
-function problems(raw: RawConfig): string[] {
-  try {
-    parseSpec(raw);
-  } catch (e) {
-    if (e instanceof SpecError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
+import { specProblems as problems } from "../helpers/spec-problems";
 
 describe("parseSpec: the rebuild SLA and availability", () => {
   it("defaults to the plan's 15-minute turnaround, a 30-minute availability window and step limits derived from the SLA", () => {

@@ -1,18 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { DEFAULT_SETTINGS } from "../../policies/lib/settings";
 import { TAG_LIMITS } from "../../infra/cloud-limits";
-import { CONFIG_KEYS, parseSpec, PROOF_GATED_TAG, SpecError, specWarnings, STATE_DIR, type RawConfig } from "../../infra/spec";
+import { CONFIG_KEYS, parseSpec, PROOF_GATED_TAG, SpecError, specWarnings, STATE_DIR } from "../../infra/spec";
 import { poolConfig, rawConfig, TEST_REF } from "../helpers/configs";
-
-function problems(raw: RawConfig): string[] {
-  try {
-    parseSpec(raw);
-  } catch (e) {
-    if (e instanceof SpecError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
+import { specProblems as problems } from "../helpers/spec-problems";
 
 describe("parseSpec: valid configs", () => {
   it("applies the documented defaults", () => {
