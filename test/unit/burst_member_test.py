@@ -7,18 +7,18 @@ test/unit/burst-member.test.ts runs it)."""
 from __future__ import annotations
 
 import datetime
-import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import unittest
 import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback_fake import Fake  # noqa: E402
 SCRIPT = ROOT / "infra" / "node" / "burst_member.py"
 sys.path.insert(0, str(SCRIPT.parent))
 
@@ -84,43 +84,6 @@ class Roles(unittest.TestCase):
         with self.assertRaises(bm.MemberError):
             bm.gcp_group_from_created_by("projects/123/zones/a/instances/vm")
 
-
-class Fake(http.server.ThreadingHTTPServer):
-    """Loopback server: `routes` maps (method, path) to handler(request) -> (status, body)."""
-
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.routes: dict[tuple[str, str], object] = {}
-        self.requests: list[dict] = []
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def handle_any(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        split = urllib.parse.urlsplit(self.path)
-        req = {
-            "method": self.command, "path": split.path,
-            "query": dict(urllib.parse.parse_qsl(split.query)),
-            "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body,
-        }
-        self.server.requests.append(req)
-        route = self.server.routes.get((self.command, split.path))
-        status, out = route(req) if route else (404, b"not found")
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    do_GET = do_PUT = do_POST = do_PATCH = handle_any
 
 
 class MemberCase(unittest.TestCase):

@@ -4,53 +4,20 @@ python3 test/unit/demand_seed_test.py (test/unit/demand-seed.test.ts runs it).""
 
 from __future__ import annotations
 
-import http.server
 import json
 import os
 import subprocess
 import sys
-import threading
 import unittest
-import urllib.parse
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from loopback_fake import Fake  # noqa: E402
 SCRIPT = ROOT / "infra" / "node" / "demand_seed.py"
 VMSS = "/subscriptions/s/resourceGroups/logos-test-rg/providers/Microsoft.Compute/virtualMachineScaleSets/logos-burst"
 DEFS = f"{VMSS}/providers/Microsoft.Insights/metricDefinitions"
 
-
-class Fake(http.server.ThreadingHTTPServer):
-    def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Handler)
-        self.routes: dict[tuple[str, str], object] = {}
-        self.requests: list[dict] = []
-        threading.Thread(target=self.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class Handler(http.server.BaseHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-    def handle_any(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        body = self.rfile.read(length) if length else b""
-        split = urllib.parse.urlsplit(self.path)
-        req = {"method": self.command, "path": split.path, "query": dict(urllib.parse.parse_qsl(split.query)),
-               "headers": {k.lower(): v for k, v in self.headers.items()}, "body": body}
-        self.server.requests.append(req)
-        route = self.server.routes.get((self.command, split.path))
-        status, out = route(req) if route else (404, b"not found")
-        self.send_response(status)
-        self.send_header("Content-Length", str(len(out)))
-        self.end_headers()
-        self.wfile.write(out)
-
-    do_GET = do_POST = handle_any
 
 
 def token_route(req: dict) -> tuple[int, bytes]:
