@@ -7,12 +7,12 @@
  * that cannot be reached or refuses fails the deployment with its name.
  *
  * It re-runs when the manifest or the script changes, when the state disk's
- * size changes, and when the node is replaced (its id): a core VM the engine
- * replaces by itself (another zone) boots from the user-data it was first
- * created with (Pulumi keeps an ignored property's old value on such a
- * replacement, pulumi/pulumi pkg/resource/deploy/step_generator.go
- * processIgnoreChanges; a targeted `pulumi up --replace` takes the current
- * one), and this step brings it current before its validation.
+ * size changes, and when the node is replaced (its id): a targeted
+ * `pulumi up --replace` re-creates a core VM with the old values of its
+ * ignored inputs (old user-data and image: pulumi/pulumi
+ * pkg/resource/deploy/step_generator.go checks the program's inputs again only
+ * for a replacement the engine decides itself), and this step brings it
+ * current before its validation.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";

@@ -342,9 +342,9 @@ function buildCoreNode(ctx: AdapterContext, slot: NodeSlot, inputs: CoreNodeInpu
       // userData: a change would stop and start every core node at once
       // (modifyInstanceAttributeWithStopStart, ec2_instance.go of
       // terraform-provider-aws) and cloud-init would not act on it; what evolves
-      // reaches running nodes through their sync step. A replacement keeps the
-      // old value too (pulumi/pulumi step_generator.go processIgnoreChanges),
-      // which the sync step brings current before the node's validation.
+      // reaches running nodes through their sync step. A targeted `pulumi up
+      // --replace` keeps the old value (pulumi/pulumi step_generator.go), which
+      // the sync step brings current before the node's validation.
       ignoreChanges: ["ami", "userData", `rootBlockDevice.${KEY_ID_READ_BACK}`],
       // Boot installs packages through the NAT, which has to be routable by then.
       // Boot fetches the large files from the boot bucket, which must hold them by then.

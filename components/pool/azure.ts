@@ -383,8 +383,8 @@ function buildCoreNode(s: Shared, slot: NodeSlot): PoolNode {
     // (osProfile.customData "cannot be updated after the VM is created",
     // PropertyChangeNotAllowed), so a change would stop the up; what evolves
     // reaches running nodes through their sync step, which also brings a
-    // replacement (created with the old values: Pulumi keeps an ignored
-    // property's old value, step_generator.go processIgnoreChanges) current.
+    // replacement current (a targeted `pulumi up --replace` keeps an ignored
+    // property's old value, step_generator.go).
     {
       ...opts,
       deleteBeforeReplace: true,

@@ -168,9 +168,9 @@ function buildCoreNodes(
       // into what the monitoring enables (`reportsTo`), built after the pool.
       // user-data: a change is written in place (setMetadata) and cloud-init
       // never reads it again; what evolves reaches running nodes through their
-      // sync step, which also brings a replacement (booted from the old value:
-      // Pulumi keeps an ignored property's old value, step_generator.go
-      // processIgnoreChanges) current.
+      // sync step, which also brings a replacement current (a targeted
+      // `pulumi up --replace` keeps an ignored property's old value,
+      // step_generator.go).
       {
         parent: ctx.parent,
         dependsOn: dependsOnWithLater([...key.ready], ctx.reportsTo),
